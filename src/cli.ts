@@ -1,0 +1,12 @@
+// m3bench command-line entry (yargs). Commands live in src/commands/, one module each.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { commands } from './commands/index.ts';
+
+await yargs(hideBin(process.argv))
+  .scriptName('m3bench')
+  .command(commands)
+  .demandCommand(1, 'name a command: run, list, report, compare, check, doctor, restore')
+  .strict()
+  .help()
+  .parseAsync();

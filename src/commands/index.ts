@@ -1,0 +1,7 @@
+// Every CLI command, one module each. A module default-exports a yargs CommandModule.
+import type { CommandModule } from 'yargs';
+
+export const commands: CommandModule<any, any>[] = [
+  // Each helper adds its command module here, e.g.:
+  // (await import('./run.ts')).default,
+];
