@@ -1,0 +1,71 @@
+// Parses `perf report --stdio --no-children -F sample,cpu,sym -g none` into the paper's profile
+// table (samples, %, symbol), for all CPUs and per CPU. Percentages are of the kernel samples in
+// scope (all CPUs, or that CPU), as a kernel profile (readprofile/oprofile) reports them.
+
+export interface PerfRow {
+  samples: number;
+  cpu: number;
+  symbol: string;
+  /** perf marks kernel symbols "[k]" and user ones "[.]". */
+  kernel: boolean;
+}
+
+export interface PerfReport {
+  event: string | null;
+  /** "# Samples: N" — every sample of the event, before the --dsos filter. */
+  totalSamples: number | null;
+  rows: PerfRow[];
+}
+
+export interface ProfileEntry {
+  samples: number;
+  percent: number;
+  symbol: string;
+}
+
+export interface ProfileTable {
+  samples: number;
+  top: ProfileEntry[];
+}
+
+const ROW = /^\s*(\d+)\s+(\d+)\s+\[([k.])\]\s+(.+?)\s*$/;
+
+export function parsePerfReport(text: string): PerfReport {
+  const header = /^# Samples: (\d+\S*)\s+of event '([^']+)'/m.exec(text);
+  const rows: PerfRow[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line.trim() === '') continue;
+    const m = ROW.exec(line);
+    if (!m) throw new Error(`perf report: cannot parse row ${JSON.stringify(line)} (expected "samples cpu [k] symbol")`);
+    rows.push({ samples: Number(m[1]), cpu: Number(m[2]), kernel: m[3] === 'k', symbol: m[4] });
+  }
+  return { event: header?.[2] ?? null, totalSamples: header ? parseSamples(header[1]) : null, rows };
+}
+
+/** perf abbreviates large counts ("12K"); the row counts are exact, the header may not be. */
+function parseSamples(s: string): number {
+  const m = /^(\d+)([KMG]?)$/.exec(s);
+  if (!m) return NaN;
+  return Number(m[1]) * ({ '': 1, K: 1e3, M: 1e6, G: 1e9 } as const)[m[2] as '' | 'K' | 'M' | 'G'];
+}
+
+function table(rows: PerfRow[], topN: number): ProfileTable {
+  const bySymbol = new Map<string, number>();
+  for (const r of rows) bySymbol.set(r.symbol, (bySymbol.get(r.symbol) ?? 0) + r.samples);
+  const samples = rows.reduce((s, r) => s + r.samples, 0);
+  const top = [...bySymbol]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, topN)
+    .map(([symbol, n]) => ({ samples: n, percent: samples ? Math.round((1e6 * n) / samples) / 1e4 : 0, symbol }));
+  return { samples, top };
+}
+
+/** Kernel-only profile tables: all CPUs together and each CPU alone ("cpu0", "cpu1", ...). */
+export function profileTables(report: PerfReport, topN = 25): { all: ProfileTable; perCpu: Record<string, ProfileTable> } {
+  const kernel = report.rows.filter((r) => r.kernel);
+  const cpus = [...new Set(kernel.map((r) => r.cpu))].sort((a, b) => a - b);
+  return {
+    all: table(kernel, topN),
+    perCpu: Object.fromEntries(cpus.map((c) => [`cpu${c}`, table(kernel.filter((r) => r.cpu === c), topN)])),
+  };
+}
