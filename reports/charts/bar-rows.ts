@@ -1,0 +1,68 @@
+// The data behind a grouped bar chart: one row per ok case with its rate and 95 % interval.
+import type { Result } from '../../src/types.ts';
+import { rateInterval } from '../rates.ts';
+import { mechanismColor, placementLabel } from './style.ts';
+
+export interface BarRow {
+  kind: 'bar';
+  test: string;
+  mechanism: string;
+  placement: string;
+  value: number;
+  lo: number;
+  hi: number;
+}
+
+export function barRows(results: Result[]): BarRow[] {
+  const rows: BarRow[] = [];
+  for (const r of results) {
+    const rate = rateInterval(r);
+    if (!rate) continue;
+    rows.push({
+      kind: 'bar',
+      test: r.case.test,
+      mechanism: r.case.mechanism,
+      placement: placementLabel(r.case.placement),
+      value: rate.point,
+      lo: rate.lo,
+      hi: rate.hi,
+    });
+  }
+  return rows;
+}
+
+/** Vega-lite layers for bars with error bars, grouped by test with one bar per mechanism. */
+export function groupedBarLayers(yTitle: string, logScale: boolean, mechanisms: string[]) {
+  const color = mechanismColor(mechanisms);
+  // Every mechanism of the run keeps its slot, so a skipped one shows as a gap (the paper's zero).
+  const xOffset = { field: 'mechanism', type: 'nominal' as const, scale: { domain: color.scale.domain } };
+  const y = {
+    field: 'value',
+    type: 'quantitative' as const,
+    title: yTitle,
+    scale: logScale ? { type: 'log' as const } : { zero: true },
+    axis: { format: '~s' },
+  };
+  return [
+    {
+      transform: [{ filter: "datum.kind === 'bar'" }],
+      mark: { type: 'bar' as const, tooltip: true },
+      encoding: {
+        x: { field: 'test', type: 'nominal' as const, title: null, axis: { labelAngle: 0 } },
+        xOffset,
+        y,
+        color,
+      },
+    },
+    {
+      transform: [{ filter: "datum.kind === 'bar'" }],
+      mark: { type: 'rule' as const, color: 'black', strokeWidth: 1 },
+      encoding: {
+        x: { field: 'test', type: 'nominal' as const },
+        xOffset,
+        y: { field: 'lo', type: 'quantitative' as const },
+        y2: { field: 'hi' },
+      },
+    },
+  ];
+}

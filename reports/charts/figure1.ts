@@ -1,0 +1,42 @@
+// Figure 1 of the M3-IPC paper: messages/s for IPC1-3, one bar per mechanism, one panel per placement.
+import type { Result } from '../../src/types.ts';
+import { IPC_TESTS } from '../../src/types.ts';
+import { barRows, groupedBarLayers } from './bar-rows.ts';
+import { absentNotes } from './skipped-notes.ts';
+import { chartConfig, titleWithNotes, type Figure } from './style.ts';
+
+const isFigure1Case = (r: Result) => (IPC_TESTS as readonly string[]).includes(r.case.test) && r.case.pairs === 1;
+
+/** The paper's panels are pinned runs; unpinned cases appear only when nothing was pinned. */
+export function paperPanels(results: Result[]): Result[] {
+  const pinned = results.filter((r) => r.case.placement !== 'unpinned');
+  return pinned.length ? pinned : results;
+}
+
+export function figure1(results: Result[], logScale: boolean): Figure | undefined {
+  const cases = paperPanels(results.filter(isFigure1Case));
+  const rows = barRows(cases);
+  if (rows.length === 0) return undefined;
+  const title = `Figure 1: IPC1-IPC3 messages per second${logScale ? ' (log scale)' : ''}`;
+  const footnotes = [
+    'msgs/s = 2 x round trips/s as the paper counts; 36-byte messages (IPC3 baselines move 1 byte); bars: median, whiskers: 95 % bootstrap interval.',
+    ...(absentNotes(cases).length ? ['Absent bars:', ...absentNotes(cases)] : []),
+  ];
+  return {
+    name: logScale ? 'figure1-log' : 'figure1-linear',
+    title,
+    footnotes,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: titleWithNotes(title, footnotes),
+      config: chartConfig,
+      data: { values: rows },
+      facet: { row: { field: 'placement', type: 'nominal', title: null, sort: ['same CPU', 'cross CPU', 'unpinned'] } },
+      spec: {
+        width: 860,
+        height: 260,
+        layer: groupedBarLayers('messages per second (msgs/s)', logScale, cases.map((r) => r.case.mechanism)),
+      },
+    } as never,
+  };
+}

@@ -1,0 +1,52 @@
+// Figure 2 of the M3-IPC paper: COPY1/COPY2 throughput per mechanism, with the memcpy bound
+// measured on this host as a dashed line and the paper's bw_mem bound as a dotted one.
+import type { Result } from '../../src/types.ts';
+import { COPY_TESTS } from '../../src/types.ts';
+import { m3ipcPaper } from '../paper.ts';
+import { barRows, groupedBarLayers } from './bar-rows.ts';
+import { paperPanels } from './figure1.ts';
+import { referenceLayers, type RefRow } from './reference-lines.ts';
+import { absentNotes } from './skipped-notes.ts';
+import { chartConfig, placementLabel, titleWithNotes, type Figure } from './style.ts';
+
+const BOUND = 'memcpy';
+
+export function figure2(results: Result[]): Figure | undefined {
+  const cases = paperPanels(results.filter((r) => (COPY_TESTS as readonly string[]).includes(r.case.test) && r.case.pairs === 1));
+  const bars = barRows(cases.filter((r) => r.case.mechanism !== BOUND));
+  if (bars.length === 0) return undefined;
+  const placements = [...new Set(bars.map((b) => b.placement))];
+  const memcpy = barRows(cases.filter((r) => r.case.mechanism === BOUND && r.case.test === 'COPY1'));
+  const refs: RefRow[] = placements.flatMap((placement) => [
+    ...memcpy
+      .filter((m) => m.placement === placement)
+      .map((m) => ({ kind: 'ref' as const, placement, value: m.value, label: `memcpy bound, this host: ${m.value.toFixed(1)} GB/s`, dashed: true })),
+    { kind: 'ref' as const, placement, value: m3ipcPaper.bwMemCopyGBps.value, label: `paper bw_mem: ${m3ipcPaper.bwMemCopyGBps.value} GB/s (2012 hardware)`, dashed: false },
+  ]);
+  const title = 'Figure 2: COPY1/COPY2 throughput, 4 KiB blocks';
+  const footnotes = [
+    'GB/s = copies/s x block size / 1e9; bars: median, whiskers: 95 % bootstrap interval.',
+    `Dashed: memcpy of the same block inside one process on this host. Dotted: the paper's lmbench bw_mem bound, ${m3ipcPaper.bwMemCopyGBps.value} GB/s, measured on ${m3ipcPaper.hardware}.`,
+    ...(absentNotes(cases).length ? ['Absent bars:', ...absentNotes(cases)] : []),
+  ];
+  return {
+    name: 'figure2',
+    title,
+    footnotes,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: titleWithNotes(title, footnotes),
+      config: chartConfig,
+      data: { values: [...bars, ...refs] },
+      facet: { row: { field: 'placement', type: 'nominal', title: null, sort: ['same-cpu', 'cross-cpu', 'unpinned'].map(placementLabel) } },
+      spec: {
+        width: 560,
+        height: 260,
+        layer: [
+          ...groupedBarLayers('throughput (GB/s)', false, cases.filter((r) => r.case.mechanism !== BOUND).map((r) => r.case.mechanism)),
+          ...referenceLayers(),
+        ],
+      },
+    } as never,
+  };
+}

@@ -1,0 +1,62 @@
+// What every figure shares: font, sizes, the mechanism colour/order scale, footnote layout.
+import type { TopLevelSpec } from 'vega-lite';
+import { orderMechanisms } from '../mechanisms.ts';
+
+export const FONT = 'DejaVu Sans';
+
+/** One chart of the report: its vega-lite spec and the notes printed under it. */
+export interface Figure {
+  name: string; // file stem, e.g. "figure1-linear"
+  title: string;
+  spec: TopLevelSpec;
+  footnotes: string[];
+}
+
+export const chartConfig = {
+  font: FONT,
+  background: 'white',
+  padding: 12,
+  axis: { labelFontSize: 12, titleFontSize: 13, labelLimit: 220 },
+  legend: { labelFontSize: 12, titleFontSize: 13, labelLimit: 220 },
+  header: { labelFontSize: 13, titleFontSize: 13 },
+  title: { fontSize: 16, subtitleFontSize: 12, anchor: 'start' as const, subtitlePadding: 6 },
+  view: { stroke: '#ccc' },
+};
+
+const PLACEMENT_LABELS: Record<string, string> = {
+  'same-cpu': 'same CPU',
+  'cross-cpu': 'cross CPU',
+  unpinned: 'unpinned',
+};
+export const placementLabel = (p: string) => PLACEMENT_LABELS[p] ?? p;
+
+/** A colour encoding whose legend and bar order put m3-kmod/m3-sim first. */
+export function mechanismColor(mechanisms: Iterable<string>) {
+  const domain = orderMechanisms(mechanisms);
+  return {
+    field: 'mechanism',
+    type: 'nominal' as const,
+    title: 'mechanism',
+    sort: domain,
+    scale: { domain, scheme: 'tableau20' },
+  };
+}
+
+/** Breaks a long note into lines that fit a figure of the given character width. */
+export function wrapLines(text: string, width = 110): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** The title block: heading plus wrapped footnote lines as the subtitle. */
+export function titleWithNotes(text: string, notes: string[]) {
+  return { text, subtitle: notes.flatMap((n) => wrapLines(n)) };
+}

@@ -1,0 +1,48 @@
+// Reads Table 1 figures (cswch/s, intr/s) and the kernel profile (Tables 2/3) from net-ab results,
+// whatever exact keys the collectors chose: derived figures first, then collector summaries.
+import type { Result } from '../src/types.ts';
+import type { ProfileRow } from './paper.ts';
+
+export type Table1Measure = 'cswchPerSec' | 'intrPerSec';
+
+const MATCHERS: Record<Table1Measure, RegExp> = {
+  cswchPerSec: /cswch|context.?switch|ctxt/i,
+  intrPerSec: /^(?!.*soft)(?=.*intr).*/i,
+};
+
+function numberEntries(obj: Record<string, unknown> | undefined): Array<[string, number]> {
+  return Object.entries(obj ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]));
+}
+
+/** The per-second figure for a Table 1 measure, or undefined if no collector reported it. */
+export function table1Value(r: Result, measure: Table1Measure): number | undefined {
+  const re = MATCHERS[measure];
+  // Prefer per-second keys ("cswchPerSec", "intr/s") over totals.
+  const pick = (entries: Array<[string, number]>) =>
+    entries.find(([k]) => re.test(k) && /(per.?sec|\/s)/i.test(k))?.[1] ?? entries.find(([k]) => re.test(k))?.[1];
+  const fromDerived = pick(numberEntries(r.derived as Record<string, unknown>));
+  if (fromDerived !== undefined) return fromDerived;
+  for (const out of Object.values(r.collectors ?? {})) {
+    const v = pick(numberEntries(out.summary));
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+function isProfileRow(x: unknown): x is ProfileRow {
+  return typeof x === 'object' && x !== null && typeof (x as ProfileRow).symbol === 'string';
+}
+
+/** The first list of {symbol, samples?, percent?} found in a collector summary, largest first. */
+export function kernelProfile(r: Result): ProfileRow[] | undefined {
+  for (const out of Object.values(r.collectors ?? {})) {
+    for (const value of Object.values(out.summary ?? {})) {
+      if (Array.isArray(value) && value.length > 0 && value.every(isProfileRow)) {
+        return [...value].sort((a, b) => (b.percent ?? b.samples ?? 0) - (a.percent ?? a.samples ?? 0));
+      }
+    }
+  }
+  return undefined;
+}
+
+export const isNetResult = (r: Result) => r.case.test === 'NET' && r.status === 'ok';

@@ -1,0 +1,73 @@
+// Table 1 (context switches, interrupts per second) and Tables 2/3 (kernel profiles) of the
+// asymmetric-kernel paper, ours beside the paper's (labelled with its 2006 hardware).
+import type { Result } from '../src/types.ts';
+import { asymmetricKernelPaper as paper } from './paper.ts';
+import { isNetResult, kernelProfile, table1Value, type Table1Measure } from './net-metrics.ts';
+import { formatNumber, formatRatio, type Table } from './table.ts';
+
+const MEASURES: Array<[Table1Measure, string]> = [
+  ['cswchPerSec', 'context switches (cswch/s)'],
+  ['intrPerSec', 'interrupts (intr/s)'],
+];
+const PAPER_NOTE = `Paper values: ${paper.hardware}. Reference only, not a target.`;
+
+/** Net-ab results keyed by profile name (a counters repetition when there is one). */
+function byProfile(results: Result[], repetition: 'counters' | 'profile'): Map<string, Result> {
+  const map = new Map<string, Result>();
+  for (const r of results.filter(isNetResult)) {
+    const profile = r.case.profile ?? 'default';
+    if (r.case.repetition === repetition || (r.case.repetition === undefined && !map.has(profile))) map.set(profile, r);
+  }
+  return new Map([...map].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function table1(results: Result[]): Table | undefined {
+  const profiles = byProfile(results, 'counters');
+  if (profiles.size === 0) return undefined;
+  const names = [...profiles.keys()];
+  const [first, last] = [names[0], names[names.length - 1]];
+  const ratioTitle = names.length > 1 ? [`ours ${last}/${first}`] : [];
+  const rows = MEASURES.map(([measure, label]) => {
+    const ours = names.map((n) => table1Value(profiles.get(n)!, measure));
+    const ratio = names.length > 1 && ours[0] ? [formatRatio(ours[ours.length - 1]! / ours[0])] : names.length > 1 ? ['–'] : [];
+    const [pa, pb] = [paper.table1.A[measure], paper.table1.B[measure]];
+    return [label, ...ours.map((v) => formatNumber(v, 4)), ...ratio, formatNumber(pa, 4), formatNumber(pb, 4), formatRatio(pb / pa)];
+  });
+  return {
+    title: 'Table 1: context switches and interrupts per second',
+    columns: ['measure', ...names.map((n) => `ours ${n}`), ...ratioTitle, 'paper A', 'paper B', 'paper B/A'],
+    rows,
+    notes: ['– : no collector reported this measure in the run.', PAPER_NOTE],
+  };
+}
+
+function profileTable(title: string, ours: Result | undefined, paperRows: typeof paper.table2): Table {
+  const mine = (ours && kernelProfile(ours)) ?? [];
+  const n = Math.max(mine.length, paperRows.length);
+  const cell = (x: number | undefined) => (x === undefined ? '' : x.toFixed(2));
+  const rows = Array.from({ length: n }, (_, i) => [
+    String(i + 1),
+    mine[i]?.symbol ?? '',
+    cell(mine[i]?.percent),
+    paperRows[i]?.symbol ?? '',
+    cell(paperRows[i]?.percent),
+  ]);
+  return {
+    title,
+    columns: ['rank', 'ours: symbol', 'ours: %', 'paper: symbol', 'paper: %'],
+    rows,
+    notes: [mine.length ? 'Ours: kernel symbols from perf, share of samples.' : 'Ours: no kernel profile in this run.', PAPER_NOTE],
+  };
+}
+
+/** Tables 2 and 3: the first and last profile of the run against the paper's tests A and B. */
+export function profileTables(results: Result[]): Table[] {
+  const profiles = byProfile(results, 'profile');
+  if (profiles.size === 0) return [];
+  const names = [...profiles.keys()];
+  const tableA = (a: string) => profileTable(`Table 2: kernel profile, ours ${a} vs paper test A`, profiles.get(a), paper.table2);
+  const tableB = (b: string) => profileTable(`Table 3: kernel profile, ours ${b} vs paper test B`, profiles.get(b), paper.table3);
+  // A run with a single profile is set against the paper's test of the same name (default A).
+  if (names.length === 1) return [names[0] === 'B' ? tableB(names[0]) : tableA(names[0])];
+  return [tableA(names[0]), tableB(names[names.length - 1])];
+}

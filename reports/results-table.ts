@@ -1,0 +1,21 @@
+// The per-case summary table: what was measured, the headline figure with its interval, or why not.
+import type { Result } from '../src/types.ts';
+import { headlineOf, rateInterval } from './rates.ts';
+import { formatNumber, type Table } from './table.ts';
+
+export function resultsTable(results: Result[]): Table {
+  const rows = results.map((r) => {
+    const rate = rateInterval(r);
+    const unit = headlineOf(r.case.test)?.unit ?? '';
+    const figure = rate ? `${formatNumber(rate.point)} ${unit}` : '';
+    const interval = rate ? `${formatNumber(rate.lo)} – ${formatNumber(rate.hi)}` : '';
+    const note = r.status === 'skipped' ? r.reason ?? '' : r.status === 'failed' ? r.error ?? '' : '';
+    return [r.case.id, r.status, r.stats ? formatNumber(r.stats.p50) : '', figure, interval, r.stats ? String(r.stats.n) : '', note];
+  });
+  return {
+    title: 'Results per case',
+    columns: ['case', 'status', 'median ns/iteration', 'rate', '95 % interval', 'batches', 'note'],
+    rows,
+    notes: ['IPC rates are msgs/s = 2 × round trips/s, as the paper counts; COPY rates are GB/s = copies/s × block size.'],
+  };
+}
