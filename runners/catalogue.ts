@@ -1,0 +1,23 @@
+// The mechanisms a target offers and, per test, ok or why not: the worker's `list` plus the Node
+// baselines. Both `list` and plan expansion read it, so a new worker mechanism needs no TS change.
+import type { CatalogueEntry } from '../suites/types.ts';
+import { TESTS } from '../src/types.ts';
+import { nodeBaselineInfo } from './node-baselines/runner.ts';
+import type { TransportFactory } from './worker-runner.ts';
+import { Worker, type MechanismInfo, type WorkerHello } from './worker.ts';
+
+export interface Catalogue {
+  hello: WorkerHello;
+  mechanisms: Array<MechanismInfo & CatalogueEntry>;
+}
+
+export async function readCatalogue(openTransport: TransportFactory): Promise<Catalogue> {
+  const worker = await Worker.start(await openTransport());
+  try {
+    const fromWorker = await worker.list();
+    const tests = TESTS.filter((t) => t !== 'NET');
+    return { hello: worker.hello, mechanisms: [...fromWorker, ...nodeBaselineInfo(tests)] };
+  } finally {
+    await worker.quit();
+  }
+}

@@ -1,0 +1,29 @@
+// What a case runner gets from the run: where to write, how to report, when to stop, and the
+// hook to the collectors.
+import type { Case, CollectorOutput, Result, TargetName } from '../src/types.ts';
+
+export interface RunningCollectors {
+  stop(): Promise<Record<string, CollectorOutput>>;
+}
+
+export interface RunLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface RunContext {
+  runDir: string;
+  log: RunLogger;
+  signal: AbortSignal;
+  target: TargetName;
+  /** Starts the named collectors around the measured part of a case (collectors/index.ts). */
+  startCollectors(names: string[], pids: number[]): Promise<RunningCollectors>;
+}
+
+export interface CaseRunner {
+  name: string;
+  accepts(c: Case): boolean;
+  run(c: Case, ctx: RunContext): Promise<Result>;
+  /** Releases what the runner keeps between cases (e.g. the long-lived worker). */
+  close?(): Promise<void>;
+}

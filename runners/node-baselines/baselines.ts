@@ -1,0 +1,96 @@
+// The two Node-level baselines, IPC1 semantics between this (main) thread as the client and one
+// worker thread as the server: what a Node user would pick to talk between threads.
+import { once } from 'node:events';
+import { MessageChannel, Worker } from 'node:worker_threads';
+
+export interface OpenBaseline {
+  /** Linux thread id of the server thread (for pinning). */
+  serverTid: number;
+  /** Performs `n` round trips and returns the elapsed ns, timed around the loop only. */
+  runBatch(n: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface NodeBaseline {
+  name: string;
+  description: string;
+  open(size: number): Promise<OpenBaseline>;
+}
+
+async function startServer(file: string, options: ConstructorParameters<typeof Worker>[1]): Promise<{ thread: Worker; tid: number }> {
+  const thread = new Worker(new URL(file, import.meta.url), options);
+  const [hello] = (await once(thread, 'message')) as [{ tid: number }];
+  return { thread, tid: hello.tid };
+}
+
+const messageChannel: NodeBaseline = {
+  name: 'node-messagechannel',
+  description: 'worker_threads MessageChannel ping-pong (structured clone of the message each way)',
+  async open(size) {
+    const { port1, port2 } = new MessageChannel();
+    const thread = new Worker(new URL('./messagechannel-server.js', import.meta.url));
+    thread.postMessage({ port: port2 }, [port2]);
+    const [hello] = (await once(thread, 'message')) as [{ tid: number }];
+    const message = new Uint8Array(size);
+    let onReply: () => void = () => {};
+    port1.on('message', () => onReply());
+    const roundTrip = () =>
+      new Promise<void>((resolve) => {
+        onReply = resolve;
+        port1.postMessage(message);
+      });
+    return {
+      serverTid: hello.tid,
+      async runBatch(n) {
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < n; i++) await roundTrip();
+        return Number(process.hrtime.bigint() - t0);
+      },
+      async close() {
+        port1.close();
+        await thread.terminate();
+      },
+    };
+  },
+};
+
+const atomics: NodeBaseline = {
+  name: 'node-atomics',
+  description: 'SharedArrayBuffer + Atomics.wait/notify ping-pong (message copied in and out of shared memory)',
+  async open(size) {
+    const sab = new SharedArrayBuffer(4 + size);
+    const ctrl = new Int32Array(sab, 0, 1);
+    const payload = new Uint8Array(sab, 4, size);
+    const message = new Uint8Array(size);
+    const reply = new Uint8Array(size);
+    const { thread, tid } = await startServer('./atomics-server.js', { workerData: { sab, size } });
+    let seq = 0;
+    return {
+      serverTid: tid,
+      async runBatch(n) {
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < n; i++) {
+          payload.set(message);
+          const request = seq + 1;
+          Atomics.store(ctrl, 0, request);
+          Atomics.notify(ctrl, 0);
+          while (Atomics.load(ctrl, 0) === request) Atomics.wait(ctrl, 0, request);
+          reply.set(payload);
+          seq = request + 1;
+        }
+        return Number(process.hrtime.bigint() - t0);
+      },
+      async close() {
+        Atomics.store(ctrl, 0, -1);
+        Atomics.notify(ctrl, 0);
+        const exited = once(thread, 'exit');
+        // A server stuck anywhere but in its wait loop would never see -1.
+        const timer = setTimeout(() => void thread.terminate(), 2000);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+  },
+};
+
+export const NODE_BASELINES: readonly NodeBaseline[] = [messageChannel, atomics];

@@ -1,0 +1,83 @@
+// Runs IPC and COPY cases on the native worker. The worker is long-lived across cases; if it dies
+// or stops answering mid-case, that case fails and the next case gets a fresh worker.
+import type { Case, Result } from '../src/types.ts';
+import { COPY_TESTS, IPC_TESTS } from '../src/types.ts';
+import { withCollectors } from './collectors-hook.ts';
+import type { CaseRunner, RunContext } from './context.ts';
+import { failedResult, okResult, skippedResult } from './result.ts';
+import { sample } from './sampling.ts';
+import type { WorkerTransport } from './transport.ts';
+import { Worker, WorkerCommandError } from './worker.ts';
+
+export type TransportFactory = () => Promise<WorkerTransport>;
+
+const WORKER_TESTS: readonly string[] = [...IPC_TESTS, ...COPY_TESTS];
+
+/** The worker's setup detail lists the pids of its children; with the worker's own, collectors watch them. */
+function pidsOf(worker: Worker, detail: Record<string, unknown>): number[] {
+  const fromDetail = Array.isArray(detail.pids) ? detail.pids.filter((p): p is number => typeof p === 'number') : [];
+  return worker.pid ? [worker.pid, ...fromDetail] : fromDetail;
+}
+
+export class WorkerRunner implements CaseRunner {
+  readonly name = 'worker';
+  private worker: Worker | null = null;
+
+  constructor(
+    private readonly openTransport: TransportFactory,
+    /** Mechanisms served elsewhere (Node baselines) are not the worker's. */
+    private readonly foreignMechanisms: ReadonlySet<string> = new Set(),
+  ) {}
+
+  accepts(c: Case): boolean {
+    return WORKER_TESTS.includes(c.test) && !this.foreignMechanisms.has(c.mechanism);
+  }
+
+  private async ensureWorker(): Promise<Worker> {
+    this.worker ??= await Worker.start(await this.openTransport());
+    return this.worker;
+  }
+
+  /** Drops a worker that died or wedged; quit() kills it if it does not leave by itself. */
+  private async discardWorker(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    await w?.quit();
+  }
+
+  async run(c: Case, ctx: RunContext): Promise<Result> {
+    const startedAt = new Date().toISOString();
+    let detail: Record<string, unknown> | undefined;
+    try {
+      const worker = await this.ensureWorker();
+      const setup = await worker.setup({
+        mechanism: c.mechanism,
+        test: c.test,
+        size: c.size,
+        placement: c.placement,
+        pairs: c.pairs,
+        spin: c.spin,
+      });
+      if (setup.kind === 'skipped') return skippedResult(c, setup.reason, startedAt);
+      detail = { ...setup.detail, workerPid: worker.pid };
+      const ready = detail;
+      try {
+        const { value, collectors } = await withCollectors(c.collectors, pidsOf(worker, ready), ctx.startCollectors, () =>
+          sample(async (n) => (await worker.run(n)).ns, { timeSec: c.time, signal: ctx.signal }),
+        );
+        return okResult(c, value, startedAt, ready, collectors);
+      } finally {
+        // Only a live worker can tear down; a dead one is replaced below.
+        if (this.worker === worker) await worker.teardown().catch(() => this.discardWorker());
+      }
+    } catch (err) {
+      // A command the worker refused leaves it usable; anything else (EOF, timeout, bad line) does not.
+      if (!(err instanceof WorkerCommandError)) await this.discardWorker();
+      return failedResult(c, err, startedAt, detail);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.discardWorker();
+  }
+}

@@ -1,0 +1,110 @@
+// `m3bench run`: run a suite, show progress and a table, write the run directory and the report.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { REPO_ROOT } from '../../runners/targets.ts';
+import { ConfigError } from '../../suites/index.ts';
+import { executeRun } from '../run.ts';
+import { progressDisplay, resultsTable, summaryLine } from '../run-output.ts';
+import { PLACEMENTS, TESTS, type Placement, type TargetName, type TestName } from '../types.ts';
+
+interface RunArgs {
+  suite: string;
+  mechanism?: string[];
+  test?: TestName[];
+  placement?: Placement[];
+  size?: number;
+  time?: number;
+  pairs?: number;
+  target: TargetName;
+  out?: string;
+  json: boolean;
+  report: boolean;
+}
+
+interface ReportsModule {
+  writeReport(runDirs: string[], outDir: string): Promise<{ files: string[] }>;
+}
+
+/** The reports engineer's writer, if it is there; a run does not depend on it. */
+async function writeReportIfAvailable(runDir: string): Promise<string | null> {
+  if (!existsSync(path.join(REPO_ROOT, 'reports', 'index.ts'))) return null;
+  const specifier = '../../reports/index.ts';
+  const reports = (await import(specifier)) as ReportsModule;
+  const outDir = path.join(runDir, 'report');
+  await reports.writeReport([runDir], outDir);
+  return outDir;
+}
+
+const positive = (name: string) => (v: number | undefined) => {
+  if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new Error(`--${name} must be a positive number`);
+  return v;
+};
+
+const command: CommandModule<object, RunArgs> = {
+  command: 'run',
+  describe: 'run a benchmark suite and write a run directory',
+  builder: (y: Argv) =>
+    y
+      .option('suite', { type: 'string', default: 'paper', describe: 'suite name in config/ or path to a config file' })
+      .option('mechanism', { type: 'string', array: true, describe: 'only these mechanisms' })
+      .option('test', { choices: TESTS, array: true, describe: 'only these tests' })
+      .option('placement', { choices: PLACEMENTS, array: true, describe: 'only these placements' })
+      .option('size', { type: 'number', describe: 'message size (IPC1/2) or block size (COPY), bytes; IPC3 stays 1 byte', coerce: positive('size') })
+      .option('time', { type: 'number', describe: 'tinybench time budget per case, seconds', coerce: positive('time') })
+      .option('pairs', { type: 'number', describe: 'concurrent client/server pairs', coerce: positive('pairs') })
+      .option('target', { choices: ['local', 'vm'] as const, default: 'local' as TargetName })
+      .option('out', { type: 'string', describe: 'run directory (default runs/<UTC timestamp>-<suite>/)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON on stdout' })
+      .option('report', { type: 'boolean', default: true, describe: 'write <run dir>/report (use --no-report to skip)' }) as unknown as Argv<RunArgs>,
+  handler: async (args) => {
+    const abort = new AbortController();
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.stderr.write(`\n${sig}: stopping after the current case; finished cases stay in results.jsonl\n`);
+      abort.abort(new Error(`interrupted by ${sig}`));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const progress = progressDisplay();
+    try {
+      const { runDir, results } = await executeRun({
+        suite: args.suite,
+        overrides: {
+          mechanisms: args.mechanism,
+          tests: args.test,
+          placements: args.placement,
+          size: args.size,
+          time: args.time,
+          pairs: args.pairs,
+        },
+        target: args.target,
+        out: args.out,
+        argv: process.argv.slice(2),
+        signal: abort.signal,
+        log: { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) },
+        progress,
+      });
+      progress.stop();
+      if (args.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      else process.stdout.write(`${resultsTable(results)}\n${summaryLine(results)}\n`);
+      if (args.report && !abort.signal.aborted) {
+        const reportDir = await writeReportIfAvailable(runDir).catch((err: unknown) => {
+          process.stderr.write(`warning: report not written: ${(err as Error).message}\n`);
+          return null;
+        });
+        if (reportDir) process.stderr.write(`report: ${reportDir}\n`);
+      }
+      process.stderr.write(`results: ${runDir}\n`);
+      if (abort.signal.aborted) process.exitCode = 130;
+    } catch (err) {
+      progress.stop();
+      process.stderr.write(`${err instanceof ConfigError ? 'invalid config:\n' : 'error: '}${(err as Error).message}\n`);
+      process.exitCode = 2;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+};
+
+export default command;

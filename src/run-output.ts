@@ -1,0 +1,75 @@
+// What `m3bench run` shows a person: a progress bar on a TTY (cli-progress), plain lines otherwise,
+// and a table at the end (cli-table3).
+import { SingleBar, Presets } from 'cli-progress';
+import Table from 'cli-table3';
+import type { RunProgress } from './run.ts';
+import type { Result } from './types.ts';
+
+function outcome(r: Result): string {
+  if (r.status === 'skipped') return `skipped (${r.reason})`;
+  if (r.status === 'failed') return `FAILED: ${r.error}`;
+  const d = r.derived ?? {};
+  const rate = d.msgsPerSec !== undefined ? `${fmt(d.msgsPerSec)} msgs/s` : d.gbPerSec !== undefined ? `${d.gbPerSec.toFixed(2)} GB/s` : '';
+  return `ok ${fmt(r.stats!.p50)} ns/iter ±${r.stats!.rme.toFixed(1)}% ${rate}`;
+}
+
+function fmt(n: number): string {
+  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3);
+}
+
+/** Progress on stderr, so `--json` output on stdout stays clean. */
+export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): RunProgress & { stop(): void } {
+  if (stream.isTTY) {
+    const bar = new SingleBar(
+      { format: ' {bar} {value}/{total} cases | {case}', stream, hideCursor: true, clearOnComplete: true },
+      Presets.shades_classic,
+    );
+    return {
+      planned: (cases, runDir) => {
+        stream.write(`run directory: ${runDir}\n`);
+        bar.start(cases.length, 0, { case: '' });
+      },
+      caseStarted: (c) => bar.update({ case: c.id }),
+      caseEnded: (_r, i) => bar.update(i + 1),
+      stop: () => bar.stop(),
+    };
+  }
+  let total = 0;
+  return {
+    planned: (cases, runDir) => {
+      total = cases.length;
+      stream.write(`run directory: ${runDir}\n${total} cases\n`);
+    },
+    caseEnded: (r, i) => stream.write(`[${i + 1}/${total}] ${r.case.id}: ${outcome(r)}\n`),
+    stop: () => {},
+  };
+}
+
+/** The end-of-run table. msgs/s is 2 × round trips/s, as the paper counts; the header says so. */
+export function resultsTable(results: Result[]): string {
+  const table = new Table({
+    head: ['test', 'mechanism', 'placement', 'size', 'status', 'p50 ns/iter', 'rme %', 'µs/round trip', 'msgs/s (2×RT/s)', 'GB/s'],
+    style: { head: [], border: [] },
+  });
+  for (const r of results) {
+    const d = r.derived ?? {};
+    table.push([
+      r.case.test,
+      r.case.mechanism,
+      r.case.placement,
+      `${r.case.size} B`,
+      r.status === 'ok' ? 'ok' : r.status === 'skipped' ? `skipped: ${r.reason}` : `failed: ${r.error}`,
+      r.stats ? fmt(r.stats.p50) : '',
+      r.stats ? r.stats.rme.toFixed(1) : '',
+      d.usPerRoundTrip !== undefined ? d.usPerRoundTrip.toFixed(2) : '',
+      d.msgsPerSec !== undefined ? fmt(d.msgsPerSec) : '',
+      d.gbPerSec !== undefined ? d.gbPerSec.toFixed(2) : '',
+    ]);
+  }
+  return table.toString();
+}
+
+export function summaryLine(results: Result[]): string {
+  const count = (s: Result['status']) => results.filter((r) => r.status === s).length;
+  return `${results.length} cases: ${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed`;
+}

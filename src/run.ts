@@ -1,0 +1,96 @@
+// One whole run: validate the suite, ask the target what it offers, expand the plan, run every
+// case (a failing case never stops the run), append each result as it ends, write the manifest
+// and the CSV. Used by `m3bench run` and by the reports engineer's `check`.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { readCatalogue } from '../runners/catalogue.ts';
+import { startCollectors } from '../runners/collectors-hook.ts';
+import type { RunContext, RunLogger } from '../runners/context.ts';
+import { failedResult, skippedResult } from '../runners/result.ts';
+import { createRunners, runnerFor } from '../runners/registry.ts';
+import { openTarget, REPO_ROOT } from '../runners/targets.ts';
+import { expandPlan, loadSuite, type PlanOverrides } from '../suites/index.ts';
+import { buildManifest } from './manifest.ts';
+import { appendResult, writeCsv, writeManifest } from './results-store.ts';
+import type { Case, Result, TargetName } from './types.ts';
+
+export interface RunProgress {
+  /** The plan is known: `total` cases will run. */
+  planned?(cases: Case[], runDir: string): void;
+  caseStarted?(c: Case, index: number): void;
+  caseEnded?(r: Result, index: number): void;
+}
+
+export interface RunOptions {
+  /** A suite name in config/ (paper, smoke, ...) or a path to a config file. */
+  suite: string;
+  overrides?: PlanOverrides;
+  target?: TargetName;
+  /** Run directory; default runs/<UTC timestamp>-<suite>/. */
+  out?: string;
+  argv?: string[];
+  workerCommand?: string[];
+  vm?: Record<string, unknown>;
+  signal?: AbortSignal;
+  log?: RunLogger;
+  progress?: RunProgress;
+}
+
+const silentLog: RunLogger = { info() {}, warn() {} };
+
+/** 2026-11-23T12:51:00.123Z → 20261123T125100Z: sortable and safe in a path. */
+function stamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+export async function executeRun(opts: RunOptions): Promise<{ runDir: string; results: Result[] }> {
+  const started = new Date();
+  const target = opts.target ?? 'local';
+  const signal = opts.signal ?? new AbortController().signal;
+  const log = opts.log ?? silentLog;
+
+  // Everything that can reject the run happens before the run directory exists.
+  const suite = await loadSuite(opts.suite);
+  const opened = await openTarget({ target, workerCommand: opts.workerCommand, vm: opts.vm });
+  const catalogue = await readCatalogue(opened.openTransport);
+  const plan = expandPlan(suite, catalogue.mechanisms, opts.overrides ?? {}, target);
+
+  const runDir = path.resolve(opts.out ?? path.join(REPO_ROOT, 'runs', `${stamp(started)}-${suite.name}`));
+  mkdirSync(runDir, { recursive: true });
+  const manifest = await buildManifest({
+    id: path.basename(runDir),
+    suite: suite.name,
+    startedAt: started.toISOString(),
+    argv: opts.argv ?? process.argv,
+    config: { source: suite.source, ...suite.config, overrides: opts.overrides ?? {} },
+    target: await opened.describe(),
+    workerProtocol: catalogue.hello.protocol,
+  });
+  writeManifest(runDir, manifest);
+  opts.progress?.planned?.(plan, runDir);
+
+  const ctx: RunContext = { runDir, log, signal, target, startCollectors };
+  const runners = await createRunners(opened.openTransport);
+  const results: Result[] = [];
+  try {
+    for (const [index, c] of plan.entries()) {
+      if (signal.aborted) break;
+      opts.progress?.caseStarted?.(c, index);
+      const runner = runnerFor(runners, c);
+      const startedAt = new Date().toISOString();
+      const result = runner
+        ? await runner.run(c, ctx).catch((err: unknown) => failedResult(c, err, startedAt))
+        : skippedResult(c, `no runner for test ${c.test} on target ${target}`, startedAt);
+      // A case cut short by SIGINT/SIGTERM measured nothing worth keeping.
+      if (signal.aborted && result.status !== 'ok') break;
+      appendResult(runDir, result);
+      results.push(result);
+      opts.progress?.caseEnded?.(result, index);
+    }
+  } finally {
+    for (const runner of runners) await runner.close?.().catch((err: unknown) => log.warn(`closing ${runner.name}: ${String(err)}`));
+    writeCsv(runDir, results);
+    writeManifest(runDir, { ...manifest, endedAt: new Date().toISOString() });
+  }
+  return { runDir, results };
+}

@@ -1,0 +1,58 @@
+// Config file → validated config → plan of cases, through the registry of suite kinds.
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Case, TargetName } from '../src/types.ts';
+import { ConfigError, parseOrThrow, problem } from './config-error.ts';
+import { ipcSuite } from './ipc.ts';
+import type { CatalogueEntry, PlanOverrides, SuiteKind } from './types.ts';
+
+export { ConfigError } from './config-error.ts';
+export type { CatalogueEntry, PlanOverrides } from './types.ts';
+
+const SUITE_KINDS: Record<string, SuiteKind> = {
+  ipc: ipcSuite,
+  // ---- other suite kinds register here (one line each) ----
+  // 'net-ab': (await import('./netab.ts')).netAbSuite,   ← the net engineer's kind
+};
+
+export const CONFIG_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'config');
+
+/** `--suite paper` → config/paper.json; anything with a slash or .json is a path. */
+export function resolveSuitePath(suite: string): string {
+  if (suite.includes('/') || suite.endsWith('.json')) return path.resolve(suite);
+  return path.join(CONFIG_DIR, `${suite}.json`);
+}
+
+export interface LoadedSuite {
+  source: string;
+  kind: string;
+  name: string;
+  config: Record<string, unknown>;
+}
+
+/** Reads and validates a suite config; throws ConfigError naming the field. Nothing is run. */
+export async function loadSuite(suite: string): Promise<LoadedSuite> {
+  const file = resolveSuitePath(suite);
+  const source = path.relative(process.cwd(), file) || file;
+  if (!existsSync(file)) throw new ConfigError([`${source}: no such suite config (suites live in ${path.relative(process.cwd(), CONFIG_DIR) || CONFIG_DIR}/)`]);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`${source}: not valid JSON: ${(err as Error).message}`]);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError([problem(source, [], 'a suite config is a JSON object')]);
+  const kind = (raw as { kind?: unknown }).kind ?? 'ipc';
+  const suiteKind = typeof kind === 'string' ? SUITE_KINDS[kind] : undefined;
+  if (!suiteKind) throw new ConfigError([problem(source, ['kind'], `${JSON.stringify(kind)} is not one of ${Object.keys(SUITE_KINDS).join(', ')}`)]);
+  const config = parseOrThrow(suiteKind.schema, raw, source) as Record<string, unknown>;
+  return { source, kind: suiteKind.kind, name: String(config.name), config };
+}
+
+export function expandPlan(suite: LoadedSuite, catalogue: CatalogueEntry[], overrides: PlanOverrides, target: TargetName): Case[] {
+  const cases = SUITE_KINDS[suite.kind]!.expand({ config: suite.config, source: suite.source, catalogue, overrides, target });
+  if (cases.length === 0) throw new ConfigError([`${suite.source}: the plan is empty after the command-line filters`]);
+  return cases;
+}
