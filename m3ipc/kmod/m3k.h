@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * m3k.h — internals of the M3-IPC kernel module shared by its source files.
+ *
+ * Objects: a VM (isolation compartment) owns a table of M3IPC_MAX_EPS slots; a bound thread is
+ * an m3k_proc in one slot and in the list of the /dev/m3ipc file it was bound through.
+ *
+ * Locking, outermost first (never taken in the other direction):
+ *   m3k_sys_lock (mutex)   the VM array and the initialised flag;
+ *   m3k_file.lock (mutex)  the bindings made through one open file;
+ *   m3k_proc.lock (mutex)  a proc's IPC state; two procs are locked together by
+ *                          m3k_lock_pair(), always the lower address first;
+ *   m3k_vm.lock (spinlock) the slot table (lookups, bind, unbind); a leaf, never held while
+ *                          sleeping or copying.
+ * The proc mutexes are sleeping locks on purpose: the single user-to-user copy runs while both
+ * parties are held and may fault pages in.
+ *
+ * References: a bound proc holds one reference for its slot and one for its file entry; a
+ * sender queued on a receiver holds one on the receiver (send_to); every lookup takes its own.
+ * Each proc holds one reference on its VM; the VM array holds one while the VM exists.
+ */
+#ifndef M3K_H
+#define M3K_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/bitmap.h>
+#include <linux/atomic.h>
+#include "m3ipc.h"
+#include "m3ipc_uapi.h"
+
+/* A user message buffer pinned while its owner is blocked, so that the peer can copy straight
+ * into (or out of) it from its own context: the only copy of the message. */
+struct m3k_ubuf {
+	struct page *pages[2]; /* a message may straddle a page boundary */
+	unsigned int npages;
+	unsigned int offset;   /* of the message in pages[0] */
+	bool writable;
+};
+
+enum m3k_state {
+	M3K_IDLE,
+	M3K_SENDING,   /* queued on send_to->senders, message in buf */
+	M3K_RECEIVING, /* waiting for a message from peer_ep (or ANY) into buf */
+};
+
+struct m3k_counters {
+	atomic64_t sent, received, notifies, vcopies, bytes_copied;
+};
+
+struct m3k_vm;
+struct m3k_file;
+
+struct m3k_proc {
+	struct kref ref;
+	struct mutex lock;
+	wait_queue_head_t wq;
+	struct m3k_vm *vm;
+	struct list_head file_link; /* in m3k_file.procs, under m3k_file.lock */
+	pid_t tid, tgid;
+	struct mm_struct *mm;       /* mmgrab()ed: vcopy reaches it from other processes */
+	int ep, p_nr;
+
+	/* Under lock (and, for a queued sender, also its receiver's lock). */
+	bool dead;
+	enum m3k_state state;
+	bool reply_pending;         /* sendrec: after the send, receive the reply from peer_ep */
+	int peer_ep;
+	bool done;                  /* the blocked call completed with result */
+	int result;
+	struct m3k_ubuf buf;
+	struct m3k_proc *send_to;   /* receiver we queued on (referenced), owned by our thread */
+	struct list_head senders;   /* procs blocked sending to us, FIFO */
+	struct list_head send_link;
+	DECLARE_BITMAP(notify_pending, M3IPC_MAX_EPS);
+	int notify_ep[M3IPC_MAX_EPS];
+	u64 notify_ns[M3IPC_MAX_EPS];
+
+	struct m3k_counters count;
+};
+
+struct m3k_vm {
+	struct kref ref;
+	int vmid;
+	spinlock_t lock;
+	struct m3k_proc *slots[M3IPC_MAX_EPS];
+	u8 generation[M3IPC_MAX_EPS];
+	struct m3k_counters count;
+};
+
+struct m3k_file {
+	struct mutex lock;
+	struct list_head procs;
+};
+
+extern struct mutex m3k_sys_lock;
+extern struct m3k_vm *m3k_vms[M3IPC_MAX_VMS];
+extern bool m3k_initialised;
+extern struct m3k_counters m3k_total;
+
+/* m3k_table.c: system, VMs, binding and lookups. */
+int m3k_drvs_init(int nodeid);
+int m3k_drvs_end(void);
+int m3k_vm_init(int vmid);
+int m3k_vm_end(int vmid);
+int m3k_bind(struct m3k_file *f, int vmid, int p_nr);
+int m3k_unbind(struct m3k_file *f, int vmid, int ep);
+void m3k_file_release(struct m3k_file *f);
+struct m3k_proc *m3k_caller(struct m3k_file *f);
+struct m3k_proc *m3k_lookup(struct m3k_vm *vm, int ep);
+int m3k_check_ep(int ep);
+int m3k_getep(struct m3k_file *f, pid_t pid);
+void m3k_proc_put(struct m3k_proc *p);
+void m3k_lock_pair(struct m3k_proc *a, struct m3k_proc *b);
+void m3k_unlock_pair(struct m3k_proc *a, struct m3k_proc *b);
+void m3k_count(struct m3k_proc *p, size_t field, u64 n);
+#define M3K_COUNT(p, field, n) m3k_count(p, offsetof(struct m3k_counters, field), n)
+
+/* m3k_ipc.c: rendezvous message passing. */
+int m3k_send(struct m3k_proc *me, int dst, void __user *msg, long timeout_ms, bool reply);
+int m3k_receive(struct m3k_proc *me, int src, void __user *msg, long timeout_ms);
+int m3k_notify(struct m3k_proc *me, int dst);
+void m3k_wake(struct m3k_proc *p, int result);
+
+/* m3k_vcopy.c */
+int m3k_vcopy(struct m3k_proc *me, int src_ep, unsigned long src, int dst_ep, unsigned long dst,
+	      u64 len);
+
+/* m3k_ubuf.c: pinned message buffers. */
+int m3k_ubuf_pin(struct m3k_ubuf *b, void __user *msg, bool writable);
+void m3k_ubuf_unpin(struct m3k_ubuf *b);
+int m3k_ubuf_from_user(struct m3k_ubuf *dst, const void __user *src);
+int m3k_ubuf_to_user(void __user *dst, const struct m3k_ubuf *src);
+void m3k_ubuf_write(struct m3k_ubuf *dst, size_t offset, const void *src, size_t len);
+
+/* m3k_procfs.c */
+int m3k_procfs_init(void);
+void m3k_procfs_exit(void);
+
+#endif /* M3K_H */

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Rendezvous message passing: send, receive, sendrec, notify. Nothing is buffered in the
+ * kernel: whichever party arrives second copies the message once, directly between the two
+ * user buffers (the first party's buffer is pinned while it waits).
+ */
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include <linux/timekeeping.h>
+#include "m3k.h"
+
+/* Completes p's blocked call with result; caller holds p->lock. First completion wins. */
+void m3k_wake(struct m3k_proc *p, int result)
+{
+	if (p->done)
+		return;
+	p->result = result;
+	WRITE_ONCE(p->done, true);
+	wake_up(&p->wq);
+}
+
+/* Is r blocked receiving and willing to take a message (or notification) from src_ep? */
+static bool accepts(const struct m3k_proc *r, int src_ep, bool notification)
+{
+	if (r->state != M3K_RECEIVING || r->done)
+		return false;
+	/* As in Minix, a notification is never taken as the reply of a sendrec. */
+	if (notification && r->reply_pending)
+		return false;
+	return r->peer_ep == ANY || r->peer_ep == src_ep;
+}
+
+/*
+ * Sleeps until the call completes, times out or a signal arrives, then leaves every queue and
+ * unpins the message. Entered with no lock held after the state was published.
+ */
+static int wait_done(struct m3k_proc *me, long timeout_ms)
+{
+	struct m3k_proc *q = me->send_to; /* only this thread sets or clears it */
+	long left;
+	int err;
+
+	if (timeout_ms < 0)
+		left = wait_event_interruptible(me->wq, READ_ONCE(me->done)) ? -1 : 1;
+	else
+		left = wait_event_interruptible_timeout(me->wq, READ_ONCE(me->done),
+							msecs_to_jiffies(timeout_ms));
+	if (q)
+		m3k_lock_pair(me, q);
+	else
+		mutex_lock(&me->lock);
+	if (me->done)
+		err = me->result;
+	else
+		err = left == 0 ? EMOLTIMEDOUT : EMOLINTR;
+	if (!list_empty(&me->send_link))
+		list_del_init(&me->send_link);
+	me->state = M3K_IDLE;
+	me->reply_pending = false;
+	me->done = false;
+	me->send_to = NULL;
+	if (q)
+		m3k_unlock_pair(me, q);
+	else
+		mutex_unlock(&me->lock);
+	m3k_ubuf_unpin(&me->buf);
+	if (q)
+		m3k_proc_put(q);
+	return err;
+}
+
+int m3k_send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout_ms, bool reply)
+{
+	struct m3k_proc *dst;
+	int err = m3k_check_ep(dst_ep);
+
+	if (err)
+		return err;
+	if (dst_ep == me->ep)
+		return EMOLDEADLOCK;
+	dst = m3k_lookup(me->vm, dst_ep);
+	if (!dst)
+		return EMOLDEADSRCDST;
+	/* sendrec always waits for the reply, which lands in the same (pinned) buffer. */
+	if (reply) {
+		err = m3k_ubuf_pin(&me->buf, umsg, true);
+		if (err)
+			goto out;
+	}
+	for (;;) {
+		m3k_lock_pair(me, dst);
+		if (dst->dead) {
+			err = EMOLDEADSRCDST;
+		} else if (accepts(dst, me->ep, false)) {
+			/* The receiver waits: the one copy, sender's buffer -> receiver's. */
+			err = m3k_ubuf_from_user(&dst->buf, umsg);
+			if (!err) {
+				m3k_ubuf_write(&dst->buf, offsetof(message, m_source), &me->ep, sizeof(int));
+				m3k_wake(dst, 0);
+				M3K_COUNT(me, sent, 1);
+				M3K_COUNT(dst, received, 1);
+				if (reply) {
+					me->state = M3K_RECEIVING;
+					me->peer_ep = dst_ep;
+					me->reply_pending = true;
+					me->send_to = dst; /* our reference moves there */
+				}
+			}
+		} else if (timeout_ms == 0) {
+			err = EMOLAGAIN;
+		} else if (!me->buf.npages) {
+			/* Must wait: pin our message (may sleep on faults) and look again. */
+			m3k_unlock_pair(me, dst);
+			err = m3k_ubuf_pin(&me->buf, umsg, false);
+			if (err)
+				goto out;
+			continue;
+		} else {
+			me->state = M3K_SENDING;
+			me->peer_ep = dst_ep;
+			me->reply_pending = reply;
+			me->send_to = dst;
+			list_add_tail(&me->send_link, &dst->senders);
+		}
+		m3k_unlock_pair(me, dst);
+		break;
+	}
+	if (!err && me->send_to)
+		return wait_done(me, timeout_ms);
+out:
+	m3k_ubuf_unpin(&me->buf);
+	m3k_proc_put(dst);
+	return err;
+}
+
+/* The first pending notification receivable from src (ANY: lowest slot), or -1. */
+static int pending_notify(const struct m3k_proc *me, int src)
+{
+	int bit;
+
+	if (src == ANY) {
+		bit = find_first_bit(me->notify_pending, M3IPC_MAX_EPS);
+		return bit < M3IPC_MAX_EPS ? bit : -1;
+	}
+	bit = _ENDPOINT_P(src);
+	return test_bit(bit, me->notify_pending) && me->notify_ep[bit] == src ? bit : -1;
+}
+
+static void make_notify(message *m, int src_ep, int src_p_nr, u64 ns)
+{
+	memset(m, 0, sizeof(*m)); /* nothing of the kernel's stack reaches user space */
+	m->m_source = src_ep;
+	m->m_type = NOTIFY_FROM(src_p_nr);
+	m->NOTIFY_TIMESTAMP = ns;
+}
+
+/* Takes the message of sender s, queued on me, into umsg. Both locked; returns 0 or error. */
+static int take_from(struct m3k_proc *me, struct m3k_proc *s, void __user *umsg)
+{
+	/* The one copy: sender's pinned buffer -> receiver's user buffer. */
+	int err = m3k_ubuf_to_user(umsg, &s->buf);
+
+	if (!err && put_user(s->ep, &((message __user *)umsg)->m_source))
+		err = EMOLFAULT;
+	if (err)
+		return err;
+	list_del_init(&s->send_link);
+	if (s->reply_pending)
+		s->state = M3K_RECEIVING; /* now waits for our reply, peer_ep is us */
+	else
+		m3k_wake(s, 0);
+	M3K_COUNT(s, sent, 1);
+	M3K_COUNT(me, received, 1);
+	return 0;
+}
+
+static struct m3k_proc *first_sender(struct m3k_proc *me, int src)
+{
+	struct m3k_proc *s;
+
+	list_for_each_entry(s, &me->senders, send_link)
+		if ((src == ANY || s->ep == src) && s->state == M3K_SENDING && !s->done)
+			return s;
+	return NULL;
+}
+
+int m3k_receive(struct m3k_proc *me, int src, void __user *umsg, long timeout_ms)
+{
+	struct m3k_proc *s, *alive;
+	message m;
+	int bit, err;
+
+	if (src != ANY) {
+		err = m3k_check_ep(src);
+		if (err)
+			return err;
+		if (src == me->ep)
+			return EMOLDEADLOCK;
+	}
+	for (;;) {
+		mutex_lock(&me->lock);
+		bit = pending_notify(me, src);
+		if (bit >= 0) {
+			make_notify(&m, me->notify_ep[bit], bit, me->notify_ns[bit]);
+			err = copy_to_user(umsg, &m, sizeof(m)) ? EMOLFAULT : 0;
+			if (!err) {
+				clear_bit(bit, me->notify_pending);
+				M3K_COUNT(me, received, 1);
+			}
+			break;
+		}
+		s = first_sender(me, src);
+		if (s) {
+			kref_get(&s->ref);
+			mutex_unlock(&me->lock);
+			m3k_lock_pair(me, s);
+			/* It may have given up while we switched locks: then look again. */
+			err = -EAGAIN;
+			if (s->send_to == me && !list_empty(&s->send_link) && s->state == M3K_SENDING && !s->done)
+				err = take_from(me, s, umsg);
+			m3k_unlock_pair(me, s);
+			m3k_proc_put(s);
+			if (err == -EAGAIN)
+				continue;
+			m3k_ubuf_unpin(&me->buf);
+			return err;
+		}
+		if (src != ANY) {
+			alive = m3k_lookup(me->vm, src);
+			if (!alive) {
+				err = EMOLDEADSRCDST;
+				break;
+			}
+			m3k_proc_put(alive);
+		}
+		if (me->dead) {
+			err = EMOLINTR;
+		} else if (timeout_ms == 0) {
+			err = EMOLAGAIN;
+		} else if (!me->buf.npages) {
+			mutex_unlock(&me->lock);
+			err = m3k_ubuf_pin(&me->buf, umsg, true);
+			if (err)
+				return err;
+			continue;
+		} else {
+			me->state = M3K_RECEIVING;
+			me->peer_ep = src;
+			me->reply_pending = false;
+			mutex_unlock(&me->lock);
+			return wait_done(me, timeout_ms);
+		}
+		break;
+	}
+	mutex_unlock(&me->lock);
+	m3k_ubuf_unpin(&me->buf);
+	return err;
+}
+
+int m3k_notify(struct m3k_proc *me, int dst_ep)
+{
+	struct m3k_proc *dst;
+	message m;
+	u64 now = ktime_get_ns(); /* CLOCK_MONOTONIC, as the header promises */
+	int err = m3k_check_ep(dst_ep);
+
+	if (err)
+		return err;
+	if (dst_ep == me->ep)
+		return EMOLDEADLOCK;
+	dst = m3k_lookup(me->vm, dst_ep);
+	if (!dst)
+		return EMOLDEADSRCDST;
+	mutex_lock(&dst->lock);
+	if (dst->dead) {
+		err = EMOLDEADSRCDST;
+	} else if (accepts(dst, me->ep, true)) {
+		make_notify(&m, me->ep, me->p_nr, now);
+		m3k_ubuf_write(&dst->buf, 0, &m, sizeof(m));
+		m3k_wake(dst, 0);
+		M3K_COUNT(dst, received, 1);
+	} else {
+		/* Not receiving: a pending bit; duplicates coalesce and keep the first time. */
+		if (!test_and_set_bit(me->p_nr, dst->notify_pending) || dst->notify_ep[me->p_nr] != me->ep)
+			dst->notify_ns[me->p_nr] = now;
+		dst->notify_ep[me->p_nr] = me->ep;
+	}
+	mutex_unlock(&dst->lock);
+	if (!err)
+		M3K_COUNT(me, notifies, 1);
+	m3k_proc_put(dst);
+	return err;
+}

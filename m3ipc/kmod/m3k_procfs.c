@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/m3ipc/: the state, like the paper's /proc integration.
+ *   stats  system-wide counters;  vms  one line per VM;  procs  one line per bound endpoint.
+ */
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include "m3k.h"
+
+static struct proc_dir_entry *m3k_dir;
+
+static void show_counters(struct seq_file *m, const struct m3k_counters *c)
+{
+	seq_printf(m, "sent=%lld received=%lld notifies=%lld vcopies=%lld bytes_copied=%lld",
+		   atomic64_read(&c->sent), atomic64_read(&c->received), atomic64_read(&c->notifies),
+		   atomic64_read(&c->vcopies), atomic64_read(&c->bytes_copied));
+}
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "initialised=%d ", READ_ONCE(m3k_initialised));
+	show_counters(m, &m3k_total);
+	seq_putc(m, '\n');
+	return 0;
+}
+
+static int vm_bound(struct m3k_vm *vm)
+{
+	int i, n = 0;
+
+	for (i = 0; i < M3IPC_MAX_EPS; i++)
+		n += vm->slots[i] != NULL;
+	return n;
+}
+
+static int vms_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	mutex_lock(&m3k_sys_lock);
+	for (i = 0; i < M3IPC_MAX_VMS; i++) {
+		struct m3k_vm *vm = m3k_vms[i];
+
+		if (!vm)
+			continue;
+		spin_lock(&vm->lock);
+		seq_printf(m, "vmid=%d endpoints=%d ", vm->vmid, vm_bound(vm));
+		spin_unlock(&vm->lock);
+		show_counters(m, &vm->count);
+		seq_putc(m, '\n');
+	}
+	mutex_unlock(&m3k_sys_lock);
+	return 0;
+}
+
+static const char *state_name(const struct m3k_proc *p)
+{
+	switch (READ_ONCE(p->state)) {
+	case M3K_SENDING:
+		return "SENDING";
+	case M3K_RECEIVING:
+		return READ_ONCE(p->reply_pending) ? "REPLY_WAIT" : "RECEIVING";
+	default:
+		return "IDLE";
+	}
+}
+
+static int procs_show(struct seq_file *m, void *v)
+{
+	int i, s;
+
+	mutex_lock(&m3k_sys_lock);
+	for (i = 0; i < M3IPC_MAX_VMS; i++) {
+		struct m3k_vm *vm = m3k_vms[i];
+
+		if (!vm)
+			continue;
+		spin_lock(&vm->lock);
+		for (s = 0; s < M3IPC_MAX_EPS; s++) {
+			struct m3k_proc *p = vm->slots[s];
+
+			if (!p)
+				continue;
+			/* Racy snapshot of the flags on purpose: a status view must not block IPC. */
+			seq_printf(m, "vmid=%d ep=%d p_nr=%d tid=%d pid=%d state=%s peer=%d notify_pending=%*pbl ",
+				   vm->vmid, p->ep, p->p_nr, p->tid, p->tgid, state_name(p),
+				   READ_ONCE(p->peer_ep), M3IPC_MAX_EPS, p->notify_pending);
+			show_counters(m, &p->count);
+			seq_putc(m, '\n');
+		}
+		spin_unlock(&vm->lock);
+	}
+	mutex_unlock(&m3k_sys_lock);
+	return 0;
+}
+
+int m3k_procfs_init(void)
+{
+	m3k_dir = proc_mkdir("m3ipc", NULL);
+	if (!m3k_dir)
+		return -ENOMEM;
+	if (!proc_create_single("stats", 0444, m3k_dir, stats_show) ||
+	    !proc_create_single("vms", 0444, m3k_dir, vms_show) ||
+	    !proc_create_single("procs", 0444, m3k_dir, procs_show)) {
+		proc_remove(m3k_dir);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void m3k_procfs_exit(void)
+{
+	proc_remove(m3k_dir);
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vcopy: one copy of a block straight from one address space into another, page by page
+ * (pin the source and destination pages, map them, copy, unpin), whole pages with copy_page()
+ * when both sides are page aligned. Every party other than the caller must be blocked in a
+ * receive, and is kept there (its lock held) for the whole copy.
+ */
+#include <linux/mm.h>
+#include <linux/highmem.h>
+#include <linux/sched/mm.h>
+#include <linux/version.h>
+#include "m3k.h"
+
+/* Pins the one page holding addr in mm. */
+static int pin_page(struct mm_struct *mm, unsigned long addr, bool write, struct page **page)
+{
+	unsigned int flags = write ? FOLL_WRITE : 0;
+	long n;
+
+	if (mm == current->mm)
+		return pin_user_pages_fast(addr, 1, flags, page) == 1 ? 0 : EMOLFAULT;
+	mmap_read_lock(mm);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	n = pin_user_pages_remote(mm, addr, 1, flags, page, NULL);
+#else
+	n = pin_user_pages_remote(mm, addr, 1, flags, page, NULL, NULL);
+#endif
+	mmap_read_unlock(mm);
+	return n == 1 ? 0 : EMOLFAULT;
+}
+
+static int copy_pages(struct mm_struct *smm, unsigned long src, struct mm_struct *dmm,
+		      unsigned long dst, u64 len)
+{
+	while (len) {
+		size_t soff = offset_in_page(src), doff = offset_in_page(dst);
+		size_t chunk = min_t(size_t, len, PAGE_SIZE - max(soff, doff));
+		struct page *sp, *dp;
+		char *s, *d;
+
+		if (fatal_signal_pending(current))
+			return EMOLINTR;
+		if (pin_page(smm, src, false, &sp))
+			return EMOLFAULT;
+		if (pin_page(dmm, dst, true, &dp)) {
+			unpin_user_page(sp);
+			return EMOLFAULT;
+		}
+		s = kmap_local_page(sp);
+		d = kmap_local_page(dp);
+		if (chunk == PAGE_SIZE)
+			copy_page(d, s);
+		else
+			memcpy(d + doff, s + soff, chunk);
+		kunmap_local(d);
+		kunmap_local(s);
+		unpin_user_pages_dirty_lock(&dp, 1, true);
+		unpin_user_page(sp);
+		src += chunk;
+		dst += chunk;
+		len -= chunk;
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Resolves a vcopy party: the caller itself (SELF or own endpoint) or a bound peer. */
+static int party(struct m3k_proc *me, int ep, struct m3k_proc **p)
+{
+	if (ep == SELF || ep == me->ep) {
+		kref_get(&me->ref);
+		*p = me;
+		return 0;
+	}
+	if (m3k_check_ep(ep))
+		return EMOLENDPOINT;
+	*p = m3k_lookup(me->vm, ep);
+	return *p ? 0 : EMOLDEADSRCDST;
+}
+
+static bool blocked_in_receive(const struct m3k_proc *me, const struct m3k_proc *p)
+{
+	return p == me || (p->state == M3K_RECEIVING && !p->done && !p->dead);
+}
+
+int m3k_vcopy(struct m3k_proc *me, int src_ep, unsigned long src, int dst_ep, unsigned long dst,
+	      u64 len)
+{
+	struct m3k_proc *sp = NULL, *dp = NULL;
+	struct m3k_proc *a, *b;
+	int err;
+
+	if (len == 0 || len > M3IPC_VCOPY_MAX)
+		return EMOLRANGE;
+	if (src + len < src || dst + len < dst || src + len > TASK_SIZE_MAX || dst + len > TASK_SIZE_MAX)
+		return EMOLFAULT;
+	err = party(me, src_ep, &sp);
+	if (!err)
+		err = party(me, dst_ep, &dp);
+	if (err)
+		goto out;
+	/* Only the parties other than the caller are locked (a copy within the caller needs none). */
+	a = sp == me ? dp : sp;
+	b = dp == me ? sp : dp;
+	m3k_lock_pair(a, b);
+	if (!blocked_in_receive(me, sp) || !blocked_in_receive(me, dp)) {
+		err = EMOLPROCSTS;
+	} else if (!mmget_not_zero(sp->mm)) {
+		err = EMOLDEADSRCDST;
+	} else {
+		if (!mmget_not_zero(dp->mm)) {
+			err = EMOLDEADSRCDST;
+		} else {
+			err = copy_pages(sp->mm, src, dp->mm, dst, len);
+			mmput(dp->mm);
+		}
+		mmput(sp->mm);
+	}
+	if (!err) {
+		M3K_COUNT(me, vcopies, 1);
+		M3K_COUNT(me, bytes_copied, len);
+	}
+	m3k_unlock_pair(a, b);
+out:
+	if (sp)
+		m3k_proc_put(sp);
+	if (dp)
+		m3k_proc_put(dp);
+	return err;
+}

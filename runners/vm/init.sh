@@ -1,0 +1,55 @@
+#!/bin/busybox sh
+# /init of the m3bench VM. The kernel command line chooses what it does (m3mode=test|worker);
+# every line meant for the host starts with "M3VM:" on the console (ttyS0), kernel noise aside.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /dev/shm /dev/mqueue /tmp
+mount -t tmpfs shm /dev/shm
+mount -t mqueue mqueue /dev/mqueue 2>/dev/null
+
+say() { echo "M3VM: $*"; }
+# step NAME CMD...: runs CMD, its output prefixed, then reports the exit code.
+step() {
+  name=$1; shift
+  say "begin $name"
+  "$@" 2>&1 | sed "s/^/M3VM: [$name] /"
+  say "step $name rc=$(cat /tmp/rc)"
+}
+run() { "$@"; echo $? > /tmp/rc; }
+finish() { sync; poweroff -f; sleep 10; }
+
+say "kernel $(uname -r) ncpus $(grep -c ^processor /proc/cpuinfo)"
+step insmod run insmod /lib/m3ipc.ko
+[ -c /dev/m3ipc ] || { say "no /dev/m3ipc"; finish; }
+
+case "$m3mode" in
+worker)
+  # The host speaks the worker line protocol over the second serial port.
+  stty -F /dev/ttyS1 raw -echo
+  say "worker start"
+  /bin/m3worker < /dev/ttyS1 > /dev/ttyS1 2>/tmp/worker.err
+  say "worker exit rc=$?"
+  sed 's/^/M3VM: [worker-stderr] /' /tmp/worker.err
+  ;;
+*)
+  for t in m3ipc-conformance m3ipc-fuzz; do
+    [ -x /bin/$t ] || say "missing $t"
+  done
+  [ -x /bin/m3ipc-conformance ] && step conformance run env M3IPC_BACKEND=kmod /bin/m3ipc-conformance --backend kmod
+  [ -x /bin/m3ipc-fuzz ] && step fuzz run /bin/m3ipc-fuzz 100000
+  ;;
+esac
+
+# Whatever ran, the kernel log must be clean and the module must unload.
+step proc run cat /proc/m3ipc/stats /proc/m3ipc/vms /proc/m3ipc/procs
+if dmesg | grep -E 'BUG|WARNING|Oops|general protection|lockdep|possible recursive|KASAN|refcount_t' >/tmp/bad; then
+  sed 's/^/M3VM: [dmesg] /' /tmp/bad
+  say "step dmesg rc=1"
+else
+  say "step dmesg rc=0"
+fi
+step rmmod run rmmod m3ipc
+say "done"
+finish
