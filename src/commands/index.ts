@@ -6,4 +6,8 @@ export const commands: CommandModule<any, any>[] = [
   // (await import('./run.ts')).default,
   (await import('./run.ts')).default,
   (await import('./list.ts')).default,
+  (await import('./report.ts')).default,
+  (await import('./compare.ts')).default,
+  (await import('./check.ts')).default,
+  (await import('./doctor.ts')).default,
 ];

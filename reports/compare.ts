@@ -1,0 +1,85 @@
+// Case-by-case comparison of two runs: medians, the ratio new/base of the median time per
+// iteration with a bootstrap 95 % interval (simple-statistics resampling), and a verdict.
+import type { Case, Result } from '../src/types.ts';
+import type { LoadedRun } from './load.ts';
+import { isNetResult, table1Value } from './net-metrics.ts';
+import { medianRatioInterval } from './stats.ts';
+import { formatNumber, formatRatio, type Table } from './table.ts';
+
+export type Verdict = 'faster' | 'slower' | 'no significant change' | 'not comparable';
+
+export interface ComparisonRow {
+  key: string;
+  base?: Result;
+  next?: Result;
+  baseMedian?: number; // ns per iteration
+  newMedian?: number;
+  /** new/base of the median time per iteration: above 1 is slower. */
+  ratio?: number;
+  lo?: number;
+  hi?: number;
+  verdict: Verdict;
+  why?: string;
+}
+
+/**
+ * The identity of a case across runs. Net-ab cases are matched without their profile, so that
+ * an A run and a B run pair up (that is the point of comparing them).
+ */
+export function caseKey(c: Case): string {
+  return c.test === 'NET' ? ['NET', c.mechanism, c.placement, c.repetition ?? 'counters'].join('/') : c.id;
+}
+
+function compareCase(key: string, base?: Result, next?: Result): ComparisonRow {
+  const row: ComparisonRow = { key, base, next, baseMedian: base?.stats?.p50, newMedian: next?.stats?.p50, verdict: 'not comparable' };
+  if (!base || !next) return { ...row, why: base ? 'only in base run' : 'only in new run' };
+  if (base.status !== 'ok' || next.status !== 'ok') return { ...row, why: `base ${base.status}, new ${next.status}` };
+  if (!base.samples?.length || !next.samples?.length) return { ...row, why: 'no raw samples to compare' };
+  const { point, lo, hi } = medianRatioInterval(base.samples, next.samples);
+  const verdict: Verdict = lo > 1 ? 'slower' : hi < 1 ? 'faster' : 'no significant change';
+  return { ...row, ratio: point, lo, hi, verdict };
+}
+
+export function compareRuns(base: LoadedRun, next: LoadedRun): ComparisonRow[] {
+  const baseByKey = new Map(base.results.map((r) => [caseKey(r.case), r]));
+  const nextByKey = new Map(next.results.map((r) => [caseKey(r.case), r]));
+  const keys = [...new Set([...baseByKey.keys(), ...nextByKey.keys()])];
+  return keys.map((k) => compareCase(k, baseByKey.get(k), nextByKey.get(k)));
+}
+
+export function comparisonTable(rows: ComparisonRow[], title = 'Comparison per case'): Table {
+  return {
+    title,
+    columns: ['case', 'base median ns/iter', 'new median ns/iter', 'new/base', '95 % interval', 'verdict'],
+    rows: rows.map((r) => [
+      r.key,
+      formatNumber(r.baseMedian),
+      formatNumber(r.newMedian),
+      formatRatio(r.ratio),
+      r.lo === undefined ? '' : `${formatRatio(r.lo)} – ${formatRatio(r.hi)}`,
+      r.why ? `${r.verdict} (${r.why})` : r.verdict,
+    ]),
+    notes: [
+      'Ratio of median time per iteration, new/base: above 1 is slower. Interval: percentile bootstrap (2000 resamples of both runs\' batches, simple-statistics).',
+    ],
+  };
+}
+
+/** Table 1 of two net-ab runs side by side (e.g. profile A vs profile B), with ratios. */
+export function table1Comparison(rows: ComparisonRow[]): Table | undefined {
+  const net = rows.filter((r) => r.base && r.next && isNetResult(r.base) && isNetResult(r.next) && r.base.case.repetition !== 'profile');
+  if (net.length === 0) return undefined;
+  const measures = [['cswchPerSec', 'context switches (cswch/s)'], ['intrPerSec', 'interrupts (intr/s)']] as const;
+  return {
+    title: 'Table 1 side by side: context switches and interrupts per second',
+    columns: ['case', 'measure', 'base', 'new', 'new/base'],
+    rows: net.flatMap((r) =>
+      measures.map(([m, label]) => {
+        const [b, n] = [table1Value(r.base!, m), table1Value(r.next!, m)];
+        const profiles = `${r.key} (${r.base!.case.profile ?? '-'} → ${r.next!.case.profile ?? '-'})`;
+        return [profiles, label, formatNumber(b, 4), formatNumber(n, 4), b && n !== undefined ? formatRatio(n / b) : '–'];
+      }),
+    ),
+    notes: ['– : the measure is missing in one run, or zero in the base run.'],
+  };
+}

@@ -1,0 +1,81 @@
+// `m3bench check --baseline BASE`: the CI regression verdict. Takes (--new) or makes a new run,
+// compares it with the baseline, prints the Markdown table and exits 1 when a case regressed
+// significantly beyond its threshold (2 on a usage or config error).
+import { appendFile, writeFile } from 'node:fs/promises';
+import type { Argv, CommandModule } from 'yargs';
+import { benchmarkEntries, type BenchmarkFormat } from '../../reports/benchmark-export.ts';
+import { compareRuns } from '../../reports/compare.ts';
+import { loadRun, type LoadedRun } from '../../reports/load.ts';
+import { markdownTable } from '../../reports/markdown-table.ts';
+import { judge, regressedMechanisms, regressionTable } from '../../reports/regression.ts';
+import { loadThresholds, parseThreshold, DEFAULT_THRESHOLDS_FILE } from '../../reports/thresholds.ts';
+
+interface CheckArgs {
+  baseline: string;
+  new?: string;
+  suite?: string;
+  threshold?: string;
+  thresholds?: string;
+  export?: string;
+  exportFormat: 'smaller' | 'bigger';
+}
+
+interface RunModule {
+  executeRun(opts: { suite: string; overrides?: unknown; argv?: string[] }): Promise<{ runDir: string }>;
+}
+
+/** A fresh run of the baseline's suite with the baseline's overrides (the runner's executeRun). */
+async function runLikeBaseline(base: LoadedRun, suite: string | undefined): Promise<string> {
+  const { executeRun } = (await import('../run.ts')) as unknown as RunModule;
+  const overrides = (base.manifest.config as { overrides?: unknown } | null)?.overrides;
+  process.stderr.write(`check: running suite ${suite ?? base.manifest.suite} for comparison with ${base.dir}\n`);
+  const { runDir } = await executeRun({ suite: suite ?? base.manifest.suite, overrides, argv: process.argv.slice(2) });
+  return runDir;
+}
+
+const command: CommandModule<object, CheckArgs> = {
+  command: 'check',
+  describe: 'CI regression verdict against a baseline run (exit 1 on a significant regression)',
+  builder: (y: Argv) =>
+    y
+      .option('baseline', { type: 'string', demandOption: true, describe: 'baseline run directory' })
+      .option('new', { type: 'string', describe: 'new run directory (default: run the baseline\'s suite now)' })
+      .option('suite', { type: 'string', describe: 'suite to run when --new is not given (default: the baseline\'s)' })
+      .option('threshold', { type: 'string', describe: 'tolerated slowdown for every test, e.g. 5% (default: config/thresholds.json)' })
+      .option('thresholds', { type: 'string', describe: 'per-test thresholds file', default: DEFAULT_THRESHOLDS_FILE.pathname })
+      .option('export', { type: 'string', describe: 'write github-action-benchmark JSON of the new run to this file' })
+      .option('export-format', { choices: ['smaller', 'bigger'] as const, default: 'smaller' as const, describe: 'customSmallerIsBetter (ns/iter) or customBiggerIsBetter (msgs/s, GB/s)' }) as unknown as Argv<CheckArgs>,
+  handler: async (args) => {
+    try {
+      const thresholds = await loadThresholds(args.thresholds);
+      if (args.threshold !== undefined) {
+        const all = parseThreshold(args.threshold);
+        thresholds.default = all;
+        thresholds.tests = {};
+      }
+      const base = await loadRun(args.baseline);
+      const next = await loadRun(args.new ?? (await runLikeBaseline(base, args.suite)));
+      const findings = judge(compareRuns(base, next), thresholds);
+      const markdown = markdownTable(regressionTable(findings), '##');
+      process.stdout.write(markdown);
+      if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, markdown);
+      if (args.export) {
+        const format: BenchmarkFormat = args.exportFormat === 'bigger' ? 'customBiggerIsBetter' : 'customSmallerIsBetter';
+        await writeFile(args.export, JSON.stringify(benchmarkEntries(next.results, format), null, 2) + '\n');
+      }
+      const mechanisms = regressedMechanisms(findings);
+      const regressed = findings.filter((f) => f.regressed);
+      if (regressed.length) {
+        process.stdout.write(`\ncheck: FAIL — ${regressed.length} regressed case(s), mechanism(s): ${mechanisms.join(', ')}\n`);
+        process.exitCode = 1;
+      } else {
+        process.stdout.write(`\ncheck: PASS — ${findings.filter((f) => f.row.lo !== undefined).length} case(s) compared, no significant regression (new run: ${next.dir})\n`);
+      }
+    } catch (err) {
+      process.stderr.write(`check: error: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+    }
+  },
+};
+
+export default command;
