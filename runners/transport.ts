@@ -118,7 +118,12 @@ export class LocalTransport implements WorkerTransport {
   }
 
   readLine(timeoutMs: number): Promise<string> {
-    return this.queue.next(timeoutMs);
+    return this.queue.next(timeoutMs).catch(async (err: unknown) => {
+      if (!(err instanceof TransportClosedError)) throw err;
+      // stdout closes a moment before the exit status is known; wait for it so the error says how it died.
+      await Promise.race([this.child, new Promise((r) => setTimeout(r, 1000))]);
+      throw new TransportClosedError(this.describeExit());
+    });
   }
 
   /** EOF on stdin means quit (protocol); a worker that does not leave within 2 s is killed. */

@@ -50,6 +50,8 @@ export function resultsTable(results: Result[]): string {
   const table = new Table({
     head: ['test', 'mechanism', 'placement', 'size', 'status', 'p50 ns/iter', 'rme %', 'µs/round trip', 'msgs/s (2×RT/s)', 'GB/s'],
     style: { head: [], border: [] },
+    // One line per case: no rule between rows.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   for (const r of results) {
     const d = r.derived ?? {};

@@ -1,0 +1,87 @@
+// kill -9 of the runner process in the middle of a case: the worker must notice (EOF on its stdin)
+// and leave, its server children with it, and no named IPC object may stay behind. Runs against
+// the real worker when it is built (every mechanism in turn), else against the fake one.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REAL_WORKER = path.join(ROOT, 'native', 'build', 'm3worker');
+const FAKE_WORKER = path.join(ROOT, 'test', 'fixtures', 'core-fake-worker.mjs');
+const useReal = existsSync(REAL_WORKER);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function descendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text) children.push(...text.split(/\s+/).map(Number));
+    }
+  } catch {
+    return [];
+  }
+  children = [...new Set(children)];
+  return [...children, ...children.flatMap(descendants)];
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+
+/** Named objects an IPC mechanism can leave behind: FIFOs (native/names.h), POSIX shm and mqueues, SysV queues. */
+function ipcObjects(): Set<string> {
+  const list = (dir: string) => (existsSync(dir) ? readdirSync(dir).map((f) => `${dir}/${f}`) : []);
+  const fifos = list('/tmp').filter((f) => f.startsWith('/tmp/m3bench-fifo-'));
+  const sysv = execFileSync('ipcs', ['-q'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => /^0x/.test(l))
+    .map((l) => `sysv-msg ${l.split(/\s+/)[1]}`);
+  return new Set([...fifos, ...list('/dev/shm'), ...list('/dev/mqueue'), ...sysv]);
+}
+
+function mechanisms(): string[] {
+  if (!useReal) return ['pipe'];
+  const out = execFileSync(REAL_WORKER, { input: 'list\nquit\n', encoding: 'utf8' }).split('\n');
+  const list = JSON.parse(out[1]!) as { mechanisms: Array<{ name: string; tests: Record<string, string> }> };
+  return list.mechanisms.filter((m) => m.tests.IPC1 === 'ok').map((m) => m.name);
+}
+
+async function killMidCase(mechanism: string): Promise<{ leftover: number[]; newObjects: string[] }> {
+  const before = ipcObjects();
+  const env: NodeJS.ProcessEnv = { ...process.env, M3BENCH_WORKER: useReal ? REAL_WORKER : FAKE_WORKER, FAKE_SLOW_RUN_MS: '20' };
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'core-kill-')), 'run');
+  const runner = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run', '--suite', 'smoke', '--mechanism', mechanism, '--test', 'IPC1', '--time', '30', '--out', out, '--no-report'],
+    { env, stdio: 'ignore', cwd: ROOT },
+  );
+  // Mid-case = the worker has forked its server(s): the runner has grandchildren.
+  let tree: number[] = [];
+  for (let i = 0; i < 300 && tree.length < 2; i++) {
+    await sleep(50);
+    tree = descendants(runner.pid!);
+  }
+  assert.ok(tree.length >= 2, `no worker with a server child appeared under the runner (${mechanism})`);
+  runner.kill('SIGKILL');
+  let leftover = tree;
+  for (let i = 0; i < 100 && leftover.length; i++) {
+    await sleep(50);
+    leftover = leftover.filter(alive);
+  }
+  const after = ipcObjects();
+  return { leftover, newObjects: [...after].filter((o) => !before.has(o)) };
+}
+
+describe(`kill -9 of the runner mid-run (${useReal ? 'real worker' : 'fake worker'})`, () => {
+  for (const mechanism of mechanisms()) {
+    it(`leaves no process and no IPC object behind: ${mechanism}`, async () => {
+      const { leftover, newObjects } = await killMidCase(mechanism);
+      assert.deepEqual(leftover, [], 'processes still alive after the runner died');
+      assert.deepEqual(newObjects, [], 'IPC objects left behind');
+    });
+  }
+});

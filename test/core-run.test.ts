@@ -1,0 +1,118 @@
+// executeRun end to end against the fake worker (test/fixtures/core-fake-worker.mjs), plus the
+// in-process Node baseline: results are appended per case, a failing case does not stop the run,
+// a bad config runs nothing.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { executeRun } from '../src/run.ts';
+import { ConfigError } from '../suites/index.ts';
+
+const FAKE_WORKER = [process.execPath, fileURLToPath(new URL('./fixtures/core-fake-worker.mjs', import.meta.url))];
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'core-run-'));
+const jsonlLines = (runDir: string) => readFileSync(path.join(runDir, 'results.jsonl'), 'utf8').split('\n').filter(Boolean);
+
+const savedEnv = { ...process.env };
+afterEach(() => {
+  for (const key of Object.keys(process.env)) if (key.startsWith('FAKE_')) delete process.env[key];
+  Object.assign(process.env, savedEnv);
+});
+
+describe('executeRun', () => {
+  it('appends each result to results.jsonl as soon as its case ends', async () => {
+    const out = path.join(tmp(), 'run');
+    const linesWhenEnded: number[] = [];
+    const { runDir, results } = await executeRun({
+      suite: 'smoke',
+      overrides: { mechanisms: ['pipe', 'fifo'], tests: ['IPC1', 'COPY1'], time: 0.05 },
+      out,
+      workerCommand: FAKE_WORKER,
+      progress: { caseEnded: () => linesWhenEnded.push(jsonlLines(out).length) },
+    });
+    assert.equal(runDir, out);
+    assert.deepEqual(linesWhenEnded, [1, 2, 3, 4]);
+    assert.deepEqual(results.map((r) => r.status), ['ok', 'ok', 'ok', 'ok']);
+    const copy = results.find((r) => r.case.test === 'COPY1')!;
+    assert.ok(copy.derived?.gbPerSec && copy.derived.copiesPerSec);
+    const ipc = results[0]!;
+    assert.equal(ipc.derived!.msgsPerSec, 2 * ipc.derived!.roundTripsPerSec!);
+    // The fake reports 5000 ns per iteration (±1 %); tinybench's statistics must come back per iteration.
+    assert.ok(Math.abs(ipc.stats!.p50 - 5000) < 100, `p50 ${ipc.stats!.p50}`);
+    assert.equal(ipc.samples!.length, ipc.stats!.n);
+    assert.ok(Array.isArray(ipc.detail!.pids), 'worker setup detail is kept');
+
+    const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.suite, 'smoke');
+    assert.ok(manifest.endedAt && manifest.host.cores >= 1 && manifest.versions.workerProtocol === '1');
+    const csv = readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n');
+    assert.equal(csv.length, 1 + results.length);
+    assert.match(csv[0]!, /msgs_per_s_2x_round_trips/);
+  });
+
+  it('marks a case whose worker dies as failed and goes on with a fresh worker', async () => {
+    process.env.FAKE_CRASH_MECH = 'fifo';
+    process.env.FAKE_ERROR_MECH = 'tcp';
+    process.env.FAKE_MECHS = 'fifo,tcp,pipe';
+    process.env.FAKE_SKIP = 'pipe:IPC3';
+    const { runDir, results } = await executeRun({
+      suite: 'smoke',
+      overrides: { mechanisms: ['fifo', 'tcp', 'pipe'], tests: ['IPC1', 'IPC3'], time: 0.05 },
+      out: path.join(tmp(), 'run'),
+      workerCommand: FAKE_WORKER,
+    });
+    const byId = Object.fromEntries(results.map((r) => [r.case.id, r]));
+    assert.equal(byId['IPC1/fifo/same-cpu/36B/1p']!.status, 'failed');
+    assert.match(byId['IPC1/fifo/same-cpu/36B/1p']!.error!, /worker exited with code 3/);
+    assert.equal(byId['IPC1/tcp/same-cpu/36B/1p']!.status, 'failed');
+    assert.match(byId['IPC1/tcp/same-cpu/36B/1p']!.error!, /setup refused by the fake/);
+    assert.equal(byId['IPC1/pipe/same-cpu/36B/1p']!.status, 'ok');
+    assert.equal(byId['IPC3/pipe/same-cpu/1B/1p']!.status, 'skipped');
+    assert.equal(byId['IPC3/pipe/same-cpu/1B/1p']!.reason, 'cannot express it');
+    assert.equal(jsonlLines(runDir).length, 6);
+  });
+
+  it('runs nothing and creates no run directory when the config is bad', async () => {
+    const out = path.join(tmp(), 'run');
+    await assert.rejects(
+      executeRun({ suite: 'smoke', overrides: { mechanisms: ['no-such-mech'] }, out, workerCommand: FAKE_WORKER }),
+      (err: unknown) => err instanceof ConfigError && /--mechanism\[0\]: "no-such-mech"/.test(err.message),
+    );
+    assert.equal(existsSync(out), false);
+  });
+
+  it('measures the Node baselines in-process and skips the tests they cannot express', async () => {
+    const { results } = await executeRun({
+      suite: 'smoke',
+      overrides: { mechanisms: ['node-atomics', 'node-messagechannel'], tests: ['IPC1', 'IPC2'], time: 0.05 },
+      out: path.join(tmp(), 'run'),
+      workerCommand: FAKE_WORKER,
+    });
+    const status = Object.fromEntries(results.map((r) => [r.case.id, r.status]));
+    assert.deepEqual(status, {
+      'IPC1/node-atomics/same-cpu/36B/1p': 'ok',
+      'IPC1/node-messagechannel/same-cpu/36B/1p': 'ok',
+      'IPC2/node-atomics/same-cpu/36B/1p': 'skipped',
+      'IPC2/node-messagechannel/same-cpu/36B/1p': 'skipped',
+    });
+    for (const r of results.filter((x) => x.status === 'ok')) {
+      assert.ok(r.stats!.p50 > 0 && r.stats!.n >= 10 && r.samples!.length === r.stats!.n);
+    }
+  });
+
+  it('stops at an abort and keeps what finished', async () => {
+    const abort = new AbortController();
+    const out = path.join(tmp(), 'run');
+    const { results } = await executeRun({
+      suite: 'smoke',
+      overrides: { mechanisms: ['pipe', 'fifo'], time: 0.05 },
+      out,
+      workerCommand: FAKE_WORKER,
+      signal: abort.signal,
+      progress: { caseEnded: (_r, i) => i === 1 && abort.abort() },
+    });
+    assert.equal(results.length, 2);
+    assert.equal(jsonlLines(out).length, 2);
+  });
+});
