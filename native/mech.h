@@ -61,7 +61,10 @@ struct bench_case {
 /* One bidirectional channel between two processes of a group. */
 struct link {
     size_t maxlen;          /* largest message that will cross this link */
-    int rfd[2], wfd[2];     /* fd-based mechanisms: what end e reads from / writes to */
+    /* fd-based mechanisms: what end e reads from / writes to (-1 = none). The worker closes
+     * these, not close(): each process closes the ends it does not own right after the fork,
+     * so that a peer's death is seen as EOF. */
+    int rfd[2], wfd[2];
     void *shm;              /* MAP_SHARED region owned by the mechanism (or NULL) */
     size_t shm_len;
     void *priv;             /* anything else the mechanism allocated in open() */
@@ -133,9 +136,18 @@ void detail_str(struct detail *d, const char *key, const char *value);
 /* Helpers for mechanisms (io.c). */
 int write_full(int fd, const void *buf, size_t len); /* -1 + mech_fail on error or EOF */
 int read_full(int fd, void *buf, size_t len);
+int fd_send(struct link *l, int end, size_t len);    /* send/recv ops of fd-based links */
+int fd_recv(struct link *l, int end, size_t len);
 void *shared_alloc(size_t len);                      /* anonymous MAP_SHARED, zeroed; NULL on error */
 void shared_free(void *p, size_t len);
 int peer_alive(pid_t pid);                           /* 0 once pid has exited (zombie counts as gone) */
+/* Call on EINTR from a blocking wait: 0 = retry, -1 (mech_fail) = the peer of `end` is gone.
+ * The worker takes SIGCHLD without SA_RESTART, so a wait on a dead child is interrupted. */
+int peer_check(const struct link *l, int end);
+/* Shared (cross-process) futex on a 32-bit word. wait: 0 when woken or *addr != val,
+ * -1 with errno (ETIMEDOUT after ms milliseconds, EINTR). */
+int futex_wait_ms(unsigned *addr, unsigned val, int ms);
+void futex_wake(unsigned *addr, int n);
 int link_peer(int end);                              /* the other end: 1 - end */
 int link_same_cpu(const struct link *l);             /* both ends pinned to one and the same CPU */
 

@@ -1,0 +1,114 @@
+/* Small helpers shared by the mechanisms: full reads/writes, shared memory, peer liveness. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mech.h"
+
+int write_full(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return mech_fail("write: %s", strerror(errno));
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int read_full(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return mech_fail("read: %s", strerror(errno));
+        }
+        if (n == 0)
+            return mech_fail("read: peer closed the channel");
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+void *shared_alloc(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void shared_free(void *p, size_t len)
+{
+    if (p)
+        munmap(p, len);
+}
+
+/* A zombie still answers kill(pid, 0), so look at its state instead. */
+int peer_alive(pid_t pid)
+{
+    char path[64], stat[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *close_paren = strrchr(stat, ')');
+    return close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z' && close_paren[2] != 'X';
+}
+
+int link_peer(int end)
+{
+    return 1 - end;
+}
+
+int link_same_cpu(const struct link *l)
+{
+    return l->cpu[0] >= 0 && l->cpu[0] == l->cpu[1];
+}
+
+int peer_check(const struct link *l, int end)
+{
+    pid_t peer = l->pid[link_peer(end)];
+    if (peer_alive(peer))
+        return 0;
+    return mech_fail("peer process %d is gone", (int)peer);
+}
+
+int futex_wait_ms(unsigned *addr, unsigned val, int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    long rc = syscall(SYS_futex, addr, FUTEX_WAIT, val, ms >= 0 ? &ts : NULL, NULL, 0);
+    if (rc < 0 && errno == EAGAIN)
+        return 0; /* *addr already differed from val */
+    return rc < 0 ? -1 : 0;
+}
+
+void futex_wake(unsigned *addr, int n)
+{
+    syscall(SYS_futex, addr, FUTEX_WAKE, n, NULL, NULL, 0);
+}
+
+int fd_send(struct link *l, int end, size_t len)
+{
+    return write_full(l->wfd[end], l->buf[end], len);
+}
+
+int fd_recv(struct link *l, int end, size_t len)
+{
+    return read_full(l->rfd[end], l->buf[end], len);
+}

@@ -1,0 +1,22 @@
+/* The little JSON the worker needs: parse the flat `setup` object, quote strings, collect detail. */
+#ifndef M3BENCH_JSON_H
+#define M3BENCH_JSON_H
+
+#include <stddef.h>
+
+#include "mech.h"
+
+struct detail {
+    char body[2048]; /* comma-separated "key":value members, without braces */
+    size_t len;
+};
+
+#define MAX_SIZE (64u << 20) /* largest message/block accepted by setup */
+
+/* Fill *c from a setup object; on error returns -1 with mech_fail() naming the field. */
+int parse_setup(const char *json, struct bench_case *c);
+
+/* Write s as a JSON string literal (with quotes) into out; truncates safely. */
+void json_quote(char *out, size_t cap, const char *s);
+
+#endif

@@ -1,0 +1,254 @@
+/* m3worker: the benchmark worker. Speaks docs/protocol.md on stdio: one command line in,
+ * exactly one JSON line out; diagnostics on stderr. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "case.h"
+#include "json.h"
+#include "loops.h"
+#include "mech.h"
+#include "names.h"
+#include "pin.h"
+
+#define SELFTEST_ITERS 64
+
+#define QUIT_SIGNAL 1
+#define QUIT_COMMAND 2
+static volatile sig_atomic_t quit_requested;
+
+static void on_quit(int sig)
+{
+    (void)sig;
+    quit_requested = QUIT_SIGNAL;
+}
+
+/* SIGCHLD must interrupt blocking waits (no SA_RESTART) so a dead peer is noticed. */
+static void on_child(int sig)
+{
+    (void)sig;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa = {0};
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_child;
+    sigaction(SIGCHLD, &sa, NULL);
+    sa.sa_handler = on_quit;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a dead peer is an EPIPE error, not the worker's death */
+}
+
+/* M3BENCH_SLOWDOWN=<mechanism>:<fraction>, test use only (see docs/protocol.md). */
+static struct {
+    char mech[64];
+    double fraction;
+} slowdown;
+
+static void read_slowdown(void)
+{
+    const char *env = getenv("M3BENCH_SLOWDOWN");
+    const char *colon = env ? strrchr(env, ':') : NULL;
+    if (!colon || (size_t)(colon - env) >= sizeof slowdown.mech)
+        return;
+    memcpy(slowdown.mech, env, (size_t)(colon - env));
+    slowdown.fraction = strtod(colon + 1, NULL);
+    fprintf(stderr, "m3worker: planted slowdown %s +%.3f\n", slowdown.mech, slowdown.fraction);
+}
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void planted_slowdown(long long *ns)
+{
+    if (slowdown.fraction <= 0 || strcmp(slowdown.mech, case_mechanism()) != 0)
+        return;
+    long long extra = (long long)((double)*ns * slowdown.fraction);
+    long long until = now_ns() + extra;
+    while (now_ns() < until)
+        ;
+    *ns += extra;
+}
+
+static void answer_error(const char *msg)
+{
+    char q[1024];
+    json_quote(q, sizeof q, msg);
+    printf("{\"ok\":false,\"error\":%s}\n", q);
+}
+
+static void cmd_list(void)
+{
+    char q[512];
+    printf("{\"ok\":true,\"mechanisms\":[");
+    for (size_t i = 0; mech_at(i); i++) {
+        const struct mech_ops *m = mech_at(i);
+        json_quote(q, sizeof q, m->name);
+        printf("%s{\"name\":%s,", i ? "," : "", q);
+        json_quote(q, sizeof q, m->description);
+        printf("\"description\":%s,", q);
+        json_quote(q, sizeof q, m->family);
+        printf("\"family\":%s,\"order\":%d,\"tests\":{", q, m->order);
+        for (int t = 0; t < TEST_COUNT; t++) {
+            json_quote(q, sizeof q, m->tests[t] ? m->tests[t] : "ok");
+            printf("%s\"%s\":%s", t ? "," : "", test_names[t], q);
+        }
+        printf("}}");
+    }
+    printf("]}\n");
+}
+
+static void cmd_setup(const char *json)
+{
+    struct bench_case c;
+    struct detail d = {0};
+    if (parse_setup(json, &c) < 0) {
+        answer_error(mech_error());
+        return;
+    }
+    int rc = case_setup(&c, &d);
+    if (rc == MECH_SKIP) {
+        char q[1024];
+        json_quote(q, sizeof q, mech_error());
+        printf("{\"ok\":false,\"skipped\":true,\"reason\":%s}\n", q);
+    } else if (rc < 0) {
+        answer_error(mech_error());
+    } else {
+        printf("{\"ok\":true,\"detail\":{%s}}\n", d.body);
+    }
+}
+
+static void cmd_run(const char *arg)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(arg, &end, 10);
+    if (end == arg || *end || errno || n < 1) {
+        answer_error("run: N must be a positive integer");
+        return;
+    }
+    if (!case_active()) {
+        answer_error("run: no case is set up");
+        return;
+    }
+    long long ns;
+    if (case_run(n, &ns) < 0) {
+        answer_error(mech_error());
+        return;
+    }
+    planted_slowdown(&ns);
+    printf("{\"ok\":true,\"iterations\":%ld,\"ns\":%lld}\n", n * case_pairs(), ns);
+}
+
+/* Every mechanism x test it claims, with content verification on; failures are listed. */
+static void cmd_selftest(const char *only)
+{
+    int checked = 0, skipped = 0, failed = 0;
+    char failures[8192] = "", q[1024];
+    size_t flen = 0;
+    for (size_t i = 0; mech_at(i); i++) {
+        const struct mech_ops *m = mech_at(i);
+        if (*only && strcmp(only, m->name) != 0)
+            continue;
+        for (int t = 0; t < TEST_COUNT; t++) {
+            struct bench_case c = {.test = (enum bench_test)t, .placement = PLACE_SAME_CPU,
+                                   .pairs = 1, .spin = 1000, .cpus = {0, 1}, .verify = 1};
+            snprintf(c.mechanism, sizeof c.mechanism, "%s", m->name);
+            c.size = t >= TEST_COPY1 ? COPY_DEFAULT_SIZE : MSG_DEFAULT_SIZE;
+            struct detail d = {0};
+            long long ns;
+            int rc = case_setup(&c, &d);
+            if (rc == 0)
+                rc = case_run(SELFTEST_ITERS, &ns);
+            case_teardown();
+            if (rc == MECH_SKIP) {
+                skipped++;
+                continue;
+            }
+            checked++;
+            if (rc < 0) {
+                failed++;
+                char what[1100];
+                snprintf(what, sizeof what, "%s %s: %s", m->name, test_names[t], mech_error());
+                json_quote(q, sizeof q, what);
+                int n = snprintf(failures + flen, sizeof failures - flen, "%s%s", flen ? "," : "", q);
+                if (n > 0 && flen + (size_t)n < sizeof failures)
+                    flen += (size_t)n;
+            }
+        }
+    }
+    printf("{\"ok\":%s,\"checked\":%d,\"skipped\":%d,\"failures\":[%s]}\n", failed ? "false" : "true",
+           checked, skipped, failures);
+}
+
+static void dispatch(char *line)
+{
+    line[strcspn(line, "\r\n")] = '\0';
+    char *arg = strchr(line, ' ');
+    if (arg)
+        *arg++ = '\0';
+    else
+        arg = line + strlen(line);
+    if (strcmp(line, "list") == 0 && !*arg) {
+        cmd_list();
+    } else if (strcmp(line, "setup") == 0) {
+        cmd_setup(arg);
+    } else if (strcmp(line, "run") == 0) {
+        cmd_run(arg);
+    } else if (strcmp(line, "teardown") == 0 && !*arg) {
+        case_teardown();
+        printf("{\"ok\":true}\n");
+    } else if (strcmp(line, "selftest") == 0) {
+        cmd_selftest(arg);
+    } else if (strcmp(line, "quit") == 0 && !*arg) {
+        quit_requested = QUIT_COMMAND;
+    } else {
+        char msg[200];
+        snprintf(msg, sizeof msg, "unknown command '%.100s' (list, setup, run, teardown, selftest, quit)", line);
+        answer_error(msg);
+    }
+}
+
+int main(void)
+{
+    /* The worker follows its runner: SIGTERM on the runner's death tears down and exits. */
+    pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    install_signals();
+    if (getppid() != parent)
+        return 1;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    pin_init();
+    sweep_stale();
+    read_slowdown();
+    printf("{\"hello\":\"m3worker\",\"protocol\":1,\"ncpus\":%ld,\"sizeof_message\":%d}\n",
+           sysconf(_SC_NPROCESSORS_ONLN), MSG_DEFAULT_SIZE);
+
+    static char line[1 << 16];
+    while (!quit_requested) {
+        if (!fgets(line, sizeof line, stdin)) {
+            if (ferror(stdin) && errno == EINTR && !quit_requested) {
+                clearerr(stdin);
+                continue;
+            }
+            break; /* EOF means quit */
+        }
+        dispatch(line);
+    }
+    case_teardown();
+    if (quit_requested == QUIT_COMMAND)
+        printf("{\"ok\":true}\n");
+    return 0;
+}
