@@ -1,0 +1,88 @@
+// Fidelity: does the harness add anything measurable? Alternates m3bench's same-CPU IPC1 (worker +
+// tinybench, the full measurement path) with the control, a minimal hand-written C ping-pong of the
+// same mechanism (native/build/pingpong, sharing no code with the worker), and prints both medians
+// and their ratio. Target: within 10 %. A script, not a unit test: the machine is noisy.
+//
+//   npx tsx bench/fidelity.ts [--rounds 5] [--time 1] [--mechanisms pipe,unix-stream,tcp]
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { caseId } from '../suites/ipc.ts';
+import { localWorkerCommand, REPO_ROOT } from '../runners/targets.ts';
+import { LocalTransport } from '../runners/transport.ts';
+import { WorkerRunner } from '../runners/worker-runner.ts';
+import type { Case } from '../src/types.ts';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    time: { type: 'string', default: '1' },
+    mechanisms: { type: 'string', default: 'pipe,unix-stream,tcp' },
+  },
+});
+const rounds = Number(values.rounds);
+const timeSec = Number(values.time);
+const PINGPONG = path.join(REPO_ROOT, 'native', 'build', 'pingpong');
+if (!existsSync(PINGPONG)) {
+  console.error(`${PINGPONG} is not built: run \`npm run build\``);
+  process.exit(2);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/**
+ * The control prints one JSON line {"iterations":N,"ns":T} (the worker's `run` answer shape), timed
+ * with CLOCK_MONOTONIC around its loop; we take the last such line.
+ */
+async function control(mechanism: string, iterations: number): Promise<number> {
+  const { stdout } = await execa(PINGPONG, [mechanism, 'same-cpu', String(iterations)]);
+  const line = stdout.trim().split('\n').pop() ?? '';
+  const answer = JSON.parse(line) as { iterations: number; ns: number };
+  return answer.ns / answer.iterations;
+}
+
+const runner = new WorkerRunner(async () => new LocalTransport({ command: localWorkerCommand() }));
+const ctx = {
+  runDir: REPO_ROOT,
+  log: { info: console.error, warn: console.error },
+  signal: new AbortController().signal,
+  target: 'local' as const,
+  startCollectors: async () => {
+    throw new Error('the fidelity benchmark attaches no collectors');
+  },
+};
+
+async function m3bench(mechanism: string): Promise<number> {
+  const c = { test: 'IPC1', mechanism, placement: 'same-cpu', size: 36, pairs: 1 } as const;
+  const kase: Case = { id: caseId(c), ...c, spin: 1000, target: 'local', time: timeSec, collectors: [] };
+  const result = await runner.run(kase, ctx);
+  if (result.status !== 'ok') throw new Error(`${kase.id}: ${result.status}: ${result.reason ?? result.error}`);
+  return result.stats!.p50;
+}
+
+console.log(`same-cpu IPC1, 36-byte messages, ${rounds} alternations of ${timeSec} s each; ns per round trip`);
+console.log(['mechanism', 'm3bench p50 (median)', 'control (median)', 'ratio m3bench/control', 'verdict'].join('\t'));
+let allWithin = true;
+try {
+  for (const mechanism of values.mechanisms.split(',')) {
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      ours.push(await m3bench(mechanism));
+      // Same duration as our case: iterations = budget / our per-iteration time.
+      theirs.push(await control(mechanism, Math.max(1000, Math.round((timeSec * 1e9) / ours.at(-1)!))));
+    }
+    const ratio = median(ours) / median(theirs);
+    const within = Math.abs(ratio - 1) <= 0.1;
+    allWithin &&= within;
+    console.log([mechanism, median(ours).toFixed(0), median(theirs).toFixed(0), ratio.toFixed(3), within ? 'within 10 %' : 'OUTSIDE 10 %'].join('\t'));
+  }
+} finally {
+  await runner.close();
+}
+process.exitCode = allWithin ? 0 : 1;
