@@ -50,3 +50,17 @@ export function regressionTable(findings: RegressionFinding[]): Table {
 export function regressedMechanisms(findings: RegressionFinding[]): string[] {
   return [...new Set(findings.filter((f) => f.regressed).map((f) => (f.row.next ?? f.row.base)!.case.mechanism))];
 }
+
+/**
+ * Keeps a regression only if it shows again in a confirmation run of the same cases: a shared
+ * or noisy machine can slow one short case by chance, a real regression reproduces.
+ */
+export function confirmFindings(findings: RegressionFinding[], confirmation: RegressionFinding[]): RegressionFinding[] {
+  const again = new Map(confirmation.map((f) => [f.row.key, f]));
+  return findings.map((f) => {
+    if (!f.regressed) return f;
+    const c = again.get(f.row.key);
+    if (c?.regressed) return { ...f, why: `${f.why}; confirmed by a re-run (${formatRatio(c.row.ratio)})` };
+    return { ...f, regressed: false, why: `not confirmed by a re-run (${c ? formatRatio(c.row.ratio) : 'case missing'}): noise` };
+  });
+}

@@ -7,8 +7,8 @@ import { benchmarkEntries, type BenchmarkFormat } from '../../reports/benchmark-
 import { compareRuns } from '../../reports/compare.ts';
 import { loadRun, type LoadedRun } from '../../reports/load.ts';
 import { markdownTable } from '../../reports/markdown-table.ts';
-import { judge, regressedMechanisms, regressionTable } from '../../reports/regression.ts';
-import { loadThresholds, parseThreshold, DEFAULT_THRESHOLDS_FILE } from '../../reports/thresholds.ts';
+import { confirmFindings, judge, regressedMechanisms, regressionTable, type RegressionFinding } from '../../reports/regression.ts';
+import { loadThresholds, parseThreshold, DEFAULT_THRESHOLDS_FILE, type Thresholds } from '../../reports/thresholds.ts';
 
 interface CheckArgs {
   baseline: string;
@@ -18,19 +18,33 @@ interface CheckArgs {
   thresholds?: string;
   export?: string;
   exportFormat: 'smaller' | 'bigger';
+  confirm: number;
+  out?: string;
 }
 
 interface RunModule {
-  executeRun(opts: { suite: string; overrides?: unknown; argv?: string[] }): Promise<{ runDir: string }>;
+  executeRun(opts: { suite: string; overrides?: object; argv?: string[]; out?: string }): Promise<{ runDir: string }>;
 }
 
 /** A fresh run of the baseline's suite with the baseline's overrides (the runner's executeRun). */
-async function runLikeBaseline(base: LoadedRun, suite: string | undefined): Promise<string> {
+async function runLikeBaseline(base: LoadedRun, suite: string | undefined, narrow: object = {}, out?: string): Promise<string> {
   const { executeRun } = (await import('../run.ts')) as unknown as RunModule;
-  const overrides = (base.manifest.config as { overrides?: unknown } | null)?.overrides;
-  process.stderr.write(`check: running suite ${suite ?? base.manifest.suite} for comparison with ${base.dir}\n`);
-  const { runDir } = await executeRun({ suite: suite ?? base.manifest.suite, overrides, argv: process.argv.slice(2) });
+  const overrides = (base.manifest.config as { overrides?: object } | null)?.overrides ?? {};
+  const name = suite ?? base.manifest.suite;
+  process.stderr.write(`check: running suite ${name}${'mechanisms' in narrow ? ' (confirmation)' : ''} for comparison with ${base.dir}\n`);
+  const { runDir } = await executeRun({ suite: name, overrides: { ...overrides, ...narrow }, argv: process.argv.slice(2), out });
   return runDir;
+}
+
+/** Re-runs only the mechanisms × tests that regressed, `times` times; a regression must reproduce each time. */
+async function confirmByRerun(base: LoadedRun, newDir: string, args: CheckArgs, thresholds: Thresholds, findings: RegressionFinding[]) {
+  for (let i = 1; i <= args.confirm && findings.some((f) => f.regressed); i++) {
+    const suspects = findings.filter((f) => f.regressed).map((f) => f.row.next!.case);
+    const narrow = { mechanisms: [...new Set(suspects.map((c) => c.mechanism))], tests: [...new Set(suspects.map((c) => c.test))] };
+    const again = await loadRun(await runLikeBaseline(base, args.suite, narrow, `${newDir}-confirm${i}`));
+    findings = confirmFindings(findings, judge(compareRuns(base, again), thresholds));
+  }
+  return findings;
 }
 
 const command: CommandModule<object, CheckArgs> = {
@@ -44,6 +58,8 @@ const command: CommandModule<object, CheckArgs> = {
       .option('threshold', { type: 'string', describe: 'tolerated slowdown for every test, e.g. 5% (default: config/thresholds.json)' })
       .option('thresholds', { type: 'string', describe: 'per-test thresholds file', default: DEFAULT_THRESHOLDS_FILE.pathname })
       .option('export', { type: 'string', describe: 'write github-action-benchmark JSON of the new run to this file' })
+      .option('out', { type: 'string', describe: 'run directory for the new run check makes (default runs/<UTC timestamp>-<suite>/)' })
+      .option('confirm', { type: 'number', default: 1, describe: 'when check makes the new run itself: re-run regressed cases this many times; a regression must reproduce every time (0: off)' })
       .option('export-format', { choices: ['smaller', 'bigger'] as const, default: 'smaller' as const, describe: 'customSmallerIsBetter (ns/iter) or customBiggerIsBetter (msgs/s, GB/s)' }) as unknown as Argv<CheckArgs>,
   handler: async (args) => {
     try {
@@ -54,8 +70,10 @@ const command: CommandModule<object, CheckArgs> = {
         thresholds.tests = {};
       }
       const base = await loadRun(args.baseline);
-      const next = await loadRun(args.new ?? (await runLikeBaseline(base, args.suite)));
-      const findings = judge(compareRuns(base, next), thresholds);
+      if (!Number.isInteger(args.confirm) || args.confirm < 0) throw new Error(`--confirm: must be a whole number ≥ 0, got ${args.confirm}`);
+      const next = await loadRun(args.new ?? (await runLikeBaseline(base, args.suite, {}, args.out)));
+      let findings = judge(compareRuns(base, next), thresholds);
+      if (!args.new) findings = await confirmByRerun(base, next.dir, args, thresholds, findings);
       const markdown = markdownTable(regressionTable(findings), '##');
       process.stdout.write(markdown);
       if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, markdown);

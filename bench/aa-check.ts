@@ -1,0 +1,62 @@
+// A/A + planted-slowdown benchmark of the regression verdict (`m3bench check`).
+//   npx tsx bench/aa-check.ts [--trials 20] [--mechanism pipe] [--fraction 0.15] [--suite smoke] [--keep]
+// One baseline run, then per trial: an A/A check (same build, nothing planted) must pass, and a
+// check with M3BENCH_SLOWDOWN=<mechanism>:<fraction> (the worker busy-waits that fraction more)
+// must fail naming <mechanism>. Acceptance: both in ≥ 19 of 20 trials. Takes several minutes.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts')];
+
+const args = await yargs(hideBin(process.argv))
+  .option('trials', { type: 'number', default: 20 })
+  .option('mechanism', { type: 'string', default: 'pipe', describe: 'mechanism to slow down (a worker mechanism)' })
+  .option('fraction', { type: 'number', default: 0.15 })
+  .option('suite', { type: 'string', default: 'smoke' })
+  .option('keep', { type: 'boolean', default: false, describe: 'keep the run directories' })
+  .strict()
+  .parseAsync();
+
+function m3bench(argv: string[], slowdown?: string) {
+  const env = { ...process.env };
+  delete env.M3BENCH_SLOWDOWN; // never inherit a stray slowdown into the A/A trials
+  if (slowdown) env.M3BENCH_SLOWDOWN = slowdown;
+  return execa('node', [...CLI, ...argv], { cwd: ROOT, env, extendEnv: false, reject: false, all: true });
+}
+
+const work = await mkdtemp(path.join(tmpdir(), 'm3bench-aa-'));
+try {
+  const baseline = path.join(work, 'baseline');
+  const made = await m3bench(['run', '--suite', args.suite, '--out', baseline, '--no-report']);
+  if (made.exitCode !== 0) throw new Error(`baseline run failed:\n${made.all}`);
+  let aaPass = 0;
+  let plantedCaught = 0;
+  const slowdown = `${args.mechanism}:${args.fraction}`;
+  for (let t = 1; t <= args.trials; t++) {
+    const aa = await m3bench(['check', '--baseline', baseline, '--out', path.join(work, `aa-${t}`)]);
+    if (aa.exitCode === 0) aaPass++;
+    else process.stdout.write(`trial ${t} A/A: exit ${aa.exitCode}: ${String(aa.stdout).split('\n').filter((l) => l.startsWith('check:') || l.includes('❌')).join(' | ')}\n`);
+    const planted = await m3bench(['check', '--baseline', baseline, '--out', path.join(work, `planted-${t}`)], slowdown);
+    const verdict = String(planted.stdout).split('\n').find((l) => l.startsWith('check: FAIL')) ?? '';
+    const named = new RegExp(`mechanism\\(s\\):.*\\b${args.mechanism}\\b`).test(verdict);
+    if (planted.exitCode === 1 && named) plantedCaught++;
+    else process.stdout.write(`trial ${t} planted ${slowdown}: exit ${planted.exitCode}: ${verdict || 'no FAIL line'}\n`);
+    process.stdout.write(`trial ${t}/${args.trials}: A/A passed ${aaPass}/${t}, planted slowdown caught ${plantedCaught}/${t}\n`);
+  }
+  const needed = Math.ceil(args.trials * 0.95);
+  const ok = aaPass >= needed && plantedCaught >= needed;
+  process.stdout.write(
+    `\nA/A: check passed in ${aaPass}/${args.trials}; planted ${slowdown}: check failed naming ${args.mechanism} in ${plantedCaught}/${args.trials} ` +
+      `(need ≥ ${needed} each): ${ok ? 'OK' : 'NOT MET'}\n`,
+  );
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  if (args.keep) process.stdout.write(`run directories kept in ${work}\n`);
+  else await rm(work, { recursive: true, force: true });
+}
