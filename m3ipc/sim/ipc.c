@@ -1,0 +1,251 @@
+/*
+ * ipc.c — rendezvous message passing: send, receive, sendrec, notify.
+ *
+ * Protocol. Each slot's `lock` guards deliveries into that slot and its queue of blocked
+ * senders. A sender locks the destination only: if the destination is blocked in a receive
+ * that accepts it, the message is copied into the destination's slot and the destination is
+ * woken; otherwise the sender leaves its message in its own slot, joins the destination's
+ * FIFO and sleeps until a receiver takes it (no message is ever buffered on its own: the
+ * sender stays blocked until the copy is done). A receiver locks itself, takes pending
+ * notifications first, then the oldest matching sender. sendrec marks the caller receiving
+ * from the destination before the request can be seen, so the reply always finds it waiting.
+ */
+#include <time.h>
+
+#include "calls.h"
+#include "queue.h"
+#include "self.h"
+#include "sync.h"
+
+/* Is t blocked in a receive that accepts a message from p_nr? (t's lock held) */
+static bool accepts(struct sim_slot *t, int p_nr)
+{
+	uint32_t st = atomic_load(&t->state);
+	int from = atomic_load(&t->getfrom);
+	return (st & ST_RECEIVING) && !(st & ST_SENDING) && (from == ANY || from == p_nr);
+}
+
+/* Hand m to t, which accepts it, and release t's receive. (t's lock held) */
+static void deliver(struct sim_slot *t, const message *m)
+{
+	t->msg = *m;
+	atomic_store(&t->result, EMOLOK);
+	atomic_fetch_and(&t->state, ~ST_RECEIVING);
+	sim_wake(t);
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static message notify_message(struct sim_vm *vm, int from_p)
+{
+	message n = { 0 };
+	n.m_source = atomic_load(&vm->slots[from_p].ep);
+	n.m_type = NOTIFY_FROM(from_p);
+	n.NOTIFY_TIMESTAMP = (long)now_ns();
+	return n;
+}
+
+/* Lowest-numbered notifier pending on me that `from` (ANY or a p_nr) accepts, cleared;
+ * SIM_NO_SLOT if none. (my lock held) */
+static int take_notification(struct sim_slot *me, int from)
+{
+	for (int w = 0; w < M3IPC_MAX_EPS / 64; w++) {
+		uint64_t bits = atomic_load(&me->notify_pending[w]);
+		if (from != ANY)
+			bits &= (from / 64 == w) ? 1ull << (from % 64) : 0;
+		if (bits) {
+			int b = __builtin_ctzll(bits);
+			atomic_fetch_and(&me->notify_pending[w], ~(1ull << b));
+			return w * 64 + b;
+		}
+	}
+	return SIM_NO_SLOT;
+}
+
+/* Undo a blocked operation that ended with `why` (timeout / peer gone) unless it completed
+ * meanwhile: leave the destination's queue, stop receiving. Returns the call's result. */
+static int cancel(struct sim_vm *vm, struct sim_slot *me, int dst_p, int why)
+{
+	if (dst_p != SIM_NO_SLOT) {
+		struct sim_slot *dst = &vm->slots[dst_p];
+		sim_lock(dst);
+		bool queued = atomic_load(&me->state) & ST_SENDING;
+		if (queued) {
+			sim_queue_remove(vm, dst, sim_me.p_nr);
+			atomic_store(&me->state, 0);
+		}
+		sim_unlock(dst);
+		if (queued)
+			return why == EMOLDEADSRCDST ? EMOLDSTDIED : why;
+	}
+	sim_lock(me);
+	bool receiving = atomic_load(&me->state) & ST_RECEIVING;
+	if (receiving)
+		atomic_store(&me->state, 0);
+	sim_unlock(me);
+	if (receiving)
+		return why == EMOLDEADSRCDST ? EMOLSRCDIED : why;
+	return atomic_load(&me->result);
+}
+
+/* The send half of send / sendrec. `then_receive`: stay blocked for the reply (sendrec). */
+static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
+{
+	struct sim_slot *me;
+	int rc = sim_self_slot(&me);
+	if (rc < 0)
+		return rc;
+	if (m == NULL)
+		return EMOLINVAL;
+	int d;
+	if ((rc = sim_target(dst_ep, &d)) < 0)
+		return rc;
+	struct sim_vm *vm = sim_me.vm;
+	struct sim_slot *dst = &vm->slots[d];
+	m->m_source = sim_me.ep;
+	sim_note_cpu(me);
+	uint32_t receive_bit = then_receive ? ST_RECEIVING : 0;
+	atomic_store(&me->getfrom, then_receive ? d : NONE);
+
+	sim_lock(dst);
+	if (atomic_load(&dst->ep) != dst_ep) {
+		sim_unlock(dst);
+		return EMOLDEADSRCDST;
+	}
+	if (accepts(dst, sim_me.p_nr)) {
+		/* Fast path: the destination is waiting. For sendrec we are receiving from it
+		 * before it can see the request, so its reply cannot miss us. */
+		atomic_store(&me->state, receive_bit);
+		deliver(dst, m);
+		sim_unlock(dst);
+		atomic_fetch_add_explicit(&me->n_sent, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&dst->n_received, 1, memory_order_relaxed);
+		if (!then_receive)
+			return EMOLOK;
+	} else {
+		if (timeout_ms == M3IPC_TIMEOUT_NOWAIT) {
+			sim_unlock(dst);
+			return EMOLAGAIN;
+		}
+		me->msg = *m;
+		atomic_store(&me->sendto, d);
+		atomic_store(&me->state, ST_SENDING | receive_bit);
+		sim_queue_push(vm, dst, sim_me.p_nr);
+		sim_unlock(dst);
+	}
+	struct sim_deadline dl = sim_deadline_in(timeout_ms);
+	rc = sim_wait(vm, me, ST_SENDING | ST_RECEIVING, dst, dst_ep, &dl);
+	if (rc < 0)
+		rc = cancel(vm, me, d, rc);
+	else
+		rc = atomic_load(&vm->alive) ? atomic_load(&me->result) : EMOLINTR;
+	if (rc == EMOLOK && then_receive) {
+		*m = me->msg;
+		sim_me.hint = d;
+	}
+	return rc;
+}
+
+int sim_send(int dst_ep, message *m, long timeout_ms)
+{
+	return post(dst_ep, m, timeout_ms, false);
+}
+
+int sim_sendrec(int dst_ep, message *m, long timeout_ms)
+{
+	return post(dst_ep, m, timeout_ms, true);
+}
+
+int sim_receive(int src_ep, message *m, long timeout_ms)
+{
+	struct sim_slot *me;
+	int rc = sim_self_slot(&me);
+	if (rc < 0)
+		return rc;
+	if (m == NULL)
+		return EMOLINVAL;
+	int from = ANY;
+	if (src_ep != ANY && (rc = sim_target(src_ep, &from)) < 0)
+		return rc;
+	struct sim_vm *vm = sim_me.vm;
+	sim_note_cpu(me);
+
+	sim_lock(me);
+	int n = take_notification(me, from);
+	if (n != SIM_NO_SLOT) {
+		sim_unlock(me);
+		*m = notify_message(vm, n);
+		atomic_fetch_add_explicit(&me->n_notify_received, 1, memory_order_relaxed);
+		return EMOLOK;
+	}
+	int q = sim_queue_find(vm, me, from);
+	if (q != SIM_NO_SLOT) {
+		struct sim_slot *s = &vm->slots[q];
+		sim_queue_remove(vm, me, q);
+		*m = s->msg;
+		atomic_store(&s->result, EMOLOK);
+		atomic_fetch_and(&s->state, ~ST_SENDING);
+		sim_unlock(me);
+		sim_wake(s);
+		atomic_fetch_add_explicit(&s->n_sent, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&me->n_received, 1, memory_order_relaxed);
+		sim_me.hint = q;
+		return EMOLOK;
+	}
+	if (timeout_ms == M3IPC_TIMEOUT_NOWAIT) {
+		sim_unlock(me);
+		return EMOLAGAIN;
+	}
+	atomic_store(&me->getfrom, from);
+	atomic_store(&me->state, ST_RECEIVING);
+	sim_unlock(me);
+
+	/* For ANY there is no one to watch for death; the last sender is only a spin hint. */
+	int peer_p = from != ANY ? from : sim_me.hint;
+	struct sim_slot *peer = peer_p >= 0 ? &vm->slots[peer_p] : NULL;
+	struct sim_deadline dl = sim_deadline_in(timeout_ms);
+	rc = sim_wait(vm, me, ST_RECEIVING, peer, from != ANY ? src_ep : ANY, &dl);
+	if (rc < 0)
+		return cancel(vm, me, SIM_NO_SLOT, rc);
+	if (!atomic_load(&vm->alive))
+		return EMOLINTR;
+	rc = atomic_load(&me->result);
+	if (rc == EMOLOK) {
+		*m = me->msg;
+		sim_me.hint = _ENDPOINT_P(m->m_source);
+	}
+	return rc;
+}
+
+int sim_notify(int dst_ep)
+{
+	struct sim_slot *me;
+	int rc = sim_self_slot(&me);
+	if (rc < 0)
+		return rc;
+	int d;
+	if ((rc = sim_target(dst_ep, &d)) < 0)
+		return rc;
+	struct sim_vm *vm = sim_me.vm;
+	struct sim_slot *dst = &vm->slots[d];
+	sim_lock(dst);
+	if (atomic_load(&dst->ep) != dst_ep) {
+		rc = EMOLDEADSRCDST;
+	} else if (accepts(dst, sim_me.p_nr)) {
+		message n = notify_message(vm, sim_me.p_nr);
+		deliver(dst, &n);
+		atomic_fetch_add_explicit(&dst->n_notify_received, 1, memory_order_relaxed);
+	} else {
+		/* Pending bit: a second notify before the first is received coalesces with it. */
+		atomic_fetch_or(&dst->notify_pending[sim_me.p_nr / 64], 1ull << (sim_me.p_nr % 64));
+	}
+	sim_unlock(dst);
+	if (rc == EMOLOK)
+		atomic_fetch_add_explicit(&me->n_notify_sent, 1, memory_order_relaxed);
+	return rc;
+}

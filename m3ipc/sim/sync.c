@@ -1,0 +1,165 @@
+/* sync.c — futexes, slot locks and the adaptive spin-then-sleep wait (sync.h). */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "reap.h"
+#include "sync.h"
+
+/* How long one futex sleep lasts before the waiter checks that its peer is still alive. Only
+ * the time to notice a killed peer depends on it; a live peer wakes us explicitly. */
+#define DEATH_CHECK_MS 20
+
+static int futex(_Atomic uint32_t *word, int op, uint32_t val, const struct timespec *ts)
+{
+	return (int)syscall(SYS_futex, (uint32_t *)word, op, val, ts, NULL, 0);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+/* Spin budget in iterations before sleeping ($M3IPC_SPIN, default 1000). */
+static int spin_budget(void)
+{
+	static int budget = -1;
+	if (budget < 0) {
+		const char *e = getenv("M3IPC_SPIN");
+		budget = (e && *e) ? atoi(e) : 1000;
+		if (budget < 0)
+			budget = 0;
+	}
+	return budget;
+}
+
+/* Drepper's three-state futex mutex ("Futexes are tricky", mutex 2) with a short spin:
+ * slot locks are held for a few dozen instructions, except during a vcopy. */
+void sim_lock(struct sim_slot *s)
+{
+	uint32_t c = 0;
+	for (int i = 0; i < 100; i++) {
+		c = 0;
+		if (atomic_compare_exchange_weak(&s->lock, &c, 1))
+			return;
+		cpu_relax();
+	}
+	if (c != 2)
+		c = atomic_exchange(&s->lock, 2);
+	while (c != 0) {
+		futex(&s->lock, FUTEX_WAIT, 2, NULL);
+		c = atomic_exchange(&s->lock, 2);
+	}
+}
+
+void sim_unlock(struct sim_slot *s)
+{
+	if (atomic_exchange(&s->lock, 0) == 2)
+		futex(&s->lock, FUTEX_WAKE, 1, NULL);
+}
+
+void sim_wake(struct sim_slot *s)
+{
+	atomic_fetch_add(&s->seq, 1);
+	/* Only a sleeping owner needs the syscall; clearing the flag here makes sure a second
+	 * waker does not pay for it again. */
+	if (atomic_load(&s->sleeping) && atomic_exchange(&s->sleeping, 0))
+		futex(&s->seq, FUTEX_WAKE, INT_MAX, NULL);
+}
+
+void sim_note_cpu(struct sim_slot *me)
+{
+	atomic_store_explicit(&me->cpu, sched_getcpu(), memory_order_relaxed);
+}
+
+struct sim_deadline sim_deadline_in(long timeout_ms)
+{
+	struct sim_deadline d = { .forever = timeout_ms < 0 };
+	if (!d.forever) {
+		clock_gettime(CLOCK_MONOTONIC, &d.at);
+		d.at.tv_sec += timeout_ms / 1000;
+		d.at.tv_nsec += (timeout_ms % 1000) * 1000000L;
+		if (d.at.tv_nsec >= 1000000000L) {
+			d.at.tv_sec++;
+			d.at.tv_nsec -= 1000000000L;
+		}
+	}
+	return d;
+}
+
+/* Length of the next sleep: the death-check slice, or less if the deadline is nearer.
+ * Returns false once the deadline has passed. */
+static bool next_sleep(const struct sim_deadline *dl, struct timespec *ts)
+{
+	long slice_ns = DEATH_CHECK_MS * 1000000L;
+	if (!dl->forever) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long left = (long long)(dl->at.tv_sec - now.tv_sec) * 1000000000LL +
+				 (dl->at.tv_nsec - now.tv_nsec);
+		if (left <= 0)
+			return false;
+		if (left < slice_ns)
+			slice_ns = (long)left;
+	}
+	ts->tv_sec = slice_ns / 1000000000L;
+	ts->tv_nsec = slice_ns % 1000000000L;
+	return true;
+}
+
+static bool done(struct sim_slot *me, uint32_t mask)
+{
+	return (atomic_load(&me->state) & mask) == 0;
+}
+
+/* Spinning only pays when the peer runs on another CPU: on ours it cannot make progress
+ * until we give the CPU up, so every spin iteration would be a pure loss. */
+static bool worth_spinning(struct sim_slot *me, struct sim_slot *peer)
+{
+	if (peer == NULL || atomic_load_explicit(&peer->sleeping, memory_order_relaxed))
+		return false;
+	int pc = atomic_load_explicit(&peer->cpu, memory_order_relaxed);
+	return pc >= 0 && pc != atomic_load_explicit(&me->cpu, memory_order_relaxed);
+}
+
+int sim_wait(struct sim_vm *vm, struct sim_slot *me, uint32_t mask, struct sim_slot *peer,
+	     int peer_ep, const struct sim_deadline *dl)
+{
+	if (worth_spinning(me, peer)) {
+		int budget = spin_budget();
+		for (int i = 0; i < budget; i++) {
+			if (done(me, mask))
+				return 0;
+			cpu_relax();
+		}
+	}
+	for (;;) {
+		uint32_t seq = atomic_load(&me->seq);
+		if (done(me, mask))
+			return 0;
+		if (!atomic_load(&vm->alive))
+			return 0;   /* mnx_vm_end has set our result and cleared our state */
+		if (peer != NULL && peer_ep != ANY && (atomic_load(&peer->ep) != peer_ep || !sim_slot_alive(peer))) {
+			sim_reap_if_dead(vm, peer);
+			return done(me, mask) ? 0 : EMOLDEADSRCDST;
+		}
+		struct timespec ts;
+		if (!next_sleep(dl, &ts))
+			return EMOLTIMEDOUT;
+		atomic_store(&me->sleeping, 1);
+		if (done(me, mask)) {
+			atomic_store(&me->sleeping, 0);
+			return 0;
+		}
+		futex(&me->seq, FUTEX_WAIT, seq, &ts);
+		atomic_store(&me->sleeping, 0);
+	}
+}

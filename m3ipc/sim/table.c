@@ -1,0 +1,165 @@
+/* table.c — naming, creating, mapping and removing the per-VM shm segments (table.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "table.h"
+
+/* This process's mappings. A mapping whose VM has ended (alive == 0) is stale: the segment
+ * may have been unlinked and recreated, so it is remapped on the next use. A stale mapping is
+ * only unmapped when no thread of this process still holds a slot's robust `life` mutex in
+ * it: glibc keeps those mutexes on a per-thread list and would touch the unmapped memory. */
+static struct sim_vm *mapped[M3IPC_MAX_VMS];
+static int local_bound[M3IPC_MAX_VMS];
+static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Drop mapped[vmid] (map_lock held), unmapping it when that is safe. */
+static void drop_mapping(int vmid)
+{
+	if (mapped[vmid] && local_bound[vmid] == 0)
+		munmap(mapped[vmid], sizeof(struct sim_vm));
+	mapped[vmid] = NULL;
+}
+
+void sim_vm_reset_after_fork(void)
+{
+	for (int i = 0; i < M3IPC_MAX_VMS; i++)
+		local_bound[i] = 0;
+}
+
+void sim_vm_note_bound(int vmid, int delta)
+{
+	pthread_mutex_lock(&map_lock);
+	local_bound[vmid] += delta;
+	pthread_mutex_unlock(&map_lock);
+}
+
+const char *sim_namespace(void)
+{
+	const char *ns = getenv("M3IPC_NS");
+	return (ns && *ns) ? ns : NULL;
+}
+
+void sim_vm_shm_name(char *buf, size_t len, const char *ns, int vmid)
+{
+	snprintf(buf, len, "/m3ipc.%s.vm%d", ns, vmid);
+}
+
+static int vm_name(char *buf, size_t len, int vmid)
+{
+	const char *ns = sim_namespace();
+	if (ns == NULL)
+		return EMOLNOTINIT;
+	if (vmid < 0 || vmid >= M3IPC_MAX_VMS)
+		return EMOLBADVMID;
+	sim_vm_shm_name(buf, len, ns, vmid);
+	return EMOLOK;
+}
+
+static void init_slot(struct sim_slot *s)
+{
+	pthread_mutexattr_t a;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&s->life, &a);
+	pthread_mutexattr_destroy(&a);
+	s->ep = NONE;
+	s->getfrom = NONE;
+	s->sendto = SIM_NO_SLOT;
+	s->q_head = s->q_tail = s->q_next = SIM_NO_SLOT;
+	s->cpu = -1;
+}
+
+int sim_vm_create(int vmid, int nodeid, struct sim_vm **out)
+{
+	char name[SIM_NAME_MAX];
+	int rc = vm_name(name, sizeof name, vmid);
+	if (rc < 0)
+		return rc;
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? EMOLVMEXIST : EMOLGENERIC;
+	/* shm_open's mode is filtered by the umask; the table must be 0600 whatever it is. */
+	if (fchmod(fd, 0600) < 0 || ftruncate(fd, sizeof(struct sim_vm)) < 0) {
+		close(fd);
+		shm_unlink(name);
+		return EMOLNOMEM;
+	}
+	struct sim_vm *vm = mmap(NULL, sizeof *vm, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (vm == MAP_FAILED) {
+		shm_unlink(name);
+		return EMOLNOMEM;
+	}
+	vm->vmid = vmid;
+	vm->nodeid = nodeid;
+	vm->creator_pid = getpid();
+	for (int i = 0; i < M3IPC_MAX_EPS; i++)
+		init_slot(&vm->slots[i]);
+	vm->alive = 1;
+	__atomic_store_n(&vm->magic, SIM_MAGIC, __ATOMIC_RELEASE);
+
+	pthread_mutex_lock(&map_lock);
+	drop_mapping(vmid);
+	mapped[vmid] = vm;
+	pthread_mutex_unlock(&map_lock);
+	*out = vm;
+	return EMOLOK;
+}
+
+int sim_vm_map(int vmid, struct sim_vm **out)
+{
+	char name[SIM_NAME_MAX];
+	int rc = vm_name(name, sizeof name, vmid);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&map_lock);
+	struct sim_vm *vm = mapped[vmid];
+	if (vm && !atomic_load(&vm->alive)) {
+		drop_mapping(vmid);
+		vm = NULL;
+	}
+	if (vm == NULL) {
+		int fd = shm_open(name, O_RDWR, 0);
+		if (fd < 0) {
+			pthread_mutex_unlock(&map_lock);
+			return errno == ENOENT ? EMOLBADVMID : EMOLPRIVILEGES;
+		}
+		struct stat st;
+		if (fstat(fd, &st) == 0 && (size_t)st.st_size == sizeof *vm)
+			vm = mmap(NULL, sizeof *vm, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+		if (vm == NULL || vm == MAP_FAILED || vm->magic != SIM_MAGIC || !vm->alive) {
+			if (vm && vm != MAP_FAILED)
+				munmap(vm, sizeof *vm);
+			pthread_mutex_unlock(&map_lock);
+			return EMOLBADVMID;
+		}
+		mapped[vmid] = vm;
+	}
+	pthread_mutex_unlock(&map_lock);
+	*out = vm;
+	return EMOLOK;
+}
+
+void sim_vm_forget(int vmid)
+{
+	pthread_mutex_lock(&map_lock);
+	drop_mapping(vmid);
+	pthread_mutex_unlock(&map_lock);
+}
+
+int sim_vm_unlink(int vmid)
+{
+	char name[SIM_NAME_MAX];
+	int rc = vm_name(name, sizeof name, vmid);
+	if (rc < 0)
+		return rc;
+	return shm_unlink(name) == 0 ? EMOLOK : EMOLBADVMID;
+}

@@ -1,0 +1,78 @@
+/*
+ * table.h — the simulator's shared state: one POSIX shm segment per VM holding the VM's
+ * process table. Every bound thread owns one cache-line-aligned slot. The segment is named
+ * /m3ipc.<namespace>.vm<vmid> (0600); <namespace> isolates independent systems on one host
+ * (e.g. a test run beside a benchmark run) and is taken from $M3IPC_NS, which mnx_drvs_init
+ * sets to its pid when unset so children inherit it.
+ */
+#ifndef M3IPC_SIM_TABLE_H
+#define M3IPC_SIM_TABLE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "m3ipc.h"
+
+#define SIM_MAGIC       0x4d33564dU   /* "M3VM" */
+#define SIM_CACHELINE   64
+#define SIM_NAME_MAX    96
+#define SIM_NO_SLOT     (-1)
+
+/* slot.state bits. A slot is "blocked in a receive" when RECEIVING is set and SENDING is not
+ * (a sendrec caller holds both until its request is taken). */
+#define ST_SENDING    1u
+#define ST_RECEIVING  2u
+
+/* One bound thread. Fields are written by the slot's owner, or by another party while it
+ * holds this slot's `lock` (deliveries, queue changes) — see ipc.c for the protocol. */
+struct sim_slot {
+	/* line 1: rendezvous state, touched by both sides on every message */
+	_Alignas(SIM_CACHELINE) _Atomic uint32_t lock;   /* futex mutex: 0 free, 1 held, 2 contended */
+	_Atomic uint32_t state;        /* ST_* */
+	_Atomic uint32_t seq;          /* futex word the owner sleeps on; bumped by every wake */
+	_Atomic uint32_t sleeping;     /* owner is (about to be) in futex_wait: wakers must syscall */
+	_Atomic int32_t getfrom;       /* receive filter: p_nr or ANY */
+	_Atomic int32_t sendto;        /* p_nr this slot is queued on while ST_SENDING */
+	_Atomic int32_t result;        /* outcome written by whoever completes the owner's wait */
+	int32_t q_head, q_tail;        /* FIFO of slots blocked sending to us (p_nr, or SIM_NO_SLOT) */
+	int32_t q_next;                /* our link in the queue of the slot we send to */
+	_Atomic int32_t cpu;           /* CPU the owner last ran on: no spinning for a same-CPU peer */
+	_Atomic uint64_t notify_pending[M3IPC_MAX_EPS / 64];  /* one bit per notifier p_nr */
+	/* line 2: the message in transit (the "kernel" copy, written by the sender side) */
+	_Alignas(SIM_CACHELINE) message msg;
+	/* line 3+: identity and counters, rarely written */
+	_Alignas(SIM_CACHELINE) _Atomic int32_t ep;      /* current endpoint, NONE when free */
+	_Atomic uint32_t owner_tid;    /* bound thread id, 0 when free */
+	int32_t pid;                   /* its process (for process_vm_readv/writev) */
+	uint32_t gen;                  /* bind generation, part of the endpoint */
+	/* Robust, process-shared mutex held by the owner while bound: when the owner dies the
+	 * kernel's robust-futex walk marks it FUTEX_OWNER_DIED, which peers read (no syscall). */
+	pthread_mutex_t life;
+	_Atomic uint64_t n_sent, n_received, n_notify_sent, n_notify_received, n_vcopy;
+};
+
+struct sim_vm {
+	uint32_t magic;
+	int32_t vmid;
+	int32_t nodeid;
+	int32_t creator_pid;
+	_Atomic uint32_t alive;        /* cleared by mnx_vm_end before the segment is unlinked */
+	_Atomic uint32_t nr_bound;     /* reference count of bound slots */
+	struct sim_slot slots[M3IPC_MAX_EPS];
+};
+
+/* Name of the namespace in use (NULL if none: the system is not initialised). */
+const char *sim_namespace(void);
+/* /m3ipc.<ns>.vm<vmid> into buf. */
+void sim_vm_shm_name(char *buf, size_t len, const char *ns, int vmid);
+
+/* Create (excl) / map / unlink one VM's segment. Return 0 or an EMOL* code. */
+int sim_vm_create(int vmid, int nodeid, struct sim_vm **out);
+int sim_vm_map(int vmid, struct sim_vm **out);   /* cached per process */
+void sim_vm_forget(int vmid);                    /* drop this process's cached mapping */
+void sim_vm_note_bound(int vmid, int delta);     /* a thread here bound (+1) / unbound (-1) */
+void sim_vm_reset_after_fork(void);              /* the child holds no binding */
+int sim_vm_unlink(int vmid);
+
+#endif /* M3IPC_SIM_TABLE_H */

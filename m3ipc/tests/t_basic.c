@@ -1,0 +1,129 @@
+/* t_basic.c — error codes, unbound callers, bad VM ids, binding and bad endpoints. */
+#include <string.h>
+
+#include "harness.h"
+
+TEST(strerror_names_every_code)
+{
+	for (int e = EMOLGENERIC; e >= _EMOL_LAST; e--)
+		CHECK(strcmp(mnx_strerror(e), "unknown error") != 0);
+	CHECK(strcmp(mnx_strerror(-1), "unknown error") == 0);
+	CHECK(strcmp(mnx_strerror(_EMOL_LAST - 1), "unknown error") == 0);
+	CHECK(strcmp(mnx_strerror(EMOLOK), "success") == 0);
+}
+
+TEST(unbound_caller_is_refused)
+{
+	message m = { 0 };
+	char buf[8];
+	CHECK_RC(mnx_send(0, &m), EMOLNOTBIND);
+	CHECK_RC(mnx_receive(ANY, &m), EMOLNOTBIND);
+	CHECK_RC(mnx_sendrec(0, &m), EMOLNOTBIND);
+	CHECK_RC(mnx_notify(0), EMOLNOTBIND);
+	CHECK_RC(mnx_send_T(0, &m, 0), EMOLNOTBIND);
+	CHECK_RC(mnx_receive_T(ANY, &m, 0), EMOLNOTBIND);
+	CHECK_RC(mnx_sendrec_T(0, &m, 0), EMOLNOTBIND);
+	CHECK_RC(mnx_vcopy(0, buf, 1, buf, 1), EMOLNOTBIND);
+	CHECK_RC(mnx_getep(SELF), EMOLNOTBIND);
+	CHECK_RC(mnx_unbind(T_VM, SELF), EMOLNOTBIND);
+}
+
+TEST(bad_vmid_is_refused)
+{
+	CHECK_RC(mnx_bind(-1, 0), EMOLBADVMID);
+	CHECK_RC(mnx_bind(M3IPC_MAX_VMS, 0), EMOLBADVMID);
+	CHECK_RC(mnx_bind(T_VM2 + 1, 0), EMOLBADVMID);    /* not initialised */
+	CHECK_RC(mnx_vm_init(-1), EMOLBADVMID);
+	CHECK_RC(mnx_vm_init(M3IPC_MAX_VMS), EMOLBADVMID);
+	CHECK_RC(mnx_vm_init(T_VM), EMOLVMEXIST);
+	CHECK_RC(mnx_vm_end(T_VM2 + 1), EMOLBADVMID);
+}
+
+TEST(vm_init_and_end_cycle)
+{
+	int vmid = T_VM2 + 1;
+	CHECK_RC(mnx_vm_init(vmid), vmid);
+	int ep = OK(mnx_bind(vmid, 3));
+	CHECK(_ENDPOINT_P(ep) == 3);
+	CHECK_RC(mnx_vm_end(vmid), EMOLOK);
+	CHECK_RC(mnx_bind(vmid, 3), EMOLBADVMID);
+	CHECK_RC(mnx_vm_init(vmid), vmid);       /* the id is reusable after the end */
+	OK(mnx_bind(vmid, 3));
+	CHECK_RC(mnx_vm_end(vmid), EMOLOK);
+}
+
+static void bind_slot_5(void *result)
+{
+	*(int *)result = mnx_bind(T_VM, 5);
+}
+
+TEST(bind_rules)
+{
+	int ep = OK(mnx_bind(T_VM, 5));
+	CHECK(ep >= 0 && ep < M3IPC_EP_LIMIT && _ENDPOINT_P(ep) == 5);
+	CHECK_RC(mnx_bind(T_VM, 6), EMOLBUSY);          /* this thread is bound already */
+	CHECK_RC(mnx_getep(SELF), ep);
+	CHECK_RC(mnx_getep(t_tid()), ep);
+
+	int other = 0;                                  /* another thread: slot 5 is taken */
+	t_thread_join(t_thread(bind_slot_5, &other));
+	CHECK_RC(other, EMOLBUSY);
+
+	CHECK_RC(mnx_unbind(T_VM, ep + 1), EMOLENDPOINT);
+	CHECK_RC(mnx_unbind(T_VM2, ep), EMOLBADVMID);
+	CHECK_RC(mnx_unbind(T_VM, ep), EMOLOK);
+	CHECK_RC(mnx_getep(SELF), EMOLNOTBIND);
+	int again = OK(mnx_bind(T_VM, 5));
+	CHECK(again != ep);                             /* a new generation: old ep is stale */
+	CHECK(_ENDPOINT_P(again) == 5);
+	CHECK_RC(mnx_unbind(T_VM, SELF), EMOLOK);
+
+	CHECK_RC(mnx_bind(T_VM, -2), EMOLENDPOINT);
+	CHECK_RC(mnx_bind(T_VM, M3IPC_MAX_EPS), EMOLENDPOINT);
+	int any = OK(mnx_bind(T_VM, M3IPC_ANY_SLOT));
+	CHECK(_ENDPOINT_P(any) >= 0 && _ENDPOINT_P(any) < M3IPC_MAX_EPS);
+}
+
+static void bind_and_hold(void *tid)
+{
+	__atomic_store_n((pid_t *)tid, t_tid(), __ATOMIC_SEQ_CST);
+	OK(mnx_bind(T_VM, 9));
+	message m;
+	mnx_receive(ANY, &m);   /* until the test ends */
+}
+
+TEST(bad_endpoints_are_refused)
+{
+	int me = OK(mnx_bind(T_VM, 1));
+	message m = { 0 };
+	char buf[4];
+	int bad[] = { -5, M3IPC_EP_LIMIT, ANY, NONE };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK_RC(mnx_send(bad[i], &m), EMOLENDPOINT);
+		CHECK_RC(mnx_sendrec(bad[i], &m), EMOLENDPOINT);
+		CHECK_RC(mnx_notify(bad[i]), EMOLENDPOINT);
+		CHECK_RC(mnx_vcopy(me, buf, bad[i], buf, 1), EMOLENDPOINT);
+		if (bad[i] != ANY)
+			CHECK_RC(mnx_receive_T(bad[i], &m, 0), EMOLENDPOINT);
+	}
+	CHECK_RC(mnx_send(me, &m), EMOLDEADLOCK);
+	CHECK_RC(mnx_sendrec(me, &m), EMOLDEADLOCK);
+	CHECK_RC(mnx_receive(me, &m), EMOLDEADLOCK);
+
+	int nobody = _ENDPOINT(0, 7);                   /* well-formed, nobody bound there */
+	CHECK_RC(mnx_send(nobody, &m), EMOLDEADSRCDST);
+	CHECK_RC(mnx_notify(nobody), EMOLDEADSRCDST);
+	CHECK_RC(mnx_receive(nobody, &m), EMOLDEADSRCDST);
+	CHECK_RC(mnx_send(me, NULL), EMOLINVAL);
+
+	pid_t tid = 0;
+	t_thread(bind_and_hold, &tid);
+	while (!__atomic_load_n(&tid, __ATOMIC_SEQ_CST))
+		;
+	int live = t_ep_of(tid);
+	OK(mnx_notify(live));
+	/* Another generation of a bound slot is as dead as an empty slot. */
+	int stale = (live + M3IPC_MAX_EPS) % M3IPC_EP_LIMIT;
+	CHECK_RC(mnx_send(stale, &m), EMOLDEADSRCDST);
+	CHECK_RC(mnx_notify(stale), EMOLDEADSRCDST);
+}
