@@ -65,8 +65,6 @@ export async function detectPerf(): Promise<PerfCaps> {
 }
 
 export interface PerfOptions {
-  /** Sampling frequency in Hz (perf record -F). */
-  frequency?: number;
   /** Rows kept per table. */
   top?: number;
 }
@@ -86,10 +84,10 @@ export async function reportKernelProfile(dataFile: string, top: number) {
 }
 
 export function perfCollector(options: PerfOptions = {}): Collector {
-  const frequency = options.frequency ?? DEFAULT_PERF_FREQUENCY;
   return {
     name: 'perf',
-    async start(_ctx: CollectorContext) {
+    async start(ctx: CollectorContext) {
+      const frequency = ctx.perfFrequency ?? DEFAULT_PERF_FREQUENCY;
       const caps = await detectPerf();
       if (!caps.usable) throw new Error(`perf cannot profile the kernel here: ${caps.reasons.join('; ')}`);
       const dir = await mkdtemp(join(tmpdir(), 'm3bench-perf-'));

@@ -6,6 +6,8 @@ import type { CollectorOutput } from '../src/types.ts';
 export interface CollectorContext {
   pids: number[];
   intervalMs?: number;
+  /** perf record -F (Hz); the perf collector's default otherwise. */
+  perfFrequency?: number;
 }
 
 export interface RunningCollector {

@@ -1,0 +1,48 @@
+// Table 1 figures of one case from its collectors and the receiver's own count of bytes, each also
+// normalised per GB received (so A and B compare even if they did not reach the same rate).
+import type { CollectorOutput, Derived } from '../../src/types.ts';
+import type { IrqRate } from '../../collectors/proc-interrupts.ts';
+import type { ReceiverResult } from './workload.ts';
+
+type Summary = Record<string, unknown>;
+
+function archRate(irq: Summary | undefined, name: string): number | undefined {
+  return (irq?.arch as IrqRate[] | undefined)?.find((r) => r.irq === name)?.total;
+}
+
+export function netFigures(recv: ReceiverResult, collectors: Record<string, CollectorOutput>, ncpus: number): Derived {
+  const gbPerSec = recv.seconds > 0 ? recv.bytes / recv.seconds / 1e9 : 0;
+  const d: Derived = { gbitPerSec: gbPerSec * 8, gbReceived: recv.bytes / 1e9 };
+  const stat = collectors['proc-stat']?.summary;
+  const irq = collectors['proc-interrupts']?.summary;
+  const soft = collectors['proc-softirqs']?.summary as { perSec?: Record<string, Record<string, number>> } | undefined;
+  const pid = collectors['proc-pid']?.summary;
+  if (stat) {
+    d.cswchPerSec = stat['cswch/s'] as number;
+    d.intrPerSec = stat['intr/s'] as number;
+    d.cpuPercent = stat['all.%busy'] as number;
+    for (const cpu of Object.keys(stat).filter((k) => /^cpu\d+\.%busy$/.test(k))) d[`cpuPercent.${cpu.split('.')[0]}`] = stat[cpu] as number;
+  }
+  if (irq) {
+    d.deviceIntrPerSec = irq.deviceIntrPerSec as number;
+    d.archIntrPerSec = irq.archIntrPerSec as number;
+    for (const name of ['LOC', 'CAL', 'RES', 'TLB']) d[`${name.toLowerCase()}PerSec`] = archRate(irq, name);
+  }
+  const netRx = soft?.perSec?.NET_RX;
+  if (netRx) {
+    for (const [cpu, v] of Object.entries(netRx)) d[`netRxPerSec.${cpu === 'total' ? 'total' : cpu.toLowerCase()}`] = v;
+  }
+  if (pid) {
+    d.appVoluntaryPerSec = pid['all.voluntary/s'] as number;
+    d.appInvoluntaryPerSec = pid['all.involuntary/s'] as number;
+  }
+  if (gbPerSec > 0) {
+    for (const key of ['cswchPerSec', 'intrPerSec', 'deviceIntrPerSec', 'locPerSec', 'calPerSec', 'resPerSec', 'netRxPerSec.total']) {
+      const v = d[key];
+      if (v !== undefined) d[`${key.replace(/PerSec(\.total)?$/, '')}PerGB`] = v / gbPerSec;
+    }
+    // CPU-seconds spent per GB: busy fraction of the whole machine × CPUs ÷ GB/s.
+    if (d.cpuPercent !== undefined) d.cpuSecondsPerGB = ((d.cpuPercent / 100) * ncpus) / gbPerSec;
+  }
+  return Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined && Number.isFinite(v)));
+}

@@ -1,0 +1,162 @@
+// The NET case runner (tests A/B): apply a kernel-configuration profile, stream paced TCP over its
+// topology, collect Table 1 counters or the Table 2/3 kernel profile, verify the profile took
+// effect, and always put the machine back (journal replayed in `finally`, on SIGINT/SIGTERM, or by
+// `m3bench restore` after a crash).
+import { cpus } from 'node:os';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startCollectors } from '../../collectors/index.ts';
+import { detectPerf } from '../../collectors/perf.ts';
+import type { Case, CollectorOutput, Result } from '../../src/types.ts';
+import type { CaseRunner, RunContext } from '../context.ts';
+import { failedResult, skippedResult } from '../result.ts';
+import { applyKnobs, restoreJournal, type KnobReport } from './apply.ts';
+import { netFigures } from './figures.ts';
+import { idleGate } from './idle-gate.ts';
+import { Journal } from './journal.ts';
+import { netParamsSchema, type NetParams } from './params.ts';
+import { loadProfile, PROFILE_DIR, type Profile } from './profile.ts';
+import { napiThreadsOf } from './resolve.ts';
+import { createTopology, type Topology } from './topology.ts';
+import { threadRunNs, verifyRun } from './verify.ts';
+import { m3netBuilt, M3NET, remoteSenderCommand, startReceiver, startSender, type Receiver, type Sender } from './workload.ts';
+import { run } from './netns-exec.ts';
+
+/** Why this host cannot run a NET case, or null. */
+async function missingCapability(c: Case): Promise<string | null> {
+  if (process.getuid?.() !== 0) return 'tests A/B need root (network namespaces, sysfs and IRQ knobs)';
+  if (!m3netBuilt()) return `${M3NET} is not built (npm run build)`;
+  for (const tool of ['ip', 'ethtool', 'taskset']) {
+    if (!(await run(null, 'sh', ['-c', `command -v ${tool}`]).then(() => true, () => false))) return `${tool} is not installed (Debian: iproute2, ethtool, util-linux)`;
+  }
+  if (c.repetition === 'profile') {
+    const caps = await detectPerf();
+    if (!caps.usable) return `perf cannot profile the kernel here: ${caps.reasons.join('; ')}`;
+  }
+  return null;
+}
+
+function paperReference(profile: string): Record<string, unknown> | undefined {
+  const paper = JSON.parse(readFileSync(path.join(PROFILE_DIR, 'paper-ab.json'), 'utf8'));
+  const letter = profile.replace(/-.*$/, '');
+  if (!(letter in paper.table1)) return undefined;
+  return { source: 'config/profiles/paper-ab.json', table1: paper.table1[letter], profile: paper.profiles[letter] };
+}
+
+/**
+ * SIGINT/SIGTERM while knobs are applied: if nobody else handles the signal, Node would die without
+ * running `finally`, so restore here and exit. If the run command handles it (and aborts ctx.signal),
+ * the abort path below kills the workload and `finally` restores.
+ */
+function guardSignals(onSignal: () => Promise<void>): () => void {
+  const installed: Array<[NodeJS.Signals, () => void]> = [];
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    if (process.listenerCount(sig) > 0) continue;
+    const handler = () => void onSignal().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+    process.once(sig, handler);
+    installed.push([sig, handler]);
+  }
+  return () => installed.forEach(([sig, h]) => process.off(sig, h));
+}
+
+interface Stream {
+  recv: Awaited<Receiver['done']>;
+  collectors: Record<string, CollectorOutput>;
+  napiBefore: Map<number, number>;
+  napiAfter: Map<number, number>;
+}
+
+async function stream(c: Case, ctx: RunContext, profile: Profile, params: NetParams, topo: Topology, children: Array<Receiver | Sender>): Promise<Stream> {
+  const receiver = await startReceiver({ netns: topo.rxNetns, port: params.port, flows: params.flows, cpu: profile.receiverCpu, busyPollUs: profile.busyPollUs });
+  children.push(receiver);
+  const napiPids = (await napiThreadsOf(topo)).map((t) => t.pid);
+  const napiBefore = await threadRunNs(napiPids);
+  let sender: Sender | undefined;
+  if (topo.txNetns !== null) {
+    const addrs = topo.rx.map((ep) => ep.address!);
+    sender = startSender({ netns: topo.txNetns, addrs, port: params.port, flows: params.flows, rateMbit: params.rateMbit, duration: params.duration, cpu: profile.senderCpu });
+    children.push(sender);
+  } else {
+    ctx.log.info(`waiting for ${params.flows} remote flow(s); on each sender run: ${remoteSenderCommand(params)}`);
+  }
+  const running = await startCollectors(c.collectors, { pids: [receiver.pid, ...(sender ? [sender.pid] : [])], perfFrequency: params.perfFrequency });
+  let recv;
+  try {
+    if (sender) await sender.done;
+    recv = await receiver.done;
+  } catch (err) {
+    await running.stop().catch(() => {});
+    throw err;
+  }
+  const collectors = await running.stop();
+  return { recv, collectors, napiBefore, napiAfter: await threadRunNs(napiPids) };
+}
+
+export const netRunner: CaseRunner = {
+  name: 'net',
+  accepts: (c) => c.test === 'NET',
+  async run(c, ctx): Promise<Result> {
+    const startedAt = new Date().toISOString();
+    const parsed = netParamsSchema.safeParse(c.params ?? {});
+    if (!parsed.success) return failedResult(c, new Error(`params: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`), startedAt);
+    const params = parsed.data;
+    if (!c.profile) return failedResult(c, new Error('a NET case needs case.profile'), startedAt);
+    let profile: Profile;
+    try {
+      profile = await loadProfile(c.profile);
+    } catch (err) {
+      return failedResult(c, err, startedAt);
+    }
+    if (params.nics && profile.topology.kind === 'nics') profile = { ...profile, topology: { kind: 'nics', nics: params.nics } };
+    const missing = await missingCapability(c);
+    if (missing) return skippedResult(c, missing, startedAt);
+    const journal = new Journal();
+    if (journal.exists()) return failedResult(c, new Error(`${journal.path} exists: a previous run did not restore; run \`m3bench restore\` first`), startedAt);
+
+    const gate = await idleGate(params.idleGate);
+    if (gate.noisy) ctx.log.warn(`${c.id}: machine busy ${gate.busyPercent} % before the case (top: ${gate.top.map((p) => `${p.comm} ${p.cpuPercent}%`).join(', ')}); flagged noisy`);
+
+    const children: Array<Receiver | Sender> = [];
+    const killChildren = () => children.forEach((ch) => ch.kill());
+    const unguard = guardSignals(async () => {
+      killChildren();
+      await restoreJournal(journal);
+    });
+    ctx.signal.addEventListener('abort', killChildren, { once: true });
+    let knobs: KnobReport[] = [];
+    try {
+      const topo = await createTopology(profile.topology, journal, `${process.pid}`);
+      knobs = await applyKnobs(profile.knobs, topo, journal);
+      const s = await stream(c, ctx, profile, params, topo, children);
+      const checks = verifyRun({ profile, ...s });
+      for (const ch of checks.filter((x) => !x.ok)) ctx.log.warn(`${c.id}: not verified: ${ch.check}: ${ch.detail}`);
+      return {
+        case: c,
+        status: 'ok',
+        derived: netFigures(s.recv, s.collectors, cpus().length),
+        detail: {
+          profile: profile.name,
+          repetition: c.repetition,
+          receiver: s.recv,
+          knobs,
+          verification: checks,
+          verified: checks.every((x) => x.ok),
+          idleGate: gate,
+          noisy: gate.noisy,
+          paper: paperReference(profile.name),
+        },
+        collectors: s.collectors,
+        startedAt,
+        endedAt: new Date().toISOString(),
+      };
+    } catch (err) {
+      killChildren();
+      return failedResult(c, err, startedAt, { profile: profile.name, knobs });
+    } finally {
+      ctx.signal.removeEventListener('abort', killChildren);
+      const restored = await restoreJournal(journal);
+      unguard();
+      if (restored.failed.length) ctx.log.warn(`${c.id}: could not restore: ${restored.failed.join('; ')} (journal kept: ${journal.path})`);
+    }
+  },
+};

@@ -1,0 +1,64 @@
+// Did the profile take effect? A knob that reads back right can still change nothing (threaded
+// NAPI on a veth without GRO, for instance), so the run checks the behaviour it was meant to cause.
+import { readFile } from 'node:fs/promises';
+import type { CollectorOutput } from '../../src/types.ts';
+import type { Profile } from './profile.ts';
+import type { ReceiverResult } from './workload.ts';
+
+export interface Check {
+  check: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** On-CPU ns of each thread (schedstat), keyed by pid; threads that vanished read as absent. */
+export async function threadRunNs(pids: number[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    const s = await readFile(`/proc/${pid}/schedstat`, 'utf8').catch(() => null);
+    if (s) out.set(pid, Number(s.split(' ')[0]));
+  }
+  return out;
+}
+
+/** Highest share of NET_RX softirqs the receiver's CPU may take for "moved off" to hold. */
+export const MAX_NET_RX_SHARE_ON_APP_CPU = 0.1;
+
+export function verifyRun(o: {
+  profile: Profile;
+  recv: ReceiverResult;
+  collectors: Record<string, CollectorOutput>;
+  napiBefore: Map<number, number>;
+  napiAfter: Map<number, number>;
+}): Check[] {
+  const checks: Check[] = [];
+  const { profile, recv } = o;
+  if (profile.topology.kind === 'veth' || profile.busyPollUs > 0) {
+    const zero = recv.napiIds.filter((id) => id === 0).length;
+    checks.push({
+      check: 'napi_id ≠ 0 on every receiving socket (traffic went through NAPI)',
+      ok: recv.napiIds.length > 0 && zero === 0,
+      detail: `napi ids ${recv.napiIds.join(', ')}`,
+    });
+  }
+  const netRx = (o.collectors['proc-softirqs']?.summary.perSec as Record<string, Record<string, number>> | undefined)?.NET_RX;
+  if (profile.expect.netRxOffAppCpu && profile.receiverCpu !== null && netRx) {
+    const onApp = netRx[`CPU${profile.receiverCpu}`] ?? 0;
+    const share = netRx.total > 0 ? onApp / netRx.total : 0;
+    checks.push({
+      check: `NET_RX off the application CPU ${profile.receiverCpu}`,
+      ok: share <= MAX_NET_RX_SHARE_ON_APP_CPU,
+      detail: `${onApp}/s of ${netRx.total}/s NET_RX on CPU${profile.receiverCpu} (${(share * 100).toFixed(1)} %, limit ${MAX_NET_RX_SHARE_ON_APP_CPU * 100} %)`,
+    });
+  }
+  if (profile.expect.napiThreads) {
+    let ns = 0;
+    for (const [pid, after] of o.napiAfter) ns += after - (o.napiBefore.get(pid) ?? after);
+    checks.push({
+      check: 'threaded NAPI kthreads got CPU time',
+      ok: o.napiAfter.size > 0 && ns > 0,
+      detail: `${o.napiAfter.size} napi thread(s), ${(ns / 1e6).toFixed(1)} ms on CPU during the stream`,
+    });
+  }
+  return checks;
+}

@@ -1,0 +1,104 @@
+// Drives the native paced TCP stream (native/build/m3net): the receiver in the receive namespace
+// (or on the host for lab NICs), the local sender in the send namespace. The receiver's own
+// CLOCK_MONOTONIC figures are the throughput; TypeScript never times the stream.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+import type { Netns } from './netns-exec.ts';
+
+export const M3NET = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'build', 'm3net');
+
+export function m3netBuilt(): boolean {
+  return existsSync(M3NET);
+}
+
+export interface ReceiverResult {
+  bytes: number;
+  seconds: number;
+  reads: number;
+  napiIds: number[];
+}
+
+export interface SenderResult {
+  bytes: number;
+  seconds: number;
+}
+
+function spawn(netns: Netns, args: string[]): ResultPromise {
+  const [file, argv] = netns ? ['ip', ['netns', 'exec', netns, M3NET, ...args]] : [M3NET, args];
+  // `ip netns exec` execs the program, so the child's pid is m3net's own pid.
+  return execa(file, argv, { reject: false, stdin: 'ignore', buffer: { stdout: false } });
+}
+
+function lastJson(lines: string[], who: string): Record<string, unknown> {
+  const line = lines.at(-1);
+  if (!line) throw new Error(`${who} printed nothing`);
+  const parsed = JSON.parse(line) as Record<string, unknown>;
+  if (parsed.ok !== true) throw new Error(`${who}: ${String(parsed.error)}`);
+  return parsed;
+}
+
+export interface Receiver {
+  pid: number;
+  /** Resolves with the receiver's figures once every flow has closed. */
+  done: Promise<ReceiverResult>;
+  kill(): void;
+}
+
+export async function startReceiver(o: { netns: Netns; port: number; flows: number; cpu: number | null; busyPollUs: number }): Promise<Receiver> {
+  const args = ['recv', '--port', String(o.port), '--flows', String(o.flows), '--busy-poll', String(o.busyPollUs)];
+  if (o.cpu !== null) args.push('--cpu', String(o.cpu));
+  const child = spawn(o.netns, args);
+  const lines: string[] = [];
+  const rl = readline.createInterface({ input: child.stdout! });
+  const ready = new Promise<void>((resolve, reject) => {
+    rl.on('line', (line) => {
+      lines.push(line);
+      if (line.includes('"ready":true')) resolve();
+    });
+    child.then((r) => reject(new Error(`receiver exited before listening: ${lines.at(-1) ?? ''} ${String(r.stderr).trim()}`)));
+  });
+  await ready;
+  const done = child.then((r) => {
+    const out = lastJson(lines, 'receiver');
+    if (r.exitCode !== 0) throw new Error(`receiver exit ${r.exitCode}`);
+    return out as unknown as ReceiverResult;
+  });
+  return { pid: child.pid!, done, kill: () => child.kill('SIGKILL') };
+}
+
+export interface Sender {
+  pid: number;
+  done: Promise<SenderResult>;
+  kill(): void;
+}
+
+export function startSender(o: {
+  netns: Netns;
+  addrs: string[];
+  port: number;
+  flows: number;
+  rateMbit: number;
+  duration: number;
+  cpu: number | null;
+}): Sender {
+  const args = ['send', '--addrs', o.addrs.join(','), '--port', String(o.port), '--flows', String(o.flows)];
+  args.push('--rate-mbit', String(o.rateMbit), '--duration', String(o.duration));
+  if (o.cpu !== null) args.push('--cpu', String(o.cpu));
+  const child = spawn(o.netns, args);
+  const lines: string[] = [];
+  readline.createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+  const done = child.then((r) => {
+    const out = lastJson(lines, 'sender');
+    if (r.exitCode !== 0) throw new Error(`sender exit ${r.exitCode}`);
+    return out as unknown as SenderResult;
+  });
+  return { pid: child.pid!, done, kill: () => child.kill('SIGKILL') };
+}
+
+/** What to run on each remote machine of a lab setup (documented in runners/net/README.md). */
+export function remoteSenderCommand(o: { port: number; flows: number; rateMbit: number; duration: number }): string {
+  return `m3net send --addrs <this host's address on each NIC, comma-separated> --port ${o.port} --flows ${o.flows} --rate-mbit ${o.rateMbit} --duration ${o.duration}`;
+}
