@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { readCatalogue } from '../runners/catalogue.ts';
 import { startCollectors } from '../runners/collectors-hook.ts';
-import type { RunContext, RunLogger } from '../runners/context.ts';
+import type { CaseRunner, RunContext, RunLogger } from '../runners/context.ts';
 import { failedResult, skippedResult } from '../runners/result.ts';
 import { createRunners, runnerFor } from '../runners/registry.ts';
 import { openTarget, REPO_ROOT } from '../runners/targets.ts';
@@ -43,6 +43,24 @@ function stamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
+/**
+ * Runs one case with its own AbortSignal relayed from the run's: tinybench attaches a listener to
+ * the signal of every Bench and never removes it, so sharing the run's signal would pile them up.
+ */
+async function runCase(runner: CaseRunner, c: Case, ctx: RunContext): Promise<Result> {
+  const startedAt = new Date().toISOString();
+  const caseAbort = new AbortController();
+  const relay = () => caseAbort.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', relay, { once: true });
+  try {
+    return await runner.run(c, { ...ctx, signal: caseAbort.signal });
+  } catch (err) {
+    return failedResult(c, err, startedAt);
+  } finally {
+    ctx.signal.removeEventListener('abort', relay);
+  }
+}
+
 export async function executeRun(opts: RunOptions): Promise<{ runDir: string; results: Result[] }> {
   const started = new Date();
   const target = opts.target ?? 'local';
@@ -69,7 +87,6 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
   writeManifest(runDir, manifest);
   opts.progress?.planned?.(plan, runDir);
 
-  const ctx: RunContext = { runDir, log, signal, target, startCollectors };
   const runners = await createRunners(opened.openTransport);
   const results: Result[] = [];
   try {
@@ -79,7 +96,7 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
       const runner = runnerFor(runners, c);
       const startedAt = new Date().toISOString();
       const result = runner
-        ? await runner.run(c, ctx).catch((err: unknown) => failedResult(c, err, startedAt))
+        ? await runCase(runner, c, { runDir, log, signal, target, startCollectors })
         : skippedResult(c, `no runner for test ${c.test} on target ${target}`, startedAt);
       // A case cut short by SIGINT/SIGTERM measured nothing worth keeping.
       if (signal.aborted && result.status !== 'ok') break;

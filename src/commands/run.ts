@@ -59,12 +59,15 @@ const command: CommandModule<object, RunArgs> = {
       .option('report', { type: 'boolean', default: true, describe: 'write <run dir>/report (use --no-report to skip)' }) as unknown as Argv<RunArgs>,
   handler: async (args) => {
     const abort = new AbortController();
+    // `on`, not `once`: execa's exit hook re-raises a signal that no other listener is left to
+    // handle, which would kill us before the worker is torn down. A second signal means "now".
     const onSignal = (sig: NodeJS.Signals) => {
+      if (abort.signal.aborted) process.exit(130);
       process.stderr.write(`\n${sig}: stopping after the current case; finished cases stay in results.jsonl\n`);
       abort.abort(new Error(`interrupted by ${sig}`));
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const progress = progressDisplay();
     try {
       const { runDir, results } = await executeRun({
