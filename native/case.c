@@ -18,6 +18,7 @@
 
 #define MAX_CHILDREN (64 * 3)
 #define POLL_MS 100
+#define PAGE 4096
 
 struct ctl {
     unsigned go;      /* 1: pids are written, children may attach */
@@ -214,16 +215,18 @@ static int alloc_links(void)
     if (!b->links || !b->pids || !cs.ctl)
         return mech_fail("mmap: %s", strerror(errno));
     size_t maxlen = message_len(&b->c);
-    size_t cap = (maxlen + 4095) & ~(size_t)4095; /* page-aligned blocks, as in the paper */
+    /* page-aligned blocks as in the paper, one page in front for the headroom */
+    size_t cap = PAGE + ((maxlen + PAGE - 1) & ~(size_t)(PAGE - 1));
     for (int k = 0; k < n; k++) {
         struct link *l = &b->links[k];
         l->maxlen = maxlen;
         l->rfd[0] = l->rfd[1] = l->wfd[0] = l->wfd[1] = -1;
         for (int end = 0; end < 2; end++) {
-            l->buf[end] = aligned_alloc(4096, cap);
-            if (!l->buf[end])
+            unsigned char *base = aligned_alloc(PAGE, cap);
+            if (!base)
                 return mech_fail("out of memory");
-            memset(l->buf[end], 0, cap);
+            memset(base, 0, cap);
+            l->buf[end] = base + PAGE;
         }
     }
     return 0;
@@ -404,8 +407,9 @@ void case_teardown(void)
         for (int k = 0; k < n; k++) {
             if (b->ops->close)
                 b->ops->close(&b->links[k]);
-            free(b->links[k].buf[0]);
-            free(b->links[k].buf[1]);
+            for (int end = 0; end < 2; end++)
+                if (b->links[k].buf[end])
+                    free(b->links[k].buf[end] - PAGE);
         }
     }
     if (b->ops->teardown)

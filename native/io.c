@@ -81,12 +81,12 @@ int link_same_cpu(const struct link *l)
     return l->cpu[0] >= 0 && l->cpu[0] == l->cpu[1];
 }
 
-int peer_check(const struct link *l, int end)
+int retry_or_fail(const struct link *l, int end, const char *what)
 {
+    if (errno != EINTR)
+        return mech_fail("%s: %s", what, strerror(errno));
     pid_t peer = l->pid[link_peer(end)];
-    if (peer_alive(peer))
-        return 0;
-    return mech_fail("peer process %d is gone", (int)peer);
+    return peer_alive(peer) ? 0 : mech_fail("%s: peer process %d is gone", what, (int)peer);
 }
 
 int futex_wait_ms(unsigned *addr, unsigned val, int ms)
@@ -111,4 +111,28 @@ int fd_send(struct link *l, int end, size_t len)
 int fd_recv(struct link *l, int end, size_t len)
 {
     return read_full(l->rfd[end], l->buf[end], len);
+}
+
+/* Slots are cache-line aligned so the two directions never share a line. */
+static size_t slot_size(const struct link *l)
+{
+    return (l->maxlen + 63) & ~(size_t)63;
+}
+
+int shm_slots_open(struct link *l)
+{
+    l->shm_len = 2 * slot_size(l);
+    l->shm = shared_alloc(l->shm_len);
+    return l->shm ? 0 : mech_fail("mmap shared: %s", strerror(errno));
+}
+
+unsigned char *shm_slot(const struct link *l, int to_end)
+{
+    return (unsigned char *)l->shm + (size_t)to_end * slot_size(l);
+}
+
+void shm_slots_close(struct link *l)
+{
+    shared_free(l->shm, l->shm_len);
+    l->shm = NULL;
 }

@@ -12,7 +12,8 @@
  *      and let the worker's generic loops (loops.c) drive them, OR your own whole loop (`loop`),
  *      e.g. when sendrec is one call or a copy needs the other party blocked. Both may coexist:
  *      `loop` wins when present.
- *   5. Return 0 on success, MECH_SKIP when a capability is missing on this host (say why with
+ *   5. setup/open may fail half-way: teardown/close must accept a partly (zero-)initialised state.
+ *   6. Return 0 on success, MECH_SKIP when a capability is missing on this host (say why with
  *      mech_fail), -1 on error (say what with mech_fail). mech_fail() returns -1 for brevity.
  *
  * PROCESS MODEL (who calls what, where)
@@ -45,6 +46,7 @@ enum role { ROLE_CLIENT, ROLE_SERVER, ROLE_A, ROLE_B, ROLE_COUNT };
 #define MECH_SKIP 1
 #define MSG_DEFAULT_SIZE 36    /* the paper's message size */
 #define COPY_DEFAULT_SIZE 4096 /* the paper's block size */
+#define BUF_HEADROOM 64
 
 /* One case, as parsed from the `setup` JSON (docs/protocol.md). */
 struct bench_case {
@@ -68,7 +70,9 @@ struct link {
     void *shm;              /* MAP_SHARED region owned by the mechanism (or NULL) */
     size_t shm_len;
     void *priv;             /* anything else the mechanism allocated in open() */
-    unsigned char *buf[2];  /* end e sends from and receives into buf[e] (same address everywhere) */
+    /* End e sends from and receives into buf[e]: page-aligned, same address in every process,
+     * preceded by BUF_HEADROOM bytes a mechanism may use for a header (e.g. the SysV mtype). */
+    unsigned char *buf[2];
     pid_t pid[2];           /* set by the worker before attach() */
     int cpu[2];             /* the single CPU end e is pinned to, or -1 (set before attach()) */
 };
@@ -141,13 +145,18 @@ int fd_recv(struct link *l, int end, size_t len);
 void *shared_alloc(size_t len);                      /* anonymous MAP_SHARED, zeroed; NULL on error */
 void shared_free(void *p, size_t len);
 int peer_alive(pid_t pid);                           /* 0 once pid has exited (zombie counts as gone) */
-/* Call on EINTR from a blocking wait: 0 = retry, -1 (mech_fail) = the peer of `end` is gone.
- * The worker takes SIGCHLD without SA_RESTART, so a wait on a dead child is interrupted. */
-int peer_check(const struct link *l, int end);
+/* Call when a blocking call of `end` failed: 0 = retry (EINTR and the peer still lives),
+ * -1 (mech_fail naming `what`) otherwise. The worker takes SIGCHLD without SA_RESTART, so a
+ * wait on a dead child is interrupted and ends here. */
+int retry_or_fail(const struct link *l, int end, const char *what);
 /* Shared (cross-process) futex on a 32-bit word. wait: 0 when woken or *addr != val,
  * -1 with errno (ETIMEDOUT after ms milliseconds, EINTR). */
 int futex_wait_ms(unsigned *addr, unsigned val, int ms);
 void futex_wake(unsigned *addr, int n);
+/* Shared-memory payload: one slot per receiving end in l->shm (released by shm_slots_close). */
+int shm_slots_open(struct link *l);
+unsigned char *shm_slot(const struct link *l, int to_end);
+void shm_slots_close(struct link *l);
 int link_peer(int end);                              /* the other end: 1 - end */
 int link_same_cpu(const struct link *l);             /* both ends pinned to one and the same CPU */
 

@@ -7,11 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fifo.h"
 #include "mech.h"
 #include "names.h"
 
 /* Create, open both sides of, and unlink one FIFO. */
-static int fifo_pair(int *rfd, int *wfd)
+int fifo_pair(int *rfd, int *wfd)
 {
     static unsigned counter;
     char path[128];
