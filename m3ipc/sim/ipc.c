@@ -14,6 +14,7 @@
 
 #include "calls.h"
 #include "queue.h"
+#include "reap.h"
 #include "self.h"
 #include "sync.h"
 
@@ -113,8 +114,9 @@ static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
 	atomic_store(&me->getfrom, then_receive ? d : NONE);
 
 	sim_lock(dst);
-	if (atomic_load(&dst->ep) != dst_ep) {
+	if (atomic_load(&dst->ep) != dst_ep || !sim_slot_alive(dst)) {
 		sim_unlock(dst);
+		sim_reap_if_dead(vm, dst);
 		return EMOLDEADSRCDST;
 	}
 	if (accepts(dst, sim_me.p_nr)) {
@@ -175,6 +177,7 @@ int sim_receive(int src_ep, message *m, long timeout_ms)
 	struct sim_vm *vm = sim_me.vm;
 	sim_note_cpu(me);
 
+retry:
 	sim_lock(me);
 	int n = take_notification(me, from);
 	if (n != SIM_NO_SLOT) {
@@ -186,6 +189,12 @@ int sim_receive(int src_ep, message *m, long timeout_ms)
 	int q = sim_queue_find(vm, me, from);
 	if (q != SIM_NO_SLOT) {
 		struct sim_slot *s = &vm->slots[q];
+		if (!sim_slot_alive(s)) {
+			/* It was killed while queued: its send dies with it. */
+			sim_unlock(me);
+			sim_reap_if_dead(vm, s);
+			goto retry;
+		}
 		sim_queue_remove(vm, me, q);
 		*m = s->msg;
 		atomic_store(&s->result, EMOLOK);

@@ -68,8 +68,9 @@ void sim_release(struct sim_vm *vm, struct sim_slot *s, uint32_t owner_tid)
 
 void sim_reap_if_dead(struct sim_vm *vm, struct sim_slot *s)
 {
+	/* ep is published only once the life mutex is held: a slot being bound is not dead. */
 	uint32_t tid = atomic_load(&s->owner_tid);
-	if (tid != 0 && tid != SIM_TID_RELEASING && !sim_slot_alive(s))
+	if (tid != 0 && tid != SIM_TID_RELEASING && atomic_load(&s->ep) != NONE && !sim_slot_alive(s))
 		sim_release(vm, s, tid);
 }
 

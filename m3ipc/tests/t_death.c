@@ -1,0 +1,153 @@
+/* t_death.c — a peer that dies (killed, or exits bound) releases everyone blocked on it with
+ * an error, never a hang; its endpoint is dead afterwards. Also mnx_unbind and mnx_vm_end
+ * under a blocked caller. */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* Bind and sleep outside any IPC call (so never takes anything) until killed. */
+static void bind_and_hang(void *p_nr)
+{
+	OK(mnx_bind(T_VM, *(int *)p_nr));
+	pause();
+}
+
+/* Kill pid after a moment, from a helper process, while the caller is blocked. */
+static pid_t kill_soon(pid_t pid)
+{
+	pid_t killer = fork();
+	if (killer == 0) {
+		struct timespec ts = { 0, 50 * 1000000L };
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		_exit(0);
+	}
+	return killer;
+}
+
+/* Bind, take one request, then die the way `how` says without answering. */
+struct dier { int how; };   /* 0: SIGKILL itself, 1: exit() bound, 2: _exit() bound */
+static void take_then_die(void *p)
+{
+	struct dier *d = p;
+	OK(mnx_bind(T_VM, 8));
+	message m;
+	OK(mnx_receive(ANY, &m));
+	if (d->how == 0)
+		kill(getpid(), SIGKILL);
+	if (d->how == 1)
+		exit(0);
+	_exit(0);
+}
+
+TEST(dead_destination_while_blocked_in_send)
+{
+	OK(mnx_bind(T_VM, 0));
+	int p_nr = 8;
+	pid_t pid = t_spawn(bind_and_hang, &p_nr);
+	int peer = t_ep_of(pid);
+	pid_t killer = kill_soon(pid);
+	message m = { .m_type = 1 };
+	CHECK_RC2(mnx_send(peer, &m), EMOLDSTDIED, EMOLDEADSRCDST);
+	t_join(killer);
+	waitpid(pid, NULL, 0);
+	CHECK_RC(mnx_send(peer, &m), EMOLDEADSRCDST);
+	CHECK_RC(mnx_notify(peer), EMOLDEADSRCDST);
+}
+
+TEST(dead_source_while_blocked_in_receive)
+{
+	OK(mnx_bind(T_VM, 0));
+	int p_nr = 8;
+	pid_t pid = t_spawn(bind_and_hang, &p_nr);
+	int peer = t_ep_of(pid);
+	pid_t killer = kill_soon(pid);
+	message m;
+	CHECK_RC2(mnx_receive(peer, &m), EMOLSRCDIED, EMOLDEADSRCDST);
+	t_join(killer);
+	waitpid(pid, NULL, 0);
+	CHECK_RC(mnx_receive(peer, &m), EMOLDEADSRCDST);
+}
+
+static void sendrec_to_dier(int how)
+{
+	OK(mnx_bind(T_VM, 0));
+	struct dier d = { how };
+	pid_t pid = t_spawn(take_then_die, &d);
+	int srv = t_ep_of(pid);
+	message m = { .m_type = 1 };
+	int rc = mnx_sendrec(srv, &m);
+	CHECK(rc == EMOLSRCDIED || rc == EMOLDSTDIED || rc == EMOLDEADSRCDST);
+	waitpid(pid, NULL, 0);
+	CHECK_RC(mnx_sendrec(srv, &m), EMOLDEADSRCDST);
+}
+
+TEST(dead_server_while_blocked_in_sendrec_killed) { sendrec_to_dier(0); }
+TEST(dead_server_while_blocked_in_sendrec_exit) { sendrec_to_dier(1); }
+TEST(dead_server_while_blocked_in_sendrec_exit_without_atexit) { sendrec_to_dier(2); }
+
+TEST(dead_sender_is_not_received)
+{
+	int me = OK(mnx_bind(T_VM, 0));
+	pid_t pid = fork();
+	if (pid == 0) {
+		OK(mnx_bind(T_VM, 8));
+		message m = { .m_type = 1 };
+		mnx_send(me, &m);                /* blocks: we are not receiving */
+		_exit(0);
+	}
+	t_ep_of(pid);
+	t_wait_blocked(pid);
+	t_kill(pid);
+	message m;
+	/* Its queued send dies with it (noticed within the backend's death-check period). */
+	CHECK_RC(mnx_receive_T(ANY, &m, 2000), EMOLTIMEDOUT);
+}
+
+static void unbind_later(void *p)
+{
+	(void)p;
+	OK(mnx_bind(T_VM, 9));
+	struct timespec ts = { 0, 50 * 1000000L };
+	nanosleep(&ts, NULL);
+	OK(mnx_unbind(T_VM, SELF));
+	pause();
+}
+
+TEST(unbind_releases_a_blocked_sender)
+{
+	OK(mnx_bind(T_VM, 0));
+	pid_t pid = t_spawn(unbind_later, NULL);
+	int peer = t_ep_of(pid);
+	message m = { .m_type = 1 };
+	CHECK_RC2(mnx_send(peer, &m), EMOLDSTDIED, EMOLDEADSRCDST);
+	t_kill(pid);
+}
+
+struct blocked_thread { volatile pid_t tid; int rc; };
+
+static void receive_in_thread(void *p)
+{
+	struct blocked_thread *b = p;
+	OK(mnx_bind(T_VM, 3));
+	__atomic_store_n(&b->tid, t_tid(), __ATOMIC_SEQ_CST);
+	message m;
+	b->rc = mnx_receive(ANY, &m);
+}
+
+TEST(vm_end_releases_a_blocked_receiver)
+{
+	struct blocked_thread b = { 0, 1 };
+	t_thread_t t = t_thread(receive_in_thread, &b);
+	while (__atomic_load_n(&b.tid, __ATOMIC_SEQ_CST) == 0)
+		;
+	t_wait_blocked(b.tid);
+	CHECK_RC(mnx_vm_end(T_VM), EMOLOK);
+	t_thread_join(t);
+	CHECK(b.rc < 0);
+	CHECK_RC(mnx_bind(T_VM, 4), EMOLBADVMID);
+}
