@@ -67,11 +67,13 @@ interface Stream {
 }
 
 async function stream(c: Case, ctx: RunContext, profile: Profile, params: NetParams, topo: Topology, children: Array<Receiver | Sender>): Promise<Stream> {
+  ctx.signal.throwIfAborted();
   const receiver = await startReceiver({ netns: topo.rxNetns, port: params.port, flows: params.flows, cpu: profile.receiverCpu, busyPollUs: profile.busyPollUs });
   children.push(receiver);
   const napiPids = (await napiThreadsOf(topo)).map((t) => t.pid);
   const napiBefore = await threadRunNs(napiPids);
   let sender: Sender | undefined;
+  ctx.signal.throwIfAborted(); // an abort that came while the receiver started found no child to kill
   if (topo.txNetns !== null) {
     const addrs = topo.rx.map((ep) => ep.address!);
     sender = startSender({ netns: topo.txNetns, addrs, port: params.port, flows: params.flows, rateMbit: params.rateMbit, duration: params.duration, cpu: profile.senderCpu });

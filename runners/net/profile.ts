@@ -5,10 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { CONFIG_DIR } from '../../suites/index.ts';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, parseOrThrow } from '../../suites/config-error.ts';
 
-export const PROFILE_DIR = path.join(CONFIG_DIR, 'profiles');
+// Resolved here rather than through suites/index.ts, which imports the net-ab suite (and so this file).
+export const PROFILE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'config', 'profiles');
 
 /** "rx0", "tx2", "rx*" (every receive-side device of the topology), or a real NIC name (lab). */
 const devRef = z.string().regex(/^[A-Za-z0-9_.:*-]{1,15}$/, 'a device: rx<N>, tx<N>, rx*, tx* or a NIC name');
