@@ -11,7 +11,7 @@ export async function createRunners(openTransport: TransportFactory): Promise<Ca
     new NodeBaselineRunner(),
     new WorkerRunner(openTransport, NODE_BASELINE_NAMES),
     // ---- other case runners register here (one line each) ----
-    // (await import('./net/index.ts')).netRunner,   ← test NET (net engineer)
+    (await import('./net/index.ts')).netRunner,
   ];
 }
 

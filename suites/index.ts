@@ -14,7 +14,7 @@ export type { CatalogueEntry, PlanOverrides } from './types.ts';
 const SUITE_KINDS: Record<string, SuiteKind> = {
   ipc: ipcSuite,
   // ---- other suite kinds register here (one line each) ----
-  // 'net-ab': (await import('./netab.ts')).netAbSuite,   ← the net engineer's kind
+  'net-ab': (await import('./netab.ts')).netAbSuite,
 };
 
 export const CONFIG_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'config');

@@ -10,4 +10,5 @@ export const commands: CommandModule<any, any>[] = [
   (await import('./compare.ts')).default,
   (await import('./check.ts')).default,
   (await import('./doctor.ts')).default,
+  (await import('./restore.ts')).default,
 ];
