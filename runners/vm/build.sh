@@ -8,10 +8,21 @@ KVER=$1
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 CACHE=.cache/vm
+OUT=$ROOT/$CACHE/static
 make -s -C "/usr/src/linux-headers-$KVER" M="$ROOT/m3ipc/kmod" modules >&2
 make -s -C m3ipc/kmod fuzz >&2
-if [ -f m3ipc/include/m3ipc.h ]; then make -s -C m3ipc STATIC=1 >&2 || echo "conformance build failed" >&2; fi
-if [ -f native/Makefile ]; then make -s -C native STATIC=1 >&2 || echo "worker build failed" >&2; fi
+# Static builds go to their own directories so that the host's (dynamic) binaries stay as they are.
+# libm3ipc.a refers to the kmod backend weakly, and a weak reference never pulls an archive
+# member in: -u makes the linker take shim.o, or "kmod" would be EMOLNOSYS in the VM.
+KEEP_SHIM=-Wl,-u,m3ipc_kmod_backend
+if [ -f m3ipc/Makefile ] && [ -d m3ipc/tests ]; then
+  make -s -C m3ipc STATIC=1 BUILD="$OUT/m3ipc" LDFLAGS="-pthread -static $KEEP_SHIM" \
+    "$OUT/m3ipc/m3ipc-conformance" >&2 || echo "conformance build failed" >&2
+fi
+if [ -f native/Makefile ]; then
+  make -s -C native BUILD="$OUT/native" CC="${CC:-cc} -static $KEEP_SHIM" "$OUT/native/m3worker" >&2 \
+    || echo "worker build failed" >&2
+fi
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -20,7 +31,7 @@ cp /bin/busybox "$stage/bin/busybox"
 cp runners/vm/init.sh "$stage/init"
 cp m3ipc/kmod/m3ipc.ko "$stage/lib/m3ipc.ko"
 cp m3ipc/build/kmod/m3ipc-fuzz "$stage/bin/"
-for bin in m3ipc/build/m3ipc-conformance native/build/m3worker; do
+for bin in "$OUT/m3ipc/m3ipc-conformance" "$OUT/native/m3worker"; do
   # Only static binaries can run in an initramfs without a libc.
   if [ -x "$bin" ] && ! ldd "$bin" >/dev/null 2>&1; then cp "$bin" "$stage/bin/"; fi
 done
