@@ -1,0 +1,96 @@
+// compare/check verdicts on synthetic samples: identical → no change, planted 15 % shift → slower.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Result } from '../src/types.ts';
+import { compareRuns } from '../reports/compare.ts';
+import type { LoadedRun } from '../reports/load.ts';
+import { confirmFindings, judge, regressedMechanisms } from '../reports/regression.ts';
+import { seededRandom } from '../reports/stats.ts';
+import { parseThreshold } from '../reports/thresholds.ts';
+
+const AT = '2026-01-01T00:00:00Z';
+
+function samples(center: number, seed: number, n = 30): number[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: n }, () => center * (1 + (random() - 0.5) * 0.04));
+}
+
+function result(mechanism: string, s: number[] | undefined, status: Result['status'] = 'ok'): Result {
+  const id = `IPC1/${mechanism}/same-cpu/36B/1p`;
+  return {
+    case: { id, test: 'IPC1', mechanism, size: 36, placement: 'same-cpu', pairs: 1, spin: 1000, target: 'local', time: 1, collectors: [] },
+    status,
+    samples: s,
+    stats: s && { n: s.length, iterationsPerBatch: 1, mean: 0, p50: [...s].sort((a, b) => a - b)[s.length >> 1], p75: 0, p99: 0, min: 0, max: 0, sd: 0, rme: 0, moe: 0 },
+    startedAt: AT,
+    endedAt: AT,
+  };
+}
+
+const run = (results: Result[]): LoadedRun => ({ dir: 'mem', manifest: { id: 'mem' } as LoadedRun['manifest'], results, badLines: 0 });
+const THRESHOLDS = { default: 0.05, tests: {} };
+
+test('identical samples: no significant change, check passes', () => {
+  const base = samples(2000, 1);
+  const [row] = compareRuns(run([result('pipe', base)]), run([result('pipe', [...base])]));
+  assert.equal(row.verdict, 'no significant change');
+  assert.equal(row.ratio, 1);
+  assert.ok(row.lo! <= 1 && row.hi! >= 1);
+  assert.equal(judge([row], THRESHOLDS)[0].regressed, false);
+});
+
+test('A/A with fresh noise: no significant change', () => {
+  const [row] = compareRuns(run([result('pipe', samples(2000, 1))]), run([result('pipe', samples(2000, 2))]));
+  assert.equal(row.verdict, 'no significant change');
+});
+
+test('planted 15 % slowdown: slower, and check regresses naming the mechanism', () => {
+  const rows = compareRuns(
+    run([result('pipe', samples(2000, 1)), result('fifo', samples(2100, 3))]),
+    run([result('pipe', samples(2300, 2)), result('fifo', samples(2100, 4))]),
+  );
+  const pipe = rows.find((r) => r.key.includes('/pipe/'))!;
+  assert.equal(pipe.verdict, 'slower');
+  assert.ok(pipe.ratio! > 1.1 && pipe.ratio! < 1.2, `ratio ${pipe.ratio}`);
+  const findings = judge(rows, THRESHOLDS);
+  assert.deepEqual(regressedMechanisms(findings), ['pipe']);
+});
+
+test('15 % speed-up: faster, never a regression', () => {
+  const [row] = compareRuns(run([result('pipe', samples(2000, 1))]), run([result('pipe', samples(1700, 2))]));
+  assert.equal(row.verdict, 'faster');
+  assert.equal(judge([row], THRESHOLDS)[0].regressed, false);
+});
+
+test('a slowdown smaller than the threshold does not fail check', () => {
+  const [row] = compareRuns(run([result('pipe', samples(2000, 1))]), run([result('pipe', samples(2060, 2))]));
+  assert.equal(row.verdict, 'slower');
+  assert.equal(judge([row], THRESHOLDS)[0].regressed, false);
+  assert.equal(judge([row], { default: 0.01, tests: {} })[0].regressed, true);
+});
+
+test('skipped or missing cases are not comparable; ok → failed is a regression', () => {
+  const rows = compareRuns(
+    run([result('pipe', samples(2000, 1)), result('fifo', undefined, 'skipped'), result('tcp', samples(5000, 5))]),
+    run([result('pipe', undefined, 'failed'), result('fifo', undefined, 'skipped'), result('eventfd', samples(1000, 6))]),
+  );
+  const byMech = (m: string) => rows.find((r) => r.key.includes(`/${m}/`))!;
+  assert.equal(byMech('fifo').verdict, 'not comparable');
+  assert.equal(byMech('tcp').why, 'only in base run');
+  assert.equal(byMech('eventfd').why, 'only in new run');
+  assert.deepEqual(regressedMechanisms(judge(rows, THRESHOLDS)), ['pipe']);
+});
+
+test('a regression that does not reproduce in the confirmation run is dropped', () => {
+  const base = run([result('pipe', samples(2000, 1)), result('fifo', samples(2000, 2))]);
+  const first = judge(compareRuns(base, run([result('pipe', samples(2400, 3)), result('fifo', samples(2400, 4))])), THRESHOLDS);
+  const again = judge(compareRuns(base, run([result('pipe', samples(2400, 5)), result('fifo', samples(2000, 6))])), THRESHOLDS);
+  assert.deepEqual(regressedMechanisms(first), ['pipe', 'fifo']);
+  assert.deepEqual(regressedMechanisms(confirmFindings(first, again)), ['pipe']);
+});
+
+test('--threshold syntax', () => {
+  assert.equal(parseThreshold('5%'), 0.05);
+  assert.equal(parseThreshold('0.1'), 0.1);
+  assert.throws(() => parseThreshold('five'), /--threshold/);
+});

@@ -1,0 +1,91 @@
+// Every exporter writes valid files from the synthetic fixture runs.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { compile } from 'vega-lite';
+import { writeReport } from '../reports/index.ts';
+import { loadRun } from '../reports/load.ts';
+import { figure1 } from '../reports/charts/figure1.ts';
+import { profileTables, table1 } from '../reports/net-tables.ts';
+
+const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'runs');
+const RUNS = ['synthetic-paper', 'synthetic-net-a', 'synthetic-net-b'].map((r) => path.join(FIXTURES, r));
+let out: string;
+let files: string[];
+
+before(async () => {
+  out = await mkdtemp(path.join(tmpdir(), 'm3bench-report-test-'));
+  ({ files } = await writeReport(RUNS, out));
+});
+after(() => rm(out, { recursive: true, force: true }));
+
+const read = (name: string) => readFile(path.join(out, name), 'utf8');
+
+test('writes csv, json, markdown, html and three forms of every figure', () => {
+  const names = files.map((f) => path.basename(f));
+  for (const n of ['results.csv', 'report.json', 'summary.md', 'report.html']) assert.ok(names.includes(n), n);
+  for (const fig of ['figure1-linear', 'figure1-log', 'figure2', 'scaling']) {
+    for (const ext of ['vl.json', 'svg', 'png']) assert.ok(names.includes(`${fig}.${ext}`), `${fig}.${ext}`);
+  }
+});
+
+test('CSV has a header and one row per case', async () => {
+  const runs = await Promise.all(RUNS.map(loadRun));
+  const cases = runs.reduce((n, r) => n + r.results.length, 0);
+  const lines = (await read('results.csv')).trim().split('\n');
+  assert.equal(lines.length, cases + 1);
+  assert.match(lines[0], /^id,test,mechanism,/);
+  assert.match(lines[0], /msgsPerSec/);
+});
+
+test('JSON holds every run manifest and every case with statistics', async () => {
+  const body = JSON.parse(await read('report.json'));
+  assert.equal(body.runs.length, 3);
+  assert.ok(body.results.every((r: { status: string; stats?: unknown }) => r.status !== 'ok' || r.stats));
+});
+
+test('vega-lite specs compile, SVGs are SVG in DejaVu Sans, PNGs are PNG', async () => {
+  for (const fig of ['figure1-linear', 'figure1-log', 'figure2', 'scaling']) {
+    const spec = JSON.parse(await read(`${fig}.vl.json`));
+    assert.equal(spec.config.font, 'DejaVu Sans');
+    assert.ok(compile(spec).spec, fig);
+    const svg = await read(`${fig}.svg`);
+    assert.match(svg, /^<svg/);
+    assert.match(svg, /DejaVu Sans/);
+    const png = await readFile(path.join(out, `${fig}.png`));
+    assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+  }
+});
+
+test('Figure 1: skipped m3-kmod is absent with a footnote, and m3 mechanisms come first', async () => {
+  const run = await loadRun(RUNS[0]);
+  const f = figure1(run.results, false)!;
+  const values = (f.spec as unknown as { data: { values: Array<{ mechanism: string }> } }).data.values;
+  assert.ok(!values.some((v) => v.mechanism === 'm3-kmod'));
+  assert.ok(f.footnotes.some((n) => n.includes('m3-kmod') && n.includes('kernel module not loaded')));
+  const domain = JSON.stringify(f.spec).match(/"domain":\["([^"]+)","([^"]+)"/);
+  assert.deepEqual(domain?.slice(1), ['m3-kmod', 'm3-sim']);
+});
+
+test('Table 1 and Tables 2/3 show ours beside the paper', async () => {
+  const results = (await Promise.all(RUNS.map(loadRun))).flatMap((r) => r.results);
+  const t1 = table1(results)!;
+  assert.deepEqual(t1.columns, ['measure', 'ours A', 'ours B', 'ours B/A', 'paper A', 'paper B', 'paper B/A']);
+  assert.deepEqual(t1.rows[0].slice(1, 4), ['42.00 k', '30.50 k', '0.726×']);
+  assert.equal(t1.rows[0][4], '157.2 k');
+  assert.ok(t1.notes.some((n) => n.includes('Opteron')));
+  const [t2, t3] = profileTables(results);
+  assert.equal(t2.rows[0][1], 'copy_user_enhanced_fast_string');
+  assert.equal(t2.rows[0][3], 'copy_to_user_ll');
+  assert.equal(t3.rows[1][3], 'net_rx_action');
+});
+
+test('HTML is self-contained: inline SVG per figure, no external resource', async () => {
+  const html = await read('report.html');
+  assert.equal(html.match(/<figure /g)?.length, 4);
+  assert.ok(!/<(script|link|img)[^>]+(src|href)=/i.test(html));
+  assert.match(html, /Table 1/);
+  assert.match(html, /synthetic fixture, not a measurement/);
+});
