@@ -376,7 +376,7 @@ int m3k_unbind(struct m3k_file *f, int vmid, int ep)
 	if (vmid != me->vm->vmid)
 		err = EMOLBADVMID;
 	else if (ep != SELF && ep != me->ep)
-		err = m3k_check_ep(ep) ? EMOLENDPOINT : EMOLPRIVILEGES;
+		err = EMOLENDPOINT; /* a thread can only unbind itself */
 	if (!err) {
 		unbind_proc(me, EMOLINTR);
 		mutex_lock(&f->lock);
