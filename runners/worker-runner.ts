@@ -59,8 +59,7 @@ export class WorkerRunner implements CaseRunner {
         spin: c.spin,
       });
       if (setup.kind === 'skipped') return skippedResult(c, setup.reason, startedAt);
-      detail = { ...setup.detail, workerPid: worker.pid };
-      const ready = detail;
+      const ready = (detail = setup.detail);
       try {
         const { value, collectors } = await withCollectors(c.collectors, pidsOf(worker, ready), ctx.startCollectors, () =>
           sample(async (n) => (await worker.run(n)).ns, { timeSec: c.time, signal: ctx.signal }),

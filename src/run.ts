@@ -9,7 +9,7 @@ import type { CaseRunner, RunContext, RunLogger } from '../runners/context.ts';
 import { failedResult, skippedResult } from '../runners/result.ts';
 import { createRunners, runnerFor } from '../runners/registry.ts';
 import { openTarget, REPO_ROOT } from '../runners/targets.ts';
-import { expandPlan, loadSuite, type PlanOverrides } from '../suites/index.ts';
+import { ConfigError, expandPlan, loadSuite, type PlanOverrides } from '../suites/index.ts';
 import { buildManifest } from './manifest.ts';
 import { appendResult, writeCsv, writeManifest } from './results-store.ts';
 import type { Case, Result, TargetName } from './types.ts';
@@ -43,6 +43,17 @@ function stamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
+/** Unknown collector names are a config error, found before anything runs. */
+async function checkCollectorNames(source: string, plan: Case[]): Promise<void> {
+  const names = [...new Set(plan.flatMap((c) => c.collectors))];
+  if (names.length === 0) return;
+  const { unknownCollectors, COLLECTORS } = await import('../collectors/index.ts');
+  const unknown = unknownCollectors(names);
+  if (unknown.length) {
+    throw new ConfigError([`${source}: collectors: unknown ${unknown.map((n) => JSON.stringify(n)).join(', ')} (known: ${Object.keys(COLLECTORS).join(', ')})`]);
+  }
+}
+
 /**
  * Runs one case with its own AbortSignal relayed from the run's: tinybench attaches a listener to
  * the signal of every Bench and never removes it, so sharing the run's signal would pile them up.
@@ -72,6 +83,7 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
   const opened = await openTarget({ target, workerCommand: opts.workerCommand, vm: opts.vm });
   const catalogue = await readCatalogue(opened.openTransport);
   const plan = expandPlan(suite, catalogue.mechanisms, opts.overrides ?? {}, target);
+  await checkCollectorNames(suite.source, plan);
 
   const runDir = path.resolve(opts.out ?? path.join(REPO_ROOT, 'runs', `${stamp(started)}-${suite.name}`));
   mkdirSync(runDir, { recursive: true });

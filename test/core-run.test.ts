@@ -2,7 +2,7 @@
 // in-process Node baseline: results are appended per case, a failing case does not stop the run,
 // a bad config runs nothing.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
@@ -99,6 +99,19 @@ describe('executeRun', () => {
     for (const r of results.filter((x) => x.status === 'ok')) {
       assert.ok(r.stats!.p50 > 0 && r.stats!.n >= 10 && r.samples!.length === r.stats!.n);
     }
+  });
+
+  it('attaches the collectors a config names and stores their output in the result', async () => {
+    const dir = tmp();
+    const config = path.join(dir, 'with-collectors.json');
+    writeFileSync(config, JSON.stringify({ name: 'c', tests: ['IPC1'], placements: ['same-cpu'], time: 0.05, mechanisms: ['pipe'], collectors: ['proc-stat', 'proc-pid'] }));
+    const { results } = await executeRun({ suite: config, out: path.join(dir, 'run'), workerCommand: FAKE_WORKER });
+    assert.equal(results[0]!.status, 'ok');
+    assert.deepEqual(Object.keys(results[0]!.collectors ?? {}).sort(), ['proc-pid', 'proc-stat']);
+
+    writeFileSync(config, JSON.stringify({ name: 'c', tests: ['IPC1'], placements: ['same-cpu'], time: 0.05, collectors: ['proc-magic'] }));
+    await assert.rejects(executeRun({ suite: config, out: path.join(dir, 'bad'), workerCommand: FAKE_WORKER }), /collectors: unknown "proc-magic"/);
+    assert.equal(existsSync(path.join(dir, 'bad')), false);
   });
 
   it('stops at an abort and keeps what finished', async () => {
