@@ -35,19 +35,17 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-/**
- * The control prints one JSON line {"iterations":N,"ns":T} (the worker's `run` answer shape), timed
- * with CLOCK_MONOTONIC around its loop; we take the last such line.
- */
+/** The control prints the mean ns per round trip as one number, timed with CLOCK_MONOTONIC around its loop. */
 async function control(mechanism: string, iterations: number): Promise<number> {
   const { stdout } = await execa(PINGPONG, [mechanism, 'same-cpu', String(iterations)]);
-  const line = stdout.trim().split('\n').pop() ?? '';
-  const answer = JSON.parse(line) as { iterations: number; ns: number };
-  return answer.ns / answer.iterations;
+  const ns = Number(stdout.trim().split('\n').pop());
+  if (!Number.isFinite(ns) || ns <= 0) throw new Error(`pingpong ${mechanism}: unexpected output ${JSON.stringify(stdout)}`);
+  return ns;
 }
 
 const runner = new WorkerRunner(async () => new LocalTransport({ command: localWorkerCommand() }));
-const ctx = {
+/** A fresh signal per case: tinybench leaves a listener on every signal it is given. */
+const context = () => ({
   runDir: REPO_ROOT,
   log: { info: console.error, warn: console.error },
   signal: new AbortController().signal,
@@ -55,12 +53,12 @@ const ctx = {
   startCollectors: async () => {
     throw new Error('the fidelity benchmark attaches no collectors');
   },
-};
+});
 
 async function m3bench(mechanism: string): Promise<number> {
   const c = { test: 'IPC1', mechanism, placement: 'same-cpu', size: 36, pairs: 1 } as const;
   const kase: Case = { id: caseId(c), ...c, spin: 1000, target: 'local', time: timeSec, collectors: [] };
-  const result = await runner.run(kase, ctx);
+  const result = await runner.run(kase, context());
   if (result.status !== 'ok') throw new Error(`${kase.id}: ${result.status}: ${result.reason ?? result.error}`);
   return result.stats!.p50;
 }
