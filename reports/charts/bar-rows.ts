@@ -42,6 +42,8 @@ export function groupedBarLayers(yTitle: string, logScale: boolean, mechanisms: 
     title: yTitle,
     scale: logScale ? { type: 'log' as const } : { zero: true },
     axis: { format: '~s' },
+    // Bars sit side by side (xOffset); stacking would start them at 0, which a log scale cannot show.
+    stack: null,
   };
   return [
     {
@@ -60,7 +62,8 @@ export function groupedBarLayers(yTitle: string, logScale: boolean, mechanisms: 
       encoding: {
         x: { field: 'test', type: 'nominal' as const },
         xOffset,
-        y: { field: 'lo', type: 'quantitative' as const },
+        // Same scale as the bars, else the layers' scales conflict (log vs linear) and y2 is NaN.
+        y: { field: 'lo', type: 'quantitative' as const, scale: y.scale },
         y2: { field: 'hi' },
       },
     },
