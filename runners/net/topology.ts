@@ -54,7 +54,19 @@ export async function createTopology(spec: Profile['topology'], journal: Journal
   return topo;
 }
 
-/** Deleting a namespace deletes its veth ends, and with them their peers. */
+/**
+ * Deleting a namespace deletes its veth ends, and with them their peers — but only once no process
+ * is left inside (after a crash the workload may outlive the runner), so those are killed first.
+ */
 export async function deleteNetns(name: string): Promise<void> {
-  if (await netnsExists(name)) await run(null, 'ip', ['netns', 'del', name]);
+  if (!(await netnsExists(name))) return;
+  const pids = (await run(null, 'ip', ['netns', 'pids', name])).split(/\s+/).filter(Boolean).map(Number);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await run(null, 'ip', ['netns', 'del', name]);
 }
