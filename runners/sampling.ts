@@ -47,10 +47,9 @@ export async function calibrate(runBatch: BatchFn, targetMs: number, signal?: Ab
     // Jump by the observed ratio (at most ×64) instead of doubling, so calibration costs a few batches.
     n = clamp(n * (ns > 0 ? Math.min(64, Math.ceil(MIN_CALIBRATION_BATCH_NS / ns) + 1) : 64));
   }
+  // Always re-measure at least once: the batch above may have been the cold one.
   for (let refinement = 0; refinement < MAX_REFINEMENTS; refinement++) {
-    const next = clamp((n * targetNs) / Math.max(ns, 1));
-    if (next === n) break;
-    n = next;
+    n = clamp((n * targetNs) / Math.max(ns, 1));
     signal?.throwIfAborted();
     ns = await runBatch(n);
     if (ns >= targetNs / 2 && ns <= targetNs * 2) break;

@@ -28,9 +28,7 @@ const messageChannel: NodeBaseline = {
   description: 'worker_threads MessageChannel ping-pong (structured clone of the message each way)',
   async open(size) {
     const { port1, port2 } = new MessageChannel();
-    const thread = new Worker(new URL('./messagechannel-server.js', import.meta.url));
-    thread.postMessage({ port: port2 }, [port2]);
-    const [hello] = (await once(thread, 'message')) as [{ tid: number }];
+    const { thread, tid } = await startServer('./messagechannel-server.js', { workerData: { port: port2 }, transferList: [port2] });
     const message = new Uint8Array(size);
     let onReply: () => void = () => {};
     port1.on('message', () => onReply());
@@ -40,7 +38,7 @@ const messageChannel: NodeBaseline = {
         port1.postMessage(message);
       });
     return {
-      serverTid: hello.tid,
+      serverTid: tid,
       async runBatch(n) {
         const t0 = process.hrtime.bigint();
         for (let i = 0; i < n; i++) await roundTrip();

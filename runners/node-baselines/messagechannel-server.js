@@ -2,10 +2,9 @@
 // when m3bench is started through bin/m3bench.js). Receives on the transferred port and sends the
 // same message back: IPC1's server half.
 import { readlinkSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 
-parentPort.once('message', ({ port }) => {
-  port.on('message', (msg) => port.postMessage(msg));
-  // "/proc/thread-self" → "<pid>/task/<tid>": the tid lets the client pin this thread.
-  parentPort.postMessage({ tid: Number(readlinkSync('/proc/thread-self').split('/').pop()) });
-});
+const { port } = workerData;
+port.on('message', (msg) => port.postMessage(msg));
+// "/proc/thread-self" → "<pid>/task/<tid>": the tid lets the client pin this thread.
+parentPort.postMessage({ tid: Number(readlinkSync('/proc/thread-self').split('/').pop()) });

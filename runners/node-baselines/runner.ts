@@ -42,13 +42,8 @@ export class NodeBaselineRunner implements CaseRunner {
     if (c.pairs !== 1) return skippedResult(c, 'Node baseline: one client/server pair only', startedAt);
     const unsupported = placementUnsupported(c.placement);
     if (unsupported) return skippedResult(c, unsupported, startedAt);
-    let open;
-    try {
-      open = await baseline.open(c.size);
-    } catch (err) {
-      return failedResult(c, err, startedAt);
-    }
-    const opened = open;
+    const opened = await baseline.open(c.size).catch((err: unknown) => err as Error);
+    if (opened instanceof Error) return failedResult(c, opened, startedAt);
     const detail = { serverTid: opened.serverTid, ncpus: availableParallelism(), mainThreadIsClient: true };
     try {
       const { value, collectors } = await withPinning(c.placement, opened.serverTid, () =>
