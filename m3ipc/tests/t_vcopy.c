@@ -1,0 +1,169 @@
+/* t_vcopy.c — mnx_vcopy: caller = source, caller = destination and third party, 1 B … 4 MiB
+ * at aligned and unaligned offsets, content and bounds checked; its error paths. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define GUARD 64   /* bytes around every copy that must stay untouched */
+#define BUF_LEN (M3IPC_VCOPY_MAX + 2 * GUARD + 8)
+
+static const size_t sizes[] = { 1, 7, 4096, 4097, 65539, 1u << 20, M3IPC_VCOPY_MAX };
+static const struct { int src, dst; } offsets[] = { { 0, 0 }, { 1, 3 }, { 5, 0 } };
+#define N_CASES ((int)(sizeof sizes / sizeof sizes[0] * (sizeof offsets / sizeof offsets[0])))
+
+static size_t case_len(int c) { return sizes[c / 3]; }
+static int case_src_off(int c) { return offsets[c % 3].src; }
+static int case_dst_off(int c) { return offsets[c % 3].dst; }
+
+static unsigned char pattern(size_t i, int c) { return (unsigned char)(i * 7 + (size_t)c * 13 + 1); }
+
+static unsigned char *big_buffer(void)
+{
+	unsigned char *b = malloc(BUF_LEN);
+	CHECK(b != NULL);
+	return b;
+}
+
+static void fill(unsigned char *b, int off, size_t len, int c)
+{
+	memset(b, 0xee, len + GUARD + (size_t)off + GUARD);
+	for (size_t i = 0; i < len; i++)
+		b[GUARD + off + i] = pattern(i, c);
+}
+
+static void check_copy(const unsigned char *b, int off, size_t len, int c)
+{
+	for (int i = 0; i < GUARD + off; i++)
+		CHECK(b[i] == 0xee);
+	for (size_t i = 0; i < len; i++)
+		if (b[GUARD + off + i] != pattern(i, c))
+			t_fail(__FILE__, __LINE__, "copied byte", (long)i, -1);
+	for (int i = 0; i < GUARD; i++)
+		if (b[GUARD + off + len + i] != 0xee)
+			t_fail(__FILE__, __LINE__, "byte after the copy", (long)(len * 1000 + (size_t)i), -1);
+}
+
+struct offer { bool is_source; int requester; int p_nr; };
+
+/* Helper: for every case, offer a buffer to the requester with sendrec (so it is blocked in
+ * a receive while the requester copies); a destination buffer is checked afterwards. */
+static void offer_buffers(void *p)
+{
+	struct offer *o = p;
+	OK(mnx_bind(T_VM, o->p_nr));
+	unsigned char *b = big_buffer();
+	for (int c = 0; c < N_CASES; c++) {
+		if (o->is_source)
+			fill(b, case_src_off(c), case_len(c), c);
+		else
+			memset(b, 0xee, BUF_LEN);
+		message m = { .m_type = c };
+		m.m1_p1 = (char *)b;
+		OK(mnx_sendrec(o->requester, &m));
+		CHECK_RC(m.m_type, c + 1000);
+		if (!o->is_source)
+			check_copy(b, case_dst_off(c), case_len(c), c);
+	}
+	free(b);
+}
+
+static void reply(int to, int c)
+{
+	message m = { .m_type = c + 1000 };
+	OK(mnx_send(to, &m));
+}
+
+/* Receive the request of case c from `from` (ANY or an endpoint); its buffer address. */
+static unsigned char *request(int from, int c, int *source)
+{
+	message m;
+	OK(mnx_receive(from, &m));
+	CHECK_RC(m.m_type, c);
+	*source = m.m_source;
+	return (unsigned char *)m.m1_p1;
+}
+
+TEST(vcopy_caller_is_source)
+{
+	int me = OK(mnx_bind(T_VM, 0));
+	struct offer o = { .is_source = false, .requester = me, .p_nr = 3 };
+	pid_t pid = t_spawn(offer_buffers, &o);
+	unsigned char *b = big_buffer();
+	for (int c = 0; c < N_CASES; c++) {
+		int peer;
+		unsigned char *remote = request(ANY, c, &peer);
+		fill(b, case_src_off(c), case_len(c), c);
+		CHECK_RC(mnx_vcopy(me, b + GUARD + case_src_off(c), peer,
+				   remote + GUARD + case_dst_off(c), case_len(c)), EMOLOK);
+		reply(peer, c);
+	}
+	t_join(pid);
+}
+
+TEST(vcopy_caller_is_destination)
+{
+	int me = OK(mnx_bind(T_VM, 0));
+	struct offer o = { .is_source = true, .requester = me, .p_nr = 2 };
+	pid_t pid = t_spawn(offer_buffers, &o);
+	unsigned char *b = big_buffer();
+	for (int c = 0; c < N_CASES; c++) {
+		int peer;
+		unsigned char *remote = request(ANY, c, &peer);
+		memset(b, 0xee, BUF_LEN);
+		CHECK_RC(mnx_vcopy(peer, remote + GUARD + case_src_off(c), me,
+				   b + GUARD + case_dst_off(c), case_len(c)), EMOLOK);
+		check_copy(b, case_dst_off(c), case_len(c), c);
+		reply(peer, c);
+	}
+	t_join(pid);
+}
+
+TEST(vcopy_by_a_third_process)
+{
+	int me = OK(mnx_bind(T_VM, 0));
+	struct offer a = { .is_source = true, .requester = me, .p_nr = 2 };
+	struct offer b = { .is_source = false, .requester = me, .p_nr = 3 };
+	pid_t pa = t_spawn(offer_buffers, &a), pb = t_spawn(offer_buffers, &b);
+	int ea = t_ep_of(pa), eb = t_ep_of(pb), src, dst;
+	for (int c = 0; c < N_CASES; c++) {
+		unsigned char *from = request(ea, c, &src);
+		unsigned char *to = request(eb, c, &dst);
+		CHECK_RC(mnx_vcopy(ea, from + GUARD + case_src_off(c), eb,
+				   to + GUARD + case_dst_off(c), case_len(c)), EMOLOK);
+		reply(ea, c);
+		reply(eb, c);
+	}
+	t_join(pa);
+	t_join(pb);
+}
+
+static void bind_and_pause(void *p_nr)
+{
+	OK(mnx_bind(T_VM, *(int *)p_nr));
+	pause();
+}
+
+TEST(vcopy_error_paths)
+{
+	int me = OK(mnx_bind(T_VM, 0));
+	static unsigned char buf[64];
+	int idle_nr = 5;
+	pid_t idle = t_spawn(bind_and_pause, &idle_nr);
+	int eidle = t_ep_of(idle);
+	CHECK_RC(mnx_vcopy(me, buf, eidle, buf, 16), EMOLPROCSTS);   /* not in a receive */
+	CHECK_RC(mnx_vcopy(eidle, buf, me, buf, 16), EMOLPROCSTS);
+
+	struct offer o = { .is_source = false, .requester = me, .p_nr = 3 };
+	pid_t pid = t_spawn(offer_buffers, &o);
+	int peer;
+	unsigned char *remote = request(ANY, 0, &peer);
+	CHECK_RC(mnx_vcopy(me, buf, peer, remote, 0), EMOLRANGE);
+	CHECK_RC(mnx_vcopy(me, buf, peer, remote, M3IPC_VCOPY_MAX + 1), EMOLRANGE);
+	CHECK_RC(mnx_vcopy(me, buf, peer, NULL, 16), EMOLFAULT);
+	CHECK_RC(mnx_vcopy(me, buf, _ENDPOINT(0, 9), remote, 16), EMOLDEADSRCDST);
+	CHECK_RC(mnx_vcopy(peer, remote, eidle, buf, 16), EMOLPROCSTS);   /* third party */
+	t_kill(pid);
+	t_kill(idle);
+}
