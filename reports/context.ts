@@ -23,7 +23,7 @@ export interface ReportContext {
 
 export async function buildContext(runs: LoadedRun[]): Promise<ReportContext> {
   const results = runs.flatMap((r) => r.results);
-  const figures = [figure1(results, false), figure1(results, true), figure2(results), scalingChart(results)].filter(
+  const figures = [figure1(results, false), figure1(results, true), figure2(results, false), figure2(results, true), scalingChart(results)].filter(
     (f): f is Figure => f !== undefined,
   );
   const rendered = await Promise.all(figures.map(async (f) => ({ ...f, svg: await specToSvg(f.spec) })));

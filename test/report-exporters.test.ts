@@ -26,7 +26,7 @@ const read = (name: string) => readFile(path.join(out, name), 'utf8');
 test('writes csv, json, markdown, html and three forms of every figure', () => {
   const names = files.map((f) => path.basename(f));
   for (const n of ['results.csv', 'report.json', 'summary.md', 'report.html']) assert.ok(names.includes(n), n);
-  for (const fig of ['figure1-linear', 'figure1-log', 'figure2', 'scaling']) {
+  for (const fig of ['figure1-linear', 'figure1-log', 'figure2-linear', 'figure2-log', 'scaling']) {
     for (const ext of ['vl.json', 'svg', 'png']) assert.ok(names.includes(`${fig}.${ext}`), `${fig}.${ext}`);
   }
 });
@@ -47,7 +47,7 @@ test('JSON holds every run manifest and every case with statistics', async () =>
 });
 
 test('vega-lite specs compile, SVGs are SVG in DejaVu Sans, PNGs are PNG', async () => {
-  for (const fig of ['figure1-linear', 'figure1-log', 'figure2', 'scaling']) {
+  for (const fig of ['figure1-linear', 'figure1-log', 'figure2-linear', 'figure2-log', 'scaling']) {
     const spec = JSON.parse(await read(`${fig}.vl.json`));
     assert.equal(spec.config.font, 'DejaVu Sans');
     assert.ok(compile(spec).spec, fig);
@@ -84,7 +84,7 @@ test('Table 1 and Tables 2/3 show ours beside the paper', async () => {
 
 test('HTML is self-contained: inline SVG per figure, no external resource', async () => {
   const html = await read('report.html');
-  assert.equal(html.match(/<figure /g)?.length, 4);
+  assert.equal(html.match(/<figure /g)?.length, 5);
   assert.ok(!/<(script|link|img)[^>]+(src|href)=/i.test(html));
   assert.match(html, /Table 1/);
   assert.match(html, /synthetic fixture, not a measurement/);

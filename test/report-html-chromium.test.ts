@@ -39,8 +39,8 @@ test('report.html: no console error, all figures and tables visible', { skip: ex
     await page.goto(pathToFileURL(path.join(out, 'report.html')).href, { waitUntil: 'load' });
     assert.deepEqual(problems, []);
     const figures = page.locator('figure.chart svg');
-    assert.equal(await figures.count(), 4);
-    for (let i = 0; i < 4; i++) {
+    assert.equal(await figures.count(), 5);
+    for (let i = 0; i < 5; i++) {
       const box = await figures.nth(i).boundingBox();
       assert.ok(box && box.width > 200 && box.height > 100, `figure ${i} is visible`);
     }

@@ -32,7 +32,8 @@ export function barRows(results: Result[]): BarRow[] {
 }
 
 /** Vega-lite layers for bars with error bars, grouped by test with one bar per mechanism. */
-export function groupedBarLayers(yTitle: string, logScale: boolean, mechanisms: string[]) {
+/** `axisFormat`: d3 format of the y labels ('~s' gives 10k/1M; use '~g' where SI prefixes would read as milli-units). */
+export function groupedBarLayers(yTitle: string, logScale: boolean, mechanisms: string[], axisFormat = '~s') {
   const color = mechanismColor(mechanisms);
   // Every mechanism of the run keeps its slot, so a skipped one shows as a gap (the paper's zero).
   const xOffset = { field: 'mechanism', type: 'nominal' as const, scale: { domain: color.scale.domain } };
@@ -41,7 +42,7 @@ export function groupedBarLayers(yTitle: string, logScale: boolean, mechanisms: 
     type: 'quantitative' as const,
     title: yTitle,
     scale: logScale ? { type: 'log' as const } : { zero: true },
-    axis: { format: '~s' },
+    axis: { format: axisFormat },
     // Bars sit side by side (xOffset); stacking would start them at 0, which a log scale cannot show.
     stack: null,
   };

@@ -11,7 +11,7 @@ import { chartConfig, placementLabel, titleWithNotes, type Figure } from './styl
 
 const BOUND = 'memcpy';
 
-export function figure2(results: Result[]): Figure | undefined {
+export function figure2(results: Result[], logScale: boolean): Figure | undefined {
   const cases = paperPanels(results.filter((r) => (COPY_TESTS as readonly string[]).includes(r.case.test) && r.case.pairs === 1));
   const bars = barRows(cases.filter((r) => r.case.mechanism !== BOUND));
   if (bars.length === 0) return undefined;
@@ -23,14 +23,14 @@ export function figure2(results: Result[]): Figure | undefined {
       .map((m) => ({ kind: 'ref' as const, placement, value: m.value, label: `memcpy bound, this host: ${m.value.toFixed(1)} GB/s`, dashed: true })),
     { kind: 'ref' as const, placement, value: m3ipcPaper.bwMemCopyGBps.value, label: `paper bw_mem: ${m3ipcPaper.bwMemCopyGBps.value} GB/s (2012 hardware)`, dashed: false },
   ]);
-  const title = 'Figure 2: COPY1/COPY2 throughput, 4 KiB blocks';
+  const title = `Figure 2: COPY1/COPY2 throughput, 4 KiB blocks${logScale ? ' (log scale)' : ''}`;
   const footnotes = [
     'GB/s = copies/s x block size / 1e9; bars: median, whiskers: 95 % bootstrap interval.',
     `Dashed: memcpy of the same block inside one process on this host. Dotted: the paper's lmbench bw_mem bound, ${m3ipcPaper.bwMemCopyGBps.value} GB/s, measured on ${m3ipcPaper.hardware}.`,
     ...(absentNotes(cases).length ? ['Absent bars:', ...absentNotes(cases)] : []),
   ];
   return {
-    name: 'figure2',
+    name: logScale ? 'figure2-log' : 'figure2-linear',
     title,
     footnotes,
     spec: {
@@ -43,8 +43,8 @@ export function figure2(results: Result[]): Figure | undefined {
         width: 560,
         height: 260,
         layer: [
-          ...groupedBarLayers('throughput (GB/s)', false, cases.filter((r) => r.case.mechanism !== BOUND).map((r) => r.case.mechanism)),
-          ...referenceLayers(),
+          ...groupedBarLayers('throughput (GB/s)', logScale, cases.filter((r) => r.case.mechanism !== BOUND).map((r) => r.case.mechanism), '~g'),
+          ...referenceLayers(logScale ? { type: 'log' } : {}),
         ],
       },
     } as never,

@@ -7,21 +7,22 @@ export interface RefRow {
   dashed: boolean;
 }
 
-export function referenceLayers() {
+/** `scale` must be the bars' y scale (a layer with its own scale type would conflict). */
+export function referenceLayers(scale: object = {}) {
   const only = [{ filter: "datum.kind === 'ref'" }];
   return [
     {
       transform: only,
       mark: { type: 'rule' as const, color: '#333', strokeWidth: 1.5 },
       encoding: {
-        y: { field: 'value', type: 'quantitative' as const },
+        y: { field: 'value', type: 'quantitative' as const, scale },
         strokeDash: { condition: { test: 'datum.dashed', value: [6, 4] }, value: [2, 2] },
       },
     },
     {
       transform: only,
       mark: { type: 'text' as const, align: 'left' as const, dx: 4, dy: -7, fontSize: 12, color: '#333' },
-      encoding: { x: { value: 0 }, y: { field: 'value', type: 'quantitative' as const }, text: { field: 'label' } },
+      encoding: { x: { value: 0 }, y: { field: 'value', type: 'quantitative' as const, scale }, text: { field: 'label' } },
     },
   ];
 }
