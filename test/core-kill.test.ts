@@ -32,15 +32,18 @@ function descendants(pid: number): number[] {
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 
-/** Named objects an IPC mechanism can leave behind: FIFOs (native/names.h), POSIX shm and mqueues, SysV queues. */
+/**
+ * Named objects the worker can leave behind, by the names it gives them (native/names.h, the
+ * m3ipc sim's table): FIFOs, POSIX mqueues, SysV queues keyed 0x6D……, shm. Other programs' objects
+ * (a browser's /dev/shm files, say) are not ours to judge and would make this test flaky.
+ */
 function ipcObjects(): Set<string> {
-  const list = (dir: string) => (existsSync(dir) ? readdirSync(dir).map((f) => `${dir}/${f}`) : []);
-  const fifos = list('/tmp').filter((f) => f.startsWith('/tmp/m3bench-fifo-'));
+  const list = (dir: string, prefix: RegExp) => (existsSync(dir) ? readdirSync(dir).filter((f) => prefix.test(f)).map((f) => `${dir}/${f}`) : []);
   const sysv = execFileSync('ipcs', ['-q'], { encoding: 'utf8' })
     .split('\n')
-    .filter((l) => /^0x/.test(l))
-    .map((l) => `sysv-msg ${l.split(/\s+/)[1]}`);
-  return new Set([...fifos, ...list('/dev/shm'), ...list('/dev/mqueue'), ...sysv]);
+    .filter((l) => /^0x6d/i.test(l))
+    .map((l) => `sysv-msg ${l.split(/\s+/)[0]}`);
+  return new Set([...list('/tmp', /^m3bench-fifo-/), ...list('/dev/mqueue', /^m3bench-mq-/), ...list('/dev/shm', /^m3/), ...sysv]);
 }
 
 function mechanisms(): string[] {
