@@ -44,7 +44,9 @@ export function scalingChart(results: Result[]): Figure | undefined {
   ];
   const line = { filter: "datum.kind === 'point'" };
   const x = { field: 'pairs', type: 'quantitative' as const, title: 'client/server pairs', axis: { tickMinStep: 1, format: 'd' } };
-  const y = { field: 'value', type: 'quantitative' as const, title: 'aggregate messages per second (msgs/s)', axis: { format: '~s' } };
+  // Log scale: spin-based and kernel-blocking mechanisms differ by two orders of magnitude.
+  const scale = { type: 'log' as const };
+  const y = { field: 'value', type: 'quantitative' as const, title: 'aggregate msgs/s (log scale)', scale, axis: { format: '~s' } };
   return {
     name: 'scaling',
     title,
@@ -60,8 +62,8 @@ export function scalingChart(results: Result[]): Figure | undefined {
         height: 320,
         layer: [
           { transform: [line], mark: { type: 'line', point: true }, encoding: { x, y, color: mechanismColor(points.map((p) => p.mechanism)) } },
-          { transform: [line], mark: { type: 'rule', color: 'black' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
-          ...referenceLayers(),
+          { transform: [line], mark: { type: 'rule', color: 'black' }, encoding: { x, y: { field: 'lo', type: 'quantitative', scale }, y2: { field: 'hi' } } },
+          ...referenceLayers(scale),
         ],
       },
     } as never,
