@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { idleGate } from '../runners/net/idle-gate.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts')];
@@ -20,8 +21,20 @@ const args = await yargs(hideBin(process.argv))
   .option('fraction', { type: 'number', default: 0.15 })
   .option('suite', { type: 'string', default: 'smoke' })
   .option('keep', { type: 'boolean', default: false, describe: 'keep the run directories' })
+  .option('max-busy', { type: 'number', default: 30, describe: 'wait (up to --idle-retries s) until the machine is below this CPU busy percent before each check' })
+  .option('idle-retries', { type: 'number', default: 10 })
   .strict()
   .parseAsync();
+
+/** Other people's load is the main source of false alarms: wait for a quiet machine, and say when it was not. */
+async function quietEnough(label: string): Promise<boolean> {
+  const gate = await idleGate({ maxBusyPercent: args.maxBusy, retries: args.idleRetries, windowMs: 1000 });
+  if (gate.noisy) {
+    const top = gate.top.map((p) => `${p.comm} ${p.cpuPercent}%`).join(', ');
+    process.stdout.write(`${label}: machine still ${gate.busyPercent.toFixed(0)} % busy (${top}); running anyway, counted as noisy\n`);
+  }
+  return !gate.noisy;
+}
 
 function m3bench(argv: string[], slowdown?: string) {
   const env = { ...process.env };
@@ -33,15 +46,20 @@ function m3bench(argv: string[], slowdown?: string) {
 const work = await mkdtemp(path.join(tmpdir(), 'm3bench-aa-'));
 try {
   const baseline = path.join(work, 'baseline');
+  await quietEnough('baseline');
   const made = await m3bench(['run', '--suite', args.suite, '--out', baseline, '--no-report']);
   if (made.exitCode !== 0) throw new Error(`baseline run failed:\n${made.all}`);
   let aaPass = 0;
   let plantedCaught = 0;
+  let noisyTrials = 0;
   const slowdown = `${args.mechanism}:${args.fraction}`;
   for (let t = 1; t <= args.trials; t++) {
+    const quietAa = await quietEnough(`trial ${t} A/A`);
     const aa = await m3bench(['check', '--baseline', baseline, '--out', path.join(work, `aa-${t}`)]);
     if (aa.exitCode === 0) aaPass++;
     else process.stdout.write(`trial ${t} A/A: exit ${aa.exitCode}: ${String(aa.stdout).split('\n').filter((l) => l.startsWith('check:') || l.includes('❌')).join(' | ')}\n`);
+    const quietPlanted = await quietEnough(`trial ${t} planted`);
+    if (!quietAa || !quietPlanted) noisyTrials++;
     const planted = await m3bench(['check', '--baseline', baseline, '--out', path.join(work, `planted-${t}`)], slowdown);
     const verdict = String(planted.stdout).split('\n').find((l) => l.startsWith('check: FAIL')) ?? '';
     const named = new RegExp(`mechanism\\(s\\):.*\\b${args.mechanism}\\b`).test(verdict);
@@ -53,7 +71,7 @@ try {
   const ok = aaPass >= needed && plantedCaught >= needed;
   process.stdout.write(
     `\nA/A: check passed in ${aaPass}/${args.trials}; planted ${slowdown}: check failed naming ${args.mechanism} in ${plantedCaught}/${args.trials} ` +
-      `(need ≥ ${needed} each): ${ok ? 'OK' : 'NOT MET'}\n`,
+      `(need ≥ ${needed} each): ${ok ? 'OK' : 'NOT MET'}; ${noisyTrials} trial(s) ran on a busy machine (> ${args.maxBusy} % CPU)\n`,
   );
   process.exitCode = ok ? 0 : 1;
 } finally {
