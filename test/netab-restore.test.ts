@@ -1,0 +1,140 @@
+// Tests A/B leave the machine as they found it: after a short A and B run, and after `kill -9` of a
+// runner mid-stream followed by `m3bench restore`, every sysctl, IRQ affinity, RPS mask and NAPI
+// setting of the host reads back as before, and no namespace, veth or workload process remains.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it, before } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import type { Case } from '../src/types.ts';
+import type { RunContext } from '../runners/context.ts';
+
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dir = mkdtempSync(path.join(tmpdir(), 'netab-restore-'));
+// A journal of our own, so that this test never touches a real run's.
+process.env.M3BENCH_JOURNAL = path.join(dir, 'journal.jsonl');
+const { netRunner } = await import('../runners/net/index.ts');
+const { m3netBuilt } = await import('../runners/net/workload.ts');
+
+function whyNot(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root (namespaces, sysfs, IRQ knobs)';
+  if (!m3netBuilt()) return 'native/build/m3net is not built (npm run build)';
+  return null;
+}
+
+function readAll(paths: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of paths) {
+    try {
+      out[p] = readFileSync(p, 'utf8').trim();
+    } catch {
+      // write-only or vanished entries are not state we can compare
+    }
+  }
+  return out;
+}
+
+const list = (d: string) => (existsSync(d) ? readdirSync(d) : []);
+
+/** Every host-side knob a profile may touch, plus what the run may leave behind. */
+async function hostState() {
+  const netCore = list('/proc/sys/net/core').map((f) => `/proc/sys/net/core/${f}`);
+  const irqs = list('/proc/irq').filter((d) => /^\d+$/.test(d)).map((d) => `/proc/irq/${d}/smp_affinity_list`);
+  const devs = list('/sys/class/net').flatMap((dev) => [
+    ...['threaded', 'napi_defer_hard_irqs', 'gro_flush_timeout'].map((a) => `/sys/class/net/${dev}/${a}`),
+    ...list(`/sys/class/net/${dev}/queues`).filter((q) => q.startsWith('rx-')).map((q) => `/sys/class/net/${dev}/queues/${q}/rps_cpus`),
+  ]);
+  const netns = (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith('m3b-'));
+  const links = (await execa('ip', ['-o', 'link'])).stdout.split('\n').filter((l) => /: m3(tx|rx)\d/.test(l));
+  const procs = (await execa('ps', ['-eo', 'comm'])).stdout.split('\n').filter((c) => c.trim() === 'm3net');
+  return { knobs: readAll([...netCore, ...irqs, ...devs]), leftovers: { netns, links, procs } };
+}
+
+function netCase(profile: string, duration: number): Case {
+  return {
+    id: `NET/${profile}/counters`,
+    test: 'NET',
+    mechanism: 'tcp-paced',
+    size: 0,
+    placement: 'unpinned',
+    pairs: 3,
+    spin: 0,
+    target: 'local',
+    time: duration,
+    collectors: ['proc-stat', 'proc-interrupts', 'proc-softirqs', 'proc-pid'],
+    profile,
+    repetition: 'counters',
+    params: { duration, rateMbit: 300, port: 5301, idleGate: { retries: 0, windowMs: 200 } },
+  };
+}
+
+const ctx: RunContext = {
+  runDir: dir,
+  log: { info: () => {}, warn: () => {} },
+  signal: new AbortController().signal,
+  target: 'local',
+  startCollectors: () => Promise.reject(new Error('the net runner starts its own collectors')),
+};
+
+describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
+  let baseline: Awaited<ReturnType<typeof hostState>>;
+  before(async () => {
+    baseline = await hostState();
+    assert.deepEqual(baseline.leftovers, { netns: [], links: [], procs: [] }, 'leftovers from an earlier run: run m3bench restore');
+  });
+
+  it('a short A and B run reports every knob, verifies B, and leaves nothing behind', async () => {
+    for (const profile of ['A', 'B']) {
+      const r = await netRunner.run(netCase(profile, 1), ctx);
+      assert.equal(r.status, 'ok', `${profile}: ${r.error}`);
+      const knobs = r.detail!.knobs as Array<{ status: string }>;
+      assert.ok(knobs.length > 0 && knobs.every((k) => ['applied', 'unsupported', 'ineffective'].includes(k.status)));
+      assert.ok(r.derived!.gbitPerSec! > 0 && r.derived!.cswchPerSec! > 0);
+      if (profile === 'B') assert.equal(r.detail!.verified, true, JSON.stringify(r.detail!.verification));
+    }
+    assert.deepEqual(await hostState(), baseline);
+    assert.equal(existsSync(process.env.M3BENCH_JOURNAL!), false, 'journal removed after a clean restore');
+  });
+
+  it('after kill -9 mid-run, m3bench restore puts every knob back and removes the namespaces', async () => {
+    // B plus one host-global knob, so that the crash leaves something outside the namespaces too.
+    const budgetPath = '/proc/sys/net/core/netdev_budget';
+    const budget = Number(readFileSync(budgetPath, 'utf8'));
+    const b = JSON.parse(readFileSync(path.join(ROOT, 'config/profiles/B.json'), 'utf8'));
+    b.knobs.unshift({ kind: 'sysctl', scope: 'global', key: 'net.core.netdev_budget', value: String(budget + 7) });
+    const profileFile = path.join(dir, 'B-global.json');
+    writeFileSync(profileFile, JSON.stringify(b));
+    const script = path.join(dir, 'victim.mts');
+    writeFileSync(
+      script,
+      `import { netRunner } from ${JSON.stringify(path.join(ROOT, 'runners/net/index.ts'))};\n` +
+        `const c = ${JSON.stringify({ ...netCase(profileFile, 30), collectors: ['proc-stat'] })};\n` +
+        `await netRunner.run(c, { runDir: '/tmp', log: { info() {}, warn() {} }, signal: new AbortController().signal, target: 'local', startCollectors: null });\n`,
+    );
+    const victim = execa('node', ['--import', 'tsx', script], { cwd: ROOT, reject: false, env: { M3BENCH_JOURNAL: process.env.M3BENCH_JOURNAL } });
+    // Mid-run = the receiver is streaming: a m3net process exists and the last knob is journaled.
+    const deadline = Date.now() + 30000;
+    for (;;) {
+      const journal = existsSync(process.env.M3BENCH_JOURNAL!) ? readFileSync(process.env.M3BENCH_JOURNAL!, 'utf8') : '';
+      const streaming = (await hostState()).leftovers.procs.length > 0;
+      if (streaming && journal.includes('gro_flush_timeout')) break;
+      assert.ok(Date.now() < deadline, 'the victim never started streaming');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(Number(readFileSync(budgetPath, 'utf8')), budget + 7, 'the global knob was applied');
+    victim.kill('SIGKILL');
+    await victim;
+    const dirty = await hostState();
+    assert.ok(dirty.leftovers.netns.length > 0, 'kill -9 left the namespaces (nothing restored them)');
+
+    const restore = await execa('node', [path.join(ROOT, 'bin/m3bench.js'), 'restore', '--journal', process.env.M3BENCH_JOURNAL!], { cwd: ROOT, reject: false });
+    assert.equal(restore.exitCode, 0, restore.stderr);
+    assert.match(restore.stdout, /restored\s+sysctl\(global\) net\.core\.netdev_budget/);
+    // The kernel frees a namespace (and its veths) once its last process has exited.
+    for (let i = 0; i < 50 && JSON.stringify((await hostState()).leftovers) !== JSON.stringify(baseline.leftovers); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(await hostState(), baseline);
+    assert.equal(existsSync(process.env.M3BENCH_JOURNAL!), false);
+  });
+});
