@@ -102,6 +102,11 @@ test('perf report: recorded cpu-clock profile parses into kernel rows per CPU', 
   const t = profileTables(rep);
   assert.equal(t.all.samples, rep.rows.reduce((s, r) => s + r.samples, 0));
   assert.equal(t.all.top[0].symbol, 'pv_native_safe_halt');
+  // Recorded while the A stream ran: every row parses, both CPUs get their own table.
+  const stream = profileTables(parsePerfReport(fixture('perf/report-cpu-sym.net-a-stream.kvm-2cpu.txt')));
+  assert.deepEqual(Object.keys(stream.perCpu), ['cpu0', 'cpu1']);
+  assert.equal(stream.perCpu.cpu0.samples + stream.perCpu.cpu1.samples, stream.all.samples);
+  assert.ok(stream.all.top.some((e) => e.symbol === '_copy_to_iter'));
 });
 
 test('perf report: symbols summed over CPUs, user rows left out, per-CPU percent of that CPU', () => {
