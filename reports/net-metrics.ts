@@ -20,6 +20,8 @@ export function table1Value(r: Result, measure: Table1Measure): number | undefin
   // Prefer per-second keys ("cswchPerSec", "intr/s") over totals.
   const pick = (entries: Array<[string, number]>) =>
     entries.find(([k]) => re.test(k) && /(per.?sec|\/s)/i.test(k))?.[1] ?? entries.find(([k]) => re.test(k))?.[1];
+  const exact = r.derived?.[measure];
+  if (typeof exact === 'number' && Number.isFinite(exact)) return exact;
   const fromDerived = pick(numberEntries(r.derived as Record<string, unknown>));
   if (fromDerived !== undefined) return fromDerived;
   for (const out of Object.values(r.collectors ?? {})) {
@@ -33,14 +35,25 @@ function isProfileRow(x: unknown): x is ProfileRow {
   return typeof x === 'object' && x !== null && typeof (x as ProfileRow).symbol === 'string';
 }
 
-/** The first list of {symbol, samples?, percent?} found in a collector summary, largest first. */
+const profileList = (x: unknown): ProfileRow[] | undefined =>
+  Array.isArray(x) && x.length > 0 && x.every(isProfileRow) ? x : undefined;
+
+/**
+ * The kernel profile of a result, largest first: the perf collector's all-CPU table
+ * (summary.all.top), else the first list of {symbol, samples?, percent?} in any summary.
+ */
 export function kernelProfile(r: Result): ProfileRow[] | undefined {
   for (const out of Object.values(r.collectors ?? {})) {
-    for (const value of Object.values(out.summary ?? {})) {
-      if (Array.isArray(value) && value.length > 0 && value.every(isProfileRow)) {
-        return [...value].sort((a, b) => (b.percent ?? b.samples ?? 0) - (a.percent ?? a.samples ?? 0));
-      }
-    }
+    const summary = (out.summary ?? {}) as Record<string, unknown>;
+    const all = summary.all as Record<string, unknown> | undefined;
+    const found =
+      profileList(all?.top) ??
+      Object.values(summary).map(profileList).find(Boolean) ??
+      Object.values(summary)
+        .filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v))
+        .flatMap((v) => Object.values(v).map(profileList))
+        .find(Boolean);
+    if (found) return [...found].sort((a, b) => (b.percent ?? b.samples ?? 0) - (a.percent ?? a.samples ?? 0));
   }
   return undefined;
 }

@@ -2,13 +2,30 @@
 // asymmetric-kernel paper, ours beside the paper's (labelled with its 2006 hardware).
 import type { Result } from '../src/types.ts';
 import { asymmetricKernelPaper as paper } from './paper.ts';
-import { isNetResult, kernelProfile, table1Value, type Table1Measure } from './net-metrics.ts';
+import { isNetResult, kernelProfile, table1Value } from './net-metrics.ts';
 import { formatNumber, formatRatio, type Table } from './table.ts';
 
-const MEASURES: Array<[Table1Measure, string]> = [
-  ['cswchPerSec', 'context switches (cswch/s)'],
-  ['intrPerSec', 'interrupts (intr/s)'],
+interface Measure {
+  key: string;
+  label: string;
+  paper?: Record<'A' | 'B', number>;
+}
+
+const MEASURES: Measure[] = [
+  { key: 'cswchPerSec', label: 'context switches (cswch/s)', paper: { A: paper.table1.A.cswchPerSec, B: paper.table1.B.cswchPerSec } },
+  { key: 'intrPerSec', label: 'interrupts (intr/s)', paper: { A: paper.table1.A.intrPerSec, B: paper.table1.B.intrPerSec } },
+  // Context for comparing A with B when they did not reach the same rate (no paper values).
+  { key: 'gbitPerSec', label: 'received (Gbit/s)' },
+  { key: 'cswchPerGB', label: 'context switches per GB received' },
+  { key: 'intrPerGB', label: 'interrupts per GB received' },
 ];
+
+function measureValue(r: Result, key: string): number | undefined {
+  if (key === 'cswchPerSec' || key === 'intrPerSec') return table1Value(r, key);
+  const v = r.derived?.[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
 const PAPER_NOTE = `Paper values: ${paper.hardware}. Reference only, not a target.`;
 
 /** Net-ab results keyed by profile name (a counters repetition when there is one). */
@@ -27,11 +44,12 @@ export function table1(results: Result[]): Table | undefined {
   const names = [...profiles.keys()];
   const [first, last] = [names[0], names[names.length - 1]];
   const ratioTitle = names.length > 1 ? [`ours ${last}/${first}`] : [];
-  const rows = MEASURES.map(([measure, label]) => {
-    const ours = names.map((n) => table1Value(profiles.get(n)!, measure));
-    const ratio = names.length > 1 && ours[0] ? [formatRatio(ours[ours.length - 1]! / ours[0])] : names.length > 1 ? ['–'] : [];
-    const [pa, pb] = [paper.table1.A[measure], paper.table1.B[measure]];
-    return [label, ...ours.map((v) => formatNumber(v, 4)), ...ratio, formatNumber(pa, 4), formatNumber(pb, 4), formatRatio(pb / pa)];
+  const rows = MEASURES.flatMap(({ key, label, paper: ref }) => {
+    const ours = names.map((n) => measureValue(profiles.get(n)!, key));
+    if (!ref && ours.every((v) => v === undefined)) return [];
+    const ratio = names.length > 1 ? [ours[0] && ours[ours.length - 1] !== undefined ? formatRatio(ours[ours.length - 1]! / ours[0]) : '–'] : [];
+    const paperCells = ref ? [formatNumber(ref.A, 4), formatNumber(ref.B, 4), formatRatio(ref.B / ref.A)] : ['', '', ''];
+    return [[label, ...ours.map((v) => formatNumber(v, 4)), ...ratio, ...paperCells]];
   });
   return {
     title: 'Table 1: context switches and interrupts per second',
