@@ -33,17 +33,21 @@ function descendants(pid: number): number[] {
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 
 /**
- * Named objects the worker can leave behind, by the names it gives them (native/names.h, the
- * m3ipc sim's table): FIFOs, POSIX mqueues, SysV queues keyed 0x6D……, shm. Other programs' objects
- * (a browser's /dev/shm files, say) are not ours to judge and would make this test flaky.
+ * Named objects left by the given processes. Every object the worker creates carries its creator's
+ * pid (native/names.h, the m3ipc sim's table name): FIFOs /tmp/m3bench-fifo-<pid>-n, mqueues
+ * /dev/mqueue/m3bench-mq-<pid>-n, SysV keys 0x6D000000 | pid, shm /dev/shm/m3ipc.<pid>.*. Other
+ * engineers' tests run concurrently here, so objects of other pids are not ours to judge.
  */
-function ipcObjects(): Set<string> {
-  const list = (dir: string, prefix: RegExp) => (existsSync(dir) ? readdirSync(dir).filter((f) => prefix.test(f)).map((f) => `${dir}/${f}`) : []);
+function ipcObjectsOf(pids: number[]): string[] {
+  const list = (dir: string) => (existsSync(dir) ? readdirSync(dir).map((f) => `${dir}/${f}`) : []);
+  const tagged = (name: string) => pids.some((pid) => name.includes(`-${pid}-`) || name.includes(`m3ipc.${pid}.`));
+  const files = [...list('/tmp').filter((f) => f.includes('m3bench-fifo-')), ...list('/dev/mqueue'), ...list('/dev/shm')].filter(tagged);
   const sysv = execFileSync('ipcs', ['-q'], { encoding: 'utf8' })
     .split('\n')
-    .filter((l) => /^0x6d/i.test(l))
-    .map((l) => `sysv-msg ${l.split(/\s+/)[0]}`);
-  return new Set([...list('/tmp', /^m3bench-fifo-/), ...list('/dev/mqueue', /^m3bench-mq-/), ...list('/dev/shm', /^m3/), ...sysv]);
+    .map((l) => l.split(/\s+/)[0] ?? '')
+    .filter((key) => /^0x6d/i.test(key) && pids.includes(Number(key) & 0x3fffff))
+    .map((key) => `sysv-msg ${key}`);
+  return [...files, ...sysv];
 }
 
 function mechanisms(): string[] {
@@ -53,8 +57,7 @@ function mechanisms(): string[] {
   return list.mechanisms.filter((m) => m.tests.IPC1 === 'ok').map((m) => m.name);
 }
 
-async function killMidCase(mechanism: string): Promise<{ leftover: number[]; newObjects: string[] }> {
-  const before = ipcObjects();
+async function killMidCase(mechanism: string): Promise<{ leftover: number[]; objects: string[] }> {
   const env: NodeJS.ProcessEnv = { ...process.env, M3BENCH_WORKER: useReal ? REAL_WORKER : FAKE_WORKER, FAKE_SLOW_RUN_MS: '20' };
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'core-kill-')), 'run');
   const runner = spawn(
@@ -75,16 +78,15 @@ async function killMidCase(mechanism: string): Promise<{ leftover: number[]; new
     await sleep(50);
     leftover = leftover.filter(alive);
   }
-  const after = ipcObjects();
-  return { leftover, newObjects: [...after].filter((o) => !before.has(o)) };
+  return { leftover, objects: ipcObjectsOf(tree) };
 }
 
 describe(`kill -9 of the runner mid-run (${useReal ? 'real worker' : 'fake worker'})`, () => {
   for (const mechanism of mechanisms()) {
     it(`leaves no process and no IPC object behind: ${mechanism}`, async () => {
-      const { leftover, newObjects } = await killMidCase(mechanism);
+      const { leftover, objects } = await killMidCase(mechanism);
       assert.deepEqual(leftover, [], 'processes still alive after the runner died');
-      assert.deepEqual(newObjects, [], 'IPC objects left behind');
+      assert.deepEqual(objects, [], 'IPC objects left behind');
     });
   }
 });
