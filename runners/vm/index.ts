@@ -17,6 +17,8 @@ export interface VmTransportOptions {
   timeoutS?: number;
   /** How long to wait for the guest to connect its worker port, ms (default 120000). */
   bootTimeoutMs?: number;
+  /** After close() asked the worker to quit: how long the guest may take to power off, ms (default 60000). */
+  shutdownTimeoutMs?: number;
 }
 
 export interface VmDescription {
@@ -41,7 +43,7 @@ export async function startVmTransport(opts: VmTransportOptions = {}): Promise<V
   const vm = bootVm({ artifacts, mode: 'worker', timeoutS: opts.timeoutS ?? 3600, workerSocket: socketPath, pidFile });
   try {
     const socket = await acceptOne(server, vm, opts.bootTimeoutMs ?? 120_000);
-    return new VmSerialTransport(artifacts, socket, vm, pidFile, cleanupDir);
+    return new VmSerialTransport(artifacts, socket, vm, pidFile, cleanupDir, opts.shutdownTimeoutMs ?? 60_000);
   } catch (err) {
     killQemu(pidFile);
     await vm;
@@ -81,11 +83,14 @@ class VmSerialTransport implements VmTransport {
     private readonly vm: ReturnType<typeof bootVm>,
     private readonly pidFile: string,
     private readonly cleanupDir: () => void,
+    private readonly shutdownTimeoutMs: number,
   ) {
     socket.setEncoding('utf8');
-    socket.on('error', () => {}); // a dead VM shows up as the end of the line stream
-    // A serial line is not 8-bit clean about CR; the worker's lines never contain one.
+    // A killed VM resets the socket; that shows up as the end of the line stream. readline
+    // re-emits input errors on the interface, so both need a listener.
+    socket.on('error', () => {});
     const rl = createInterface({ input: socket, crlfDelay: Infinity });
+    rl.on('error', () => {});
     this.queue = new LineQueue(rl, () => 'the VM closed its worker port (qemu ended)');
   }
 
@@ -111,12 +116,12 @@ class VmSerialTransport implements VmTransport {
   /**
    * A serial port has no end-of-file, so the worker is told to quit; /init then prints the
    * module's /proc state, checks dmesg, removes the module and powers off. qemu is killed if it
-   * has not ended within 60 s.
+   * has not ended within shutdownTimeoutMs.
    */
   async close(): Promise<void> {
     if (this.report) return;
     if (!this.socket.destroyed) this.socket.write('quit\n');
-    const killer = setTimeout(() => killQemu(this.pidFile), 60_000);
+    const killer = setTimeout(() => killQemu(this.pidFile), this.shutdownTimeoutMs);
     const r = await this.vm;
     clearTimeout(killer);
     killQemu(this.pidFile);
