@@ -23,12 +23,16 @@ export interface ComparisonRow {
 }
 
 /**
- * The identity of a case across runs. Net-ab cases are matched without their profile, so that
- * an A run and a B run pair up (that is the point of comparing them).
+ * The identity of a case across runs. When each run holds a single net-ab profile, NET cases are
+ * matched without it, so that an A run and a B run pair up (the point of comparing them); runs
+ * holding several profiles match profile with profile.
  */
-export function caseKey(c: Case): string {
-  return c.test === 'NET' ? ['NET', c.mechanism, c.placement, c.repetition ?? 'counters'].join('/') : c.id;
+export function caseKey(c: Case, ignoreProfile: boolean): string {
+  if (c.test !== 'NET') return c.id;
+  return ['NET', c.mechanism, c.placement, ...(ignoreProfile ? [] : [c.profile ?? '-']), c.repetition ?? 'counters'].join('/');
 }
+
+const netProfiles = (run: LoadedRun) => new Set(run.results.filter((r) => r.case.test === 'NET').map((r) => r.case.profile));
 
 function compareCase(key: string, base?: Result, next?: Result): ComparisonRow {
   const row: ComparisonRow = { key, base, next, baseMedian: base?.stats?.p50, newMedian: next?.stats?.p50, verdict: 'not comparable' };
@@ -41,8 +45,9 @@ function compareCase(key: string, base?: Result, next?: Result): ComparisonRow {
 }
 
 export function compareRuns(base: LoadedRun, next: LoadedRun): ComparisonRow[] {
-  const baseByKey = new Map(base.results.map((r) => [caseKey(r.case), r]));
-  const nextByKey = new Map(next.results.map((r) => [caseKey(r.case), r]));
+  const ignoreProfile = netProfiles(base).size <= 1 && netProfiles(next).size <= 1;
+  const baseByKey = new Map(base.results.map((r) => [caseKey(r.case, ignoreProfile), r]));
+  const nextByKey = new Map(next.results.map((r) => [caseKey(r.case, ignoreProfile), r]));
   const keys = [...new Set([...baseByKey.keys(), ...nextByKey.keys()])];
   return keys.map((k) => compareCase(k, baseByKey.get(k), nextByKey.get(k)));
 }

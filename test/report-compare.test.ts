@@ -94,3 +94,19 @@ test('--threshold syntax', () => {
   assert.equal(parseThreshold('0.1'), 0.1);
   assert.throws(() => parseThreshold('five'), /--threshold/);
 });
+
+test('net-ab: an A run pairs with a B run; runs holding both profiles pair profile with profile', () => {
+  const net = (profile: string, cswch: number): Result => ({
+    case: { id: `NET/tcp/${profile}/counters`, test: 'NET', mechanism: 'tcp', size: 0, placement: 'unpinned', pairs: 1, spin: 0, target: 'local', time: 10, collectors: [], profile, repetition: 'counters' },
+    status: 'ok',
+    derived: { cswchPerSec: cswch },
+    startedAt: AT,
+    endedAt: AT,
+  });
+  const single = compareRuns(run([net('A', 100)]), run([net('B', 70)]));
+  assert.equal(single.length, 1);
+  assert.deepEqual([single[0].base?.case.profile, single[0].next?.case.profile], ['A', 'B']);
+  const both = compareRuns(run([net('A', 100), net('B', 70)]), run([net('A', 110), net('B', 60)]));
+  assert.equal(both.length, 2);
+  assert.ok(both.every((r) => r.base?.case.profile === r.next?.case.profile));
+});
