@@ -22,7 +22,7 @@ export interface Sampled {
   samples: number[];
 }
 
-const DEFAULT_TARGET_BATCH_MS = 10;
+const DEFAULT_TARGET_BATCH_MS = 20;
 /** A batch shorter than this is too close to the timer's and protocol's noise to extrapolate from. */
 const MIN_CALIBRATION_BATCH_NS = 1e6;
 /** Fewest measured batches, even when the time budget is spent sooner (tinybench's `iterations`). */
