@@ -9,6 +9,7 @@ import { loadRun, type LoadedRun } from '../../reports/load.ts';
 import { markdownTable } from '../../reports/markdown-table.ts';
 import { confirmFindings, judge, regressedMechanisms, regressionTable, type RegressionFinding } from '../../reports/regression.ts';
 import { loadThresholds, parseThreshold, DEFAULT_THRESHOLDS_FILE, type Thresholds } from '../../reports/thresholds.ts';
+import { idleGate } from '../../runners/net/idle-gate.ts';
 
 interface CheckArgs {
   baseline: string;
@@ -71,10 +72,17 @@ const command: CommandModule<object, CheckArgs> = {
       }
       const base = await loadRun(args.baseline);
       if (!Number.isInteger(args.confirm) || args.confirm < 0) throw new Error(`--confirm: must be a whole number ≥ 0, got ${args.confirm}`);
+      // Other load on the machine is the usual cause of a false alarm: measure it and say so.
+      const gate = args.new ? undefined : await idleGate({ maxBusyPercent: 25, retries: 2, windowMs: 1000 });
       const next = await loadRun(args.new ?? (await runLikeBaseline(base, args.suite, {}, args.out)));
       let findings = judge(compareRuns(base, next), thresholds);
       if (!args.new) findings = await confirmByRerun(base, next.dir, args, thresholds, findings);
-      const markdown = markdownTable(regressionTable(findings), '##');
+      const table = regressionTable(findings);
+      if (gate?.noisy) {
+        const top = gate.top.map((p) => `${p.comm} ${p.cpuPercent} %`).join(', ');
+        table.notes.push(`Warning: the machine was ${gate.busyPercent.toFixed(0)} % busy before the new run (${top}); a regression may be other load.`);
+      }
+      const markdown = markdownTable(table, '##');
       process.stdout.write(markdown);
       if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, markdown);
       if (args.export) {
