@@ -34,6 +34,7 @@ describe('m3ipc kernel module in the VM', () => {
   it('loads', (t) => {
     const o = vm(t);
     if (!o) return;
+    t.diagnostic(`build + boot + conformance + fuzz + rmmod: ${o.seconds.toFixed(1)} s (emulated)`);
     assert.equal(o.report.kernel, o.artifacts.kernelVersion, 'the guest runs the packaged kernel');
     assert.equal(o.report.steps.insmod, 0, said(o, 'insmod'));
   });
