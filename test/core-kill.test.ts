@@ -90,3 +90,24 @@ describe(`kill -9 of the runner mid-run (${useReal ? 'real worker' : 'fake worke
     });
   }
 });
+
+describe('SIGTERM to the runner mid-run', () => {
+  it('tears the worker down, keeps the finished cases and closes the run directory', async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'core-term-')), 'run');
+    const runner = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run', '--suite', 'smoke', '--mechanism', 'pipe', 'fifo', '--test', 'IPC1', 'IPC2', '--time', '0.2', '--out', out, '--no-report'],
+      { env: { ...process.env, M3BENCH_WORKER: FAKE_WORKER, FAKE_SLOW_RUN_MS: '20' }, stdio: 'ignore', cwd: ROOT },
+    );
+    const exited = new Promise<number | null>((resolve) => runner.on('exit', (code) => resolve(code)));
+    const jsonl = path.join(out, 'results.jsonl');
+    for (let i = 0; i < 400 && !(existsSync(jsonl) && readFileSync(jsonl, 'utf8').trim()); i++) await sleep(50);
+    const tree = descendants(runner.pid!);
+    runner.kill('SIGTERM');
+    assert.equal(await exited, 143);
+    const lines = readFileSync(jsonl, 'utf8').trim().split('\n');
+    assert.ok(lines.length >= 1 && lines.length < 4, `${lines.length} cases recorded`);
+    assert.ok(JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')).endedAt, 'manifest has endedAt');
+    assert.deepEqual(tree.filter(alive), [], 'worker and servers are gone');
+  });
+});

@@ -1,5 +1,6 @@
 // `m3bench run`: run a suite, show progress and a table, write the run directory and the report.
 import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { REPO_ROOT } from '../../runners/targets.ts';
@@ -61,8 +62,10 @@ const command: CommandModule<object, RunArgs> = {
     const abort = new AbortController();
     // `on`, not `once`: execa's exit hook re-raises a signal that no other listener is left to
     // handle, which would kill us before the worker is torn down. A second signal means "now".
+    let exitCode = 0;
     const onSignal = (sig: NodeJS.Signals) => {
-      if (abort.signal.aborted) process.exit(130);
+      exitCode = 128 + (osConstants.signals[sig] ?? 0); // the shell's convention: 130 for SIGINT, 143 for SIGTERM
+      if (abort.signal.aborted) process.exit(exitCode);
       process.stderr.write(`\n${sig}: stopping after the current case; finished cases stay in results.jsonl\n`);
       abort.abort(new Error(`interrupted by ${sig}`));
     };
@@ -98,7 +101,7 @@ const command: CommandModule<object, RunArgs> = {
         if (reportDir) process.stderr.write(`report: ${reportDir}\n`);
       }
       process.stderr.write(`results: ${runDir}\n`);
-      if (abort.signal.aborted) process.exitCode = 130;
+      if (abort.signal.aborted) process.exitCode = exitCode;
     } catch (err) {
       progress.stop();
       process.stderr.write(`${err instanceof ConfigError ? 'invalid config:\n' : 'error: '}${(err as Error).message}\n`);
