@@ -2,8 +2,8 @@
 import type { Result } from '../../src/types.ts';
 import { IPC_TESTS } from '../../src/types.ts';
 import { barRows, groupedBarLayers } from './bar-rows.ts';
-import { absentNotes } from './skipped-notes.ts';
-import { chartConfig, titleWithNotes, type Figure } from './style.ts';
+import { absentBlock } from './skipped-notes.ts';
+import { facetedFigure, PANEL_ORDER, type Figure } from './style.ts';
 
 const isFigure1Case = (r: Result) => (IPC_TESTS as readonly string[]).includes(r.case.test) && r.case.pairs === 1;
 
@@ -20,23 +20,18 @@ export function figure1(results: Result[], logScale: boolean): Figure | undefine
   const title = `Figure 1: IPC1-IPC3 messages per second${logScale ? ' (log scale)' : ''}`;
   const footnotes = [
     'msgs/s = 2 x round trips/s as the paper counts; 36-byte messages (IPC3 baselines move 1 byte); bars: median, whiskers: 95 % bootstrap interval.',
-    ...(absentNotes(cases).length ? ['Absent bars:', ...absentNotes(cases)] : []),
+    ...absentBlock(cases),
   ];
-  return {
+  return facetedFigure({
     name: logScale ? 'figure1-log' : 'figure1-linear',
     title,
     footnotes,
+    values: rows,
+    facet: { row: { field: 'placement', type: 'nominal', title: null, sort: PANEL_ORDER } },
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: titleWithNotes(title, footnotes),
-      config: chartConfig,
-      data: { values: rows },
-      facet: { row: { field: 'placement', type: 'nominal', title: null, sort: ['same CPU', 'cross CPU', 'unpinned'] } },
-      spec: {
-        width: 860,
-        height: 260,
-        layer: groupedBarLayers('messages per second (msgs/s)', logScale, cases.map((r) => r.case.mechanism)),
-      },
-    } as never,
-  };
+      width: 860,
+      height: 260,
+      layer: groupedBarLayers('messages per second (msgs/s)', logScale, cases.map((r) => r.case.mechanism)),
+    },
+  });
 }

@@ -6,8 +6,8 @@ import { m3ipcPaper } from '../paper.ts';
 import { barRows, groupedBarLayers } from './bar-rows.ts';
 import { paperPanels } from './figure1.ts';
 import { referenceLayers, type RefRow } from './reference-lines.ts';
-import { absentNotes } from './skipped-notes.ts';
-import { chartConfig, placementLabel, titleWithNotes, type Figure } from './style.ts';
+import { absentBlock } from './skipped-notes.ts';
+import { facetedFigure, PANEL_ORDER, type Figure } from './style.ts';
 
 const BOUND = 'memcpy';
 
@@ -27,26 +27,21 @@ export function figure2(results: Result[], logScale: boolean): Figure | undefine
   const footnotes = [
     'GB/s = copies/s x block size / 1e9; bars: median, whiskers: 95 % bootstrap interval.',
     `Dashed: memcpy of the same block inside one process on this host. Dotted: the paper's lmbench bw_mem bound, ${m3ipcPaper.bwMemCopyGBps.value} GB/s, measured on ${m3ipcPaper.hardware}.`,
-    ...(absentNotes(cases).length ? ['Absent bars:', ...absentNotes(cases)] : []),
+    ...absentBlock(cases),
   ];
-  return {
+  return facetedFigure({
     name: logScale ? 'figure2-log' : 'figure2-linear',
     title,
     footnotes,
+    values: [...bars, ...refs],
+    facet: { row: { field: 'placement', type: 'nominal', title: null, sort: PANEL_ORDER } },
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: titleWithNotes(title, footnotes),
-      config: chartConfig,
-      data: { values: [...bars, ...refs] },
-      facet: { row: { field: 'placement', type: 'nominal', title: null, sort: ['same-cpu', 'cross-cpu', 'unpinned'].map(placementLabel) } },
-      spec: {
-        width: 560,
-        height: 260,
-        layer: [
-          ...groupedBarLayers('throughput (GB/s)', logScale, cases.filter((r) => r.case.mechanism !== BOUND).map((r) => r.case.mechanism), '~g'),
-          ...referenceLayers(logScale ? { type: 'log' } : {}),
-        ],
-      },
-    } as never,
-  };
+      width: 560,
+      height: 260,
+      layer: [
+        ...groupedBarLayers('throughput (GB/s)', logScale, cases.filter((r) => r.case.mechanism !== BOUND).map((r) => r.case.mechanism), '~g'),
+        ...referenceLayers(logScale ? { type: 'log' } : {}),
+      ],
+    },
+  });
 }

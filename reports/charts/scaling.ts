@@ -5,7 +5,7 @@ import { IPC_TESTS } from '../../src/types.ts';
 import { m3ipcPaper } from '../paper.ts';
 import { rateInterval } from '../rates.ts';
 import { referenceLayers, type RefRow } from './reference-lines.ts';
-import { chartConfig, mechanismColor, placementLabel, titleWithNotes, type Figure } from './style.ts';
+import { facetedFigure, mechanismColor, placementLabel, type Figure } from './style.ts';
 
 interface PointRow {
   kind: 'point';
@@ -47,25 +47,20 @@ export function scalingChart(results: Result[]): Figure | undefined {
   // Log scale: spin-based and kernel-blocking mechanisms differ by two orders of magnitude.
   const scale = { type: 'log' as const };
   const y = { field: 'value', type: 'quantitative' as const, title: 'aggregate msgs/s (log scale)', scale, axis: { format: '~s' } };
-  return {
+  return facetedFigure({
     name: 'scaling',
     title,
     footnotes,
+    values: [...points, ...refs],
+    facet: { column: { field: 'series', type: 'nominal', title: null } },
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: titleWithNotes(title, footnotes),
-      config: chartConfig,
-      data: { values: [...points, ...refs] },
-      facet: { column: { field: 'series', type: 'nominal', title: null } },
-      spec: {
-        width: 520,
-        height: 320,
-        layer: [
-          { transform: [line], mark: { type: 'line', point: true }, encoding: { x, y, color: mechanismColor(points.map((p) => p.mechanism)) } },
-          { transform: [line], mark: { type: 'rule', color: 'black' }, encoding: { x, y: { field: 'lo', type: 'quantitative', scale }, y2: { field: 'hi' } } },
-          ...referenceLayers(scale),
-        ],
-      },
-    } as never,
-  };
+      width: 520,
+      height: 320,
+      layer: [
+        { transform: [line], mark: { type: 'line', point: true }, encoding: { x, y, color: mechanismColor(points.map((p) => p.mechanism)) } },
+        { transform: [line], mark: { type: 'rule', color: 'black' }, encoding: { x, y: { field: 'lo', type: 'quantitative', scale }, y2: { field: 'hi' } } },
+        ...referenceLayers(scale),
+      ],
+    },
+  });
 }

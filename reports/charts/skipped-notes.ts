@@ -18,3 +18,9 @@ export function absentNotes(results: Result[]): string[] {
     .sort((a, b) => order.indexOf(a.mechanism) - order.indexOf(b.mechanism))
     .map((g) => `* ${g.mechanism} (${[...g.tests].sort().join(', ')}) ${g.why}`);
 }
+
+/** The footnote block under a figure: a heading and one line per group, or nothing. */
+export function absentBlock(results: Result[]): string[] {
+  const notes = absentNotes(results);
+  return notes.length ? ['Absent bars:', ...notes] : [];
+}

@@ -60,3 +60,23 @@ export function wrapLines(text: string, width = 110): string[] {
 export function titleWithNotes(text: string, notes: string[]) {
   return { text, subtitle: notes.flatMap((n) => wrapLines(n)) };
 }
+
+/** Panels top to bottom in this order. */
+export const PANEL_ORDER = ['same-cpu', 'cross-cpu', 'unpinned'].map(placementLabel);
+
+/** A faceted figure: shared schema, config and title block around one panel spec. */
+export function facetedFigure(f: { name: string; title: string; footnotes: string[]; values: object[]; facet: object; spec: object }): Figure {
+  return {
+    name: f.name,
+    title: f.title,
+    footnotes: f.footnotes,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: titleWithNotes(f.title, f.footnotes),
+      config: chartConfig,
+      data: { values: f.values },
+      facet: f.facet,
+      spec: f.spec,
+    } as unknown as TopLevelSpec,
+  };
+}
