@@ -3,21 +3,16 @@
 import type { CatalogueEntry } from '../suites/types.ts';
 import { TESTS } from '../src/types.ts';
 import { nodeBaselineInfo } from './node-baselines/runner.ts';
-import type { TransportFactory } from './worker-runner.ts';
-import { Worker, type MechanismInfo, type WorkerHello } from './worker.ts';
+import type { MechanismInfo, Worker, WorkerHello } from './worker.ts';
 
 export interface Catalogue {
   hello: WorkerHello;
   mechanisms: Array<MechanismInfo & CatalogueEntry>;
 }
 
-export async function readCatalogue(openTransport: TransportFactory): Promise<Catalogue> {
-  const worker = await Worker.start(await openTransport());
-  try {
-    const fromWorker = await worker.list();
-    const tests = TESTS.filter((t) => t !== 'NET');
-    return { hello: worker.hello, mechanisms: [...fromWorker, ...nodeBaselineInfo(tests)] };
-  } finally {
-    await worker.quit();
-  }
+/** Asks a started worker; the caller keeps it (a run hands it on to the worker runner). */
+export async function readCatalogue(worker: Worker): Promise<Catalogue> {
+  const fromWorker = await worker.list();
+  const tests = TESTS.filter((t) => t !== 'NET');
+  return { hello: worker.hello, mechanisms: [...fromWorker, ...nodeBaselineInfo(tests)] };
 }

@@ -3,13 +3,15 @@ import type { Case } from '../src/types.ts';
 import type { CaseRunner } from './context.ts';
 import { NODE_BASELINE_NAMES, NodeBaselineRunner } from './node-baselines/runner.ts';
 import { WorkerRunner, type TransportFactory } from './worker-runner.ts';
+import type { Worker } from './worker.ts';
 
 export type { CaseRunner, RunContext } from './context.ts';
 
-export async function createRunners(openTransport: TransportFactory): Promise<CaseRunner[]> {
+/** `worker`: an already started worker (the one the catalogue was read from), used for the first cases. */
+export async function createRunners(openTransport: TransportFactory, worker?: Worker): Promise<CaseRunner[]> {
   return [
     new NodeBaselineRunner(),
-    new WorkerRunner(openTransport, NODE_BASELINE_NAMES),
+    new WorkerRunner(openTransport, NODE_BASELINE_NAMES, worker),
     // ---- other case runners register here (one line each) ----
     (await import('./net/index.ts')).netRunner,
   ];

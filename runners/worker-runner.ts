@@ -21,13 +21,17 @@ function pidsOf(worker: Worker, detail: Record<string, unknown>): number[] {
 
 export class WorkerRunner implements CaseRunner {
   readonly name = 'worker';
-  private worker: Worker | null = null;
+  private worker: Worker | null;
 
   constructor(
     private readonly openTransport: TransportFactory,
     /** Mechanisms served elsewhere (Node baselines) are not the worker's. */
     private readonly foreignMechanisms: ReadonlySet<string> = new Set(),
-  ) {}
+    /** A worker already started (e.g. to read the catalogue): saves a start, which is a boot on a VM. */
+    initialWorker?: Worker,
+  ) {
+    this.worker = initialWorker ?? null;
+  }
 
   accepts(c: Case): boolean {
     return WORKER_TESTS.includes(c.test) && !this.foreignMechanisms.has(c.mechanism);

@@ -3,16 +3,17 @@
 // and the CSV. Used by `m3bench run` and by the reports engineer's `check`.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { readCatalogue } from '../runners/catalogue.ts';
+import { readCatalogue, type Catalogue } from '../runners/catalogue.ts';
 import { startCollectors } from '../runners/collectors-hook.ts';
 import type { CaseRunner, RunContext, RunLogger } from '../runners/context.ts';
 import { failedResult, skippedResult } from '../runners/result.ts';
 import { createRunners, runnerFor } from '../runners/registry.ts';
 import { openTarget, REPO_ROOT } from '../runners/targets.ts';
+import { Worker } from '../runners/worker.ts';
 import { ConfigError, expandPlan, loadSuite, type PlanOverrides } from '../suites/index.ts';
 import { buildManifest } from './manifest.ts';
 import { appendResult, writeCsv, writeManifest } from './results-store.ts';
-import type { Case, Result, TargetName } from './types.ts';
+import type { Case, Manifest, Result, TargetName } from './types.ts';
 
 export interface RunProgress {
   /** The plan is known: `total` cases will run. */
@@ -81,35 +82,52 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
   // Everything that can reject the run happens before the run directory exists.
   const suite = await loadSuite(opts.suite);
   const opened = await openTarget({ target, workerCommand: opts.workerCommand, vm: opts.vm });
-  const catalogue = await readCatalogue(opened.openTransport);
-  const plan = expandPlan(suite, catalogue.mechanisms, opts.overrides ?? {}, target);
-  await checkCollectorNames(suite.source, plan);
+  const worker = await Worker.start(await opened.openTransport());
+  let catalogue: Catalogue;
+  let plan: Case[];
+  try {
+    catalogue = await readCatalogue(worker);
+    plan = expandPlan(suite, catalogue.mechanisms, opts.overrides ?? {}, target);
+    await checkCollectorNames(suite.source, plan);
+  } catch (err) {
+    await worker.quit();
+    throw err;
+  }
 
+  // From here the runners own the worker: every exit path closes them.
+  const runners = await createRunners(opened.openTransport, worker);
+  const closeRunners = async () => {
+    for (const runner of runners) await runner.close?.().catch((err: unknown) => log.warn(`closing ${runner.name}: ${String(err)}`));
+  };
   const runDir = path.resolve(opts.out ?? path.join(REPO_ROOT, 'runs', `${stamp(started)}-${suite.name}`));
-  mkdirSync(runDir, { recursive: true });
-  const manifest = await buildManifest({
-    id: path.basename(runDir),
-    suite: suite.name,
-    startedAt: started.toISOString(),
-    argv: opts.argv ?? process.argv,
-    config: { source: suite.source, ...suite.config, overrides: opts.overrides ?? {} },
-    target: await opened.describe(),
-    workerProtocol: catalogue.hello.protocol,
-  });
-  writeManifest(runDir, manifest);
+  let manifest: Manifest;
+  try {
+    mkdirSync(runDir, { recursive: true });
+    manifest = await buildManifest({
+      id: path.basename(runDir),
+      suite: suite.name,
+      startedAt: started.toISOString(),
+      argv: opts.argv ?? process.argv,
+      config: { source: suite.source, ...suite.config, overrides: opts.overrides ?? {} },
+      target: await opened.describe(),
+      workerProtocol: catalogue.hello.protocol,
+    });
+    writeManifest(runDir, manifest);
+  } catch (err) {
+    await closeRunners();
+    throw err;
+  }
   opts.progress?.planned?.(plan, runDir);
 
-  const runners = await createRunners(opened.openTransport);
   const results: Result[] = [];
   try {
     for (const [index, c] of plan.entries()) {
       if (signal.aborted) break;
       opts.progress?.caseStarted?.(c, index);
       const runner = runnerFor(runners, c);
-      const startedAt = new Date().toISOString();
       const result = runner
         ? await runCase(runner, c, { runDir, log, signal, target, startCollectors })
-        : skippedResult(c, `no runner for test ${c.test} on target ${target}`, startedAt);
+        : skippedResult(c, `no runner for test ${c.test} on target ${target}`, new Date().toISOString());
       // A case cut short by SIGINT/SIGTERM measured nothing worth keeping.
       if (signal.aborted && result.status !== 'ok') break;
       appendResult(runDir, result);
@@ -117,7 +135,7 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
       opts.progress?.caseEnded?.(result, index);
     }
   } finally {
-    for (const runner of runners) await runner.close?.().catch((err: unknown) => log.warn(`closing ${runner.name}: ${String(err)}`));
+    await closeRunners();
     writeCsv(runDir, results);
     writeManifest(runDir, { ...manifest, endedAt: new Date().toISOString() });
   }

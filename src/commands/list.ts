@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import type { Argv, CommandModule } from 'yargs';
 import { readCatalogue } from '../../runners/catalogue.ts';
 import { openTarget } from '../../runners/targets.ts';
+import { Worker } from '../../runners/worker.ts';
 import { TESTS, type TargetName } from '../types.ts';
 
 interface ListArgs {
@@ -20,7 +21,8 @@ const command: CommandModule<object, ListArgs> = {
   handler: async (args) => {
     try {
       const target = await openTarget({ target: args.target });
-      const { hello, mechanisms } = await readCatalogue(target.openTransport);
+      const worker = await Worker.start(await target.openTransport());
+      const { hello, mechanisms } = await readCatalogue(worker).finally(() => worker.quit());
       if (args.json) {
         process.stdout.write(`${JSON.stringify({ worker: hello, mechanisms }, null, 2)}\n`);
         return;
