@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #define MAX_CHILDREN (64 * 3)
 #define POLL_MS 100
 #define PAGE 4096
+#define WATCHDOG_MS 100
 
 struct ctl {
     unsigned go;      /* 1: pids are written, children may attach */
@@ -140,6 +142,7 @@ static void child_main(pid_t worker, int g, enum role role)
         _exit(1);
     dup2(STDERR_FILENO, STDOUT_FILENO); /* stdout belongs to the protocol */
     signal(SIGCHLD, SIG_DFL);
+    signal(SIGALRM, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     if (pin_self(pin_cpu_of(&cs.b.c, role)) < 0) {
         record_child_error("pin");
@@ -338,7 +341,7 @@ int case_setup(const struct bench_case *c, struct detail *d)
     cs.b.nlinks = c->test == TEST_COPY2 ? 3 : 1;
     cs.worker_is_client = c->pairs == 1;
     cs.active = 1;
-    loops_reset();
+    loops_reset(c->mechanism);
     rc = setup_inner(d);
     if (rc) {
         char why[512];
@@ -362,9 +365,14 @@ int case_run(long n, long long *ns)
         return mech_fail("run: no case is set up");
     long long t0, t1;
     if (cs.worker_is_client) {
+        /* Watchdog: SIGALRM every WATCHDOG_MS interrupts a wait whose peer died before the
+         * SIGCHLD could interrupt it; the mechanism then looks at the peer (retry_or_fail). */
+        struct itimerval tick = {{0, WATCHDOG_MS * 1000}, {0, WATCHDOG_MS * 1000}}, off = {0};
+        setitimer(ITIMER_REAL, &tick, NULL);
         t0 = now_ns();
         int rc = role_loop(&cs.b, 0, ROLE_CLIENT, n);
         t1 = now_ns();
+        setitimer(ITIMER_REAL, &off, NULL);
         if (rc < 0) {
             if (cs.ctl->failed) /* the server's own words are better than "peer closed" */
                 mech_fail("%s", cs.ctl->err);

@@ -4,15 +4,19 @@
  * With verify on, every message carries a pattern derived from its sequence number and the
  * receiver checks it, so a copy that moves the wrong bytes cannot pass silently. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "loops.h"
 
 static unsigned long seq_sent, seq_received; /* per process: each process plays one role */
+static int corrupt; /* test hook: M3BENCH_CORRUPT=<mechanism> damages one byte per message */
 
-void loops_reset(void)
+void loops_reset(const char *mechanism)
 {
+    const char *env = getenv("M3BENCH_CORRUPT");
     seq_sent = seq_received = 0;
+    corrupt = env && strcmp(env, mechanism) == 0;
 }
 
 size_t message_len(const struct bench_case *c)
@@ -30,6 +34,7 @@ static int put(struct link *l, int end, size_t len, int verify)
     if (verify) {
         for (size_t i = 0; i < len; i++)
             l->buf[end][i] = pattern(seq_sent, i);
+        l->buf[end][len / 2] ^= (unsigned char)corrupt; /* proves the check can fail */
         seq_sent++;
     }
     return 0;

@@ -11,7 +11,8 @@ int role_loop(struct bench *b, int g, enum role role, long iters);
 /* Bytes one message of test t carries on the generic path (IPC3 baselines: 1 byte). */
 size_t message_len(const struct bench_case *c);
 
-/* Forget the verify sequence numbers (a new case starts). */
-void loops_reset(void);
+/* A new case of `mechanism` starts: forget the verify sequence numbers and read the test
+ * hook M3BENCH_CORRUPT=<mechanism> (flip one bit of every verified message it sends). */
+void loops_reset(const char *mechanism);
 
 #endif

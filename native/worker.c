@@ -28,8 +28,9 @@ static void on_quit(int sig)
     quit_requested = QUIT_SIGNAL;
 }
 
-/* SIGCHLD must interrupt blocking waits (no SA_RESTART) so a dead peer is noticed. */
-static void on_child(int sig)
+/* SIGCHLD and the watchdog's SIGALRM must interrupt blocking waits (no SA_RESTART) so that
+ * a dead peer is noticed (see retry_or_fail in mech.h). */
+static void on_interrupt(int sig)
 {
     (void)sig;
 }
@@ -38,8 +39,9 @@ static void install_signals(void)
 {
     struct sigaction sa = {0};
     sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_child;
+    sa.sa_handler = on_interrupt;
     sigaction(SIGCHLD, &sa, NULL);
+    sigaction(SIGALRM, &sa, NULL);
     sa.sa_handler = on_quit;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
