@@ -2,7 +2,8 @@
 // iteration with a bootstrap 95 % interval (simple-statistics resampling), and a verdict.
 import type { Case, Result } from '../src/types.ts';
 import type { LoadedRun } from './load.ts';
-import { isNetResult, table1Value } from './net-metrics.ts';
+import { isNetResult } from './net-metrics.ts';
+import { measureValue, TABLE1_MEASURES } from './net-tables.ts';
 import { medianRatioInterval } from './stats.ts';
 import { formatNumber, formatRatio, type Table } from './table.ts';
 
@@ -74,17 +75,17 @@ export function comparisonTable(rows: ComparisonRow[], title = 'Comparison per c
 export function table1Comparison(rows: ComparisonRow[]): Table | undefined {
   const net = rows.filter((r) => r.base && r.next && isNetResult(r.base) && isNetResult(r.next) && r.base.case.repetition !== 'profile');
   if (net.length === 0) return undefined;
-  const measures = [['cswchPerSec', 'context switches (cswch/s)'], ['intrPerSec', 'interrupts (intr/s)']] as const;
   return {
     title: 'Table 1 side by side: context switches and interrupts per second',
     columns: ['case', 'measure', 'base', 'new', 'new/base'],
-    rows: net.flatMap((r) =>
-      measures.map(([m, label]) => {
-        const [b, n] = [table1Value(r.base!, m), table1Value(r.next!, m)];
-        const profiles = `${r.key} (${r.base!.case.profile ?? '-'} → ${r.next!.case.profile ?? '-'})`;
-        return [profiles, label, formatNumber(b, 4), formatNumber(n, 4), b && n !== undefined ? formatRatio(n / b) : '–'];
-      }),
-    ),
+    rows: net.flatMap((r) => {
+      const profiles = `${r.key} (${r.base!.case.profile ?? '-'} → ${r.next!.case.profile ?? '-'})`;
+      return TABLE1_MEASURES.flatMap(({ key, label }) => {
+        const [b, n] = [measureValue(r.base!, key), measureValue(r.next!, key)];
+        if (b === undefined && n === undefined) return [];
+        return [[profiles, label, formatNumber(b, 4), formatNumber(n, 4), b && n !== undefined ? formatRatio(n / b) : '–']];
+      });
+    }),
     notes: ['– : the measure is missing in one run, or zero in the base run.'],
   };
 }

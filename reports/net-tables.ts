@@ -11,7 +11,7 @@ interface Measure {
   paper?: Record<'A' | 'B', number>;
 }
 
-const MEASURES: Measure[] = [
+export const TABLE1_MEASURES: Measure[] = [
   { key: 'cswchPerSec', label: 'context switches (cswch/s)', paper: { A: paper.table1.A.cswchPerSec, B: paper.table1.B.cswchPerSec } },
   { key: 'intrPerSec', label: 'interrupts (intr/s)', paper: { A: paper.table1.A.intrPerSec, B: paper.table1.B.intrPerSec } },
   // Context for comparing A with B when they did not reach the same rate (no paper values).
@@ -20,7 +20,7 @@ const MEASURES: Measure[] = [
   { key: 'intrPerGB', label: 'interrupts per GB received' },
 ];
 
-function measureValue(r: Result, key: string): number | undefined {
+export function measureValue(r: Result, key: string): number | undefined {
   if (key === 'cswchPerSec' || key === 'intrPerSec') return table1Value(r, key);
   const v = r.derived?.[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -44,7 +44,7 @@ export function table1(results: Result[]): Table | undefined {
   const names = [...profiles.keys()];
   const [first, last] = [names[0], names[names.length - 1]];
   const ratioTitle = names.length > 1 ? [`ours ${last}/${first}`] : [];
-  const rows = MEASURES.flatMap(({ key, label, paper: ref }) => {
+  const rows = TABLE1_MEASURES.flatMap(({ key, label, paper: ref }) => {
     const ours = names.map((n) => measureValue(profiles.get(n)!, key));
     if (!ref && ours.every((v) => v === undefined)) return [];
     const ratio = names.length > 1 ? [ours[0] && ours[ours.length - 1] !== undefined ? formatRatio(ours[ours.length - 1]! / ours[0]) : '–'] : [];
