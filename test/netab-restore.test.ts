@@ -38,7 +38,11 @@ function readAll(paths: string[]): Record<string, string> {
 
 const list = (d: string) => (existsSync(d) ? readdirSync(d) : []);
 
-/** Every host-side knob a profile may touch, plus what the run may leave behind. */
+/** Runner pids of this test (itself and the kill -9 victim): other people's runs are not ours to judge. */
+const ours = new Set([process.pid]);
+const PORT = 5301;
+
+/** Every host-side knob a profile may touch, plus what this test's runs may leave behind. */
 async function hostState() {
   const netCore = list('/proc/sys/net/core').map((f) => `/proc/sys/net/core/${f}`);
   const irqs = list('/proc/irq').filter((d) => /^\d+$/.test(d)).map((d) => `/proc/irq/${d}/smp_affinity_list`);
@@ -46,9 +50,10 @@ async function hostState() {
     ...['threaded', 'napi_defer_hard_irqs', 'gro_flush_timeout'].map((a) => `/sys/class/net/${dev}/${a}`),
     ...list(`/sys/class/net/${dev}/queues`).filter((q) => q.startsWith('rx-')).map((q) => `/sys/class/net/${dev}/queues/${q}/rps_cpus`),
   ]);
-  const netns = (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith('m3b-'));
+  const netns = (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => ours.has(Number(/^m3b-(\d+)-/.exec(l)?.[1])));
+  // veth ends are created inside the namespaces; one in the host's would be a leak.
   const links = (await execa('ip', ['-o', 'link'])).stdout.split('\n').filter((l) => /: m3(tx|rx)\d/.test(l));
-  const procs = (await execa('ps', ['-eo', 'comm'])).stdout.split('\n').filter((c) => c.trim() === 'm3net');
+  const procs = (await execa('ps', ['-eo', 'args'])).stdout.split('\n').filter((a) => a.includes('m3net') && a.includes(`--port ${PORT}`));
   return { knobs: readAll([...netCore, ...irqs, ...devs]), leftovers: { netns, links, procs } };
 }
 
@@ -66,7 +71,7 @@ function netCase(profile: string, duration: number): Case {
     collectors: ['proc-stat', 'proc-interrupts', 'proc-softirqs', 'proc-pid'],
     profile,
     repetition: 'counters',
-    params: { duration, rateMbit: 300, port: 5301, idleGate: { retries: 0, windowMs: 200 } },
+    params: { duration, rateMbit: 300, port: PORT, idleGate: { retries: 0, windowMs: 200 } },
   };
 }
 
@@ -113,11 +118,15 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
         `const c = ${JSON.stringify({ ...netCase(profileFile, 30), collectors: ['proc-stat'] })};\n` +
         `await netRunner.run(c, { runDir: '/tmp', log: { info() {}, warn() {} }, signal: new AbortController().signal, target: 'local', startCollectors: null });\n`,
     );
-    const victim = execa('node', ['--import', 'tsx', script], { cwd: ROOT, reject: false, env: { M3BENCH_JOURNAL: process.env.M3BENCH_JOURNAL } });
+    // The victim journals where a real run does, so that `m3bench restore` has to find it by itself.
+    const { M3BENCH_JOURNAL: _own, ...env } = process.env;
+    const victim = execa('node', ['--import', 'tsx', script], { cwd: ROOT, reject: false, env, extendEnv: false });
+    ours.add(victim.pid!);
+    const victimJournal = `/run/m3bench/net-journal-${victim.pid}.jsonl`;
     // Mid-run = the receiver is streaming: a m3net process exists and the last knob is journaled.
     const deadline = Date.now() + 30000;
     for (;;) {
-      const journal = existsSync(process.env.M3BENCH_JOURNAL!) ? readFileSync(process.env.M3BENCH_JOURNAL!, 'utf8') : '';
+      const journal = existsSync(victimJournal) ? readFileSync(victimJournal, 'utf8') : '';
       const streaming = (await hostState()).leftovers.procs.length > 0;
       if (streaming && journal.includes('gro_flush_timeout')) break;
       assert.ok(Date.now() < deadline, 'the victim never started streaming');
@@ -129,12 +138,12 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     const dirty = await hostState();
     assert.ok(dirty.leftovers.netns.length > 0, 'kill -9 left the namespaces (nothing restored them)');
 
-    const restore = await execa('node', [path.join(ROOT, 'bin/m3bench.js'), 'restore', '--journal', process.env.M3BENCH_JOURNAL!], { cwd: ROOT, reject: false });
+    const restore = await execa('node', [path.join(ROOT, 'bin/m3bench.js'), 'restore'], { cwd: ROOT, reject: false });
     assert.equal(restore.exitCode, 0, restore.stderr);
     assert.match(restore.stdout, /restored\s+sysctl\(global\) net\.core\.netdev_budget/);
     // The kernel frees a namespace (and its veths) once its last process has exited.
     for (let i = 0; i < 50 && JSON.stringify((await hostState()).leftovers) !== JSON.stringify(baseline.leftovers); i++) await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(await hostState(), baseline);
-    assert.equal(existsSync(process.env.M3BENCH_JOURNAL!), false);
+    assert.equal(existsSync(victimJournal), false, 'journal removed once replayed');
   });
 });

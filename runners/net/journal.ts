@@ -2,7 +2,7 @@
 // the name of a namespace about to be created), so that whatever kills the run, `m3bench restore`
 // can put the machine back. It lives under /run (tmpfs): after a reboot the kernel state it
 // describes is gone too, and so is the journal.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ResolvedKnob } from './knobs.ts';
 
@@ -10,10 +10,21 @@ export type JournalEntry =
   | { op: 'netns'; name: string }
   | { op: 'knob'; knob: ResolvedKnob; old: string };
 
-export const DEFAULT_JOURNAL = '/run/m3bench/net-journal.jsonl';
+export const JOURNAL_DIR = '/run/m3bench';
+const JOURNAL_NAME = /^net-journal-(\d+)\.jsonl$/;
 
-export function journalPath(): string {
-  return process.env.M3BENCH_JOURNAL ?? DEFAULT_JOURNAL;
+/** One journal per runner process, so that concurrent runs never mix their entries. */
+export function journalPath(pid: number = process.pid): string {
+  return process.env.M3BENCH_JOURNAL ?? `${JOURNAL_DIR}/net-journal-${pid}.jsonl`;
+}
+
+/** Journals in JOURNAL_DIR with the pid of the run that wrote each. */
+export function listJournals(): Array<{ path: string; pid: number }> {
+  if (!existsSync(JOURNAL_DIR)) return [];
+  return readdirSync(JOURNAL_DIR).flatMap((f) => {
+    const m = JOURNAL_NAME.exec(f);
+    return m ? [{ path: `${JOURNAL_DIR}/${f}`, pid: Number(m[1]) }] : [];
+  });
 }
 
 export class Journal {

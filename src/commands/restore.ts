@@ -1,15 +1,15 @@
-// `m3bench restore`: put the machine back after a run that could not (kill -9, power cut of the
-// runner, ...). Replays the tests-A/B journal backwards — every sysctl, IRQ affinity, RPS mask,
-// NAPI setting and namespace the run recorded before changing it — and deletes namespaces of runs
-// whose process no longer exists.
+// `m3bench restore`: put the machine back after a run that could not (kill -9, a crash of the
+// runner, ...). Replays the tests-A/B journals of runs that are no longer alive, backwards —
+// every sysctl, IRQ affinity, RPS mask, NAPI setting and namespace the run recorded before
+// changing it — and deletes namespaces of dead runs that no journal names.
 import type { Argv, CommandModule } from 'yargs';
-import { restoreJournal } from '../../runners/net/apply.ts';
-import { Journal, journalPath } from '../../runners/net/journal.ts';
+import { restoreJournal, type RestoreReport } from '../../runners/net/apply.ts';
+import { Journal, listJournals } from '../../runners/net/journal.ts';
 import { run } from '../../runners/net/netns-exec.ts';
 import { deleteNetns } from '../../runners/net/topology.ts';
 
 interface RestoreArgs {
-  journal: string;
+  journal?: string;
   json: boolean;
 }
 
@@ -36,24 +36,36 @@ async function orphanNamespaces(): Promise<string[]> {
 
 const command: CommandModule<object, RestoreArgs> = {
   command: 'restore',
-  describe: 'undo the kernel settings and namespaces of a run that crashed (tests A/B journal)',
+  describe: 'undo the kernel settings and namespaces of tests A/B runs that crashed',
   builder: (y: Argv) =>
     y
-      .option('journal', { type: 'string', default: journalPath(), describe: 'journal file written by the run' })
+      .option('journal', { type: 'string', describe: 'one journal file to replay (default: every journal of a dead run in /run/m3bench)' })
       .option('json', { type: 'boolean', default: false }) as unknown as Argv<RestoreArgs>,
   handler: async (args) => {
-    const journal = new Journal(args.journal);
-    const hadJournal = journal.exists();
-    const report = await restoreJournal(journal);
+    const report: RestoreReport & { journals: string[]; inUse: string[] } = { restored: [], gone: [], failed: [], journals: [], inUse: [] };
+    const journals: Array<{ path: string; pid?: number }> = args.journal ? [{ path: args.journal }] : listJournals();
+    for (const j of journals) {
+      // A live run restores itself; replaying its journal under it would fight it.
+      if (j.pid !== undefined && alive(j.pid)) {
+        report.inUse.push(j.path);
+        continue;
+      }
+      report.journals.push(j.path);
+      const r = await restoreJournal(new Journal(j.path));
+      report.restored.push(...r.restored);
+      report.gone.push(...r.gone);
+      report.failed.push(...r.failed);
+    }
     for (const name of await orphanNamespaces()) {
       await deleteNetns(name).then(
         () => report.restored.push(`orphan netns ${name} deleted`),
         (err: Error) => report.failed.push(`orphan netns ${name}: ${err.message}`),
       );
     }
-    if (args.json) process.stdout.write(`${JSON.stringify({ journal: args.journal, hadJournal, ...report }, null, 2)}\n`);
+    if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
-      if (!hadJournal && report.restored.length === 0) process.stdout.write(`nothing to restore (no journal at ${args.journal})\n`);
+      if (report.journals.length === 0 && report.restored.length === 0) process.stdout.write('nothing to restore (no journal of a dead run)\n');
+      for (const line of report.inUse) process.stdout.write(`in use    ${line} (its run is still alive)\n`);
       for (const line of report.restored) process.stdout.write(`restored  ${line}\n`);
       for (const line of report.gone) process.stdout.write(`gone      ${line} (its namespace or thread no longer exists)\n`);
       for (const line of report.failed) process.stderr.write(`FAILED    ${line}\n`);
