@@ -79,3 +79,11 @@ test('compare on net-ab A and B runs prints Table 1 side by side with ratios', a
   assert.match(r.stdout, /Table 1 side by side/);
   assert.match(r.stdout, /\| NET\/tcp\/unpinned\/counters \(A → B\) \| context switches \(cswch\/s\) \| 42\.00 k \| 30\.50 k \| 0\.726× \|/);
 });
+
+test('compare on recorded A and B runs: Table 1 side by side from real counters', async () => {
+  const fx = path.join(ROOT, 'fixtures', 'runs');
+  const r = await m3bench('compare', path.join(fx, 'recorded-net-a'), path.join(fx, 'recorded-net-b'));
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /\(A → B\) \| context switches \(cswch\/s\) \| [\d.]+( k)? \| [\d.]+( k)? \| [\d.]+× \|/);
+  assert.match(r.stdout, /\(A → B\) \| interrupts \(intr\/s\) \|/);
+});

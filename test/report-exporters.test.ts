@@ -89,3 +89,13 @@ test('HTML is self-contained: inline SVG per figure, no external resource', asyn
   assert.match(html, /Table 1/);
   assert.match(html, /synthetic fixture, not a measurement/);
 });
+
+test('recorded net-ab run: Table 1 and Tables 2/3 filled from real collector output', async () => {
+  const run = await loadRun(path.join(FIXTURES, 'recorded-net-ab'));
+  const t1 = table1(run.results)!;
+  assert.deepEqual(t1.columns.slice(0, 4), ['measure', 'ours A', 'ours B', 'ours B/A']);
+  for (const row of t1.rows.slice(0, 2)) assert.match(row[1], /\d/, `${row[0]} has a value for A`);
+  const [t2, t3] = profileTables(run.results);
+  assert.ok(t2.rows[0][1] && Number(t2.rows[0][2]) > 0, 'our top kernel symbol for A');
+  assert.ok(t3.rows[0][1] && Number(t3.rows[0][2]) > 0, 'our top kernel symbol for B');
+});
