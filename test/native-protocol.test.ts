@@ -1,0 +1,127 @@
+// The native worker on its own: list, every mechanism x test set up / run / torn down, bad
+// commands, the content self-test (and that it can fail). Needs `npm run build`.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WorkerClient, childrenOf, workerBuilt } from './native/worker-client.ts';
+
+const BASELINES = ['pipe', 'fifo', 'posix-mq', 'sysv-mq', 'unix-stream', 'unix-dgram', 'tcp', 'simpl', 'eventfd', 'futex', 'pvm', 'memcpy'];
+const TESTS = ['IPC1', 'IPC2', 'IPC3', 'COPY1', 'COPY2'];
+
+describe('native worker protocol', { skip: !workerBuilt && 'native/build/m3worker is not built' }, () => {
+  let w: WorkerClient;
+  let mechanisms: Array<{ name: string; family: string; description: string; order: number; tests: Record<string, string> }>;
+
+  before(async () => {
+    w = new WorkerClient();
+    const hello = await w.next();
+    assert.equal(hello.hello, 'm3worker');
+    assert.equal(hello.protocol, 1);
+    mechanisms = (await w.send('list')).mechanisms;
+  });
+  after(() => w.quit());
+
+  it('lists every baseline mechanism in its documented order, each test ok or with a reason', () => {
+    const names = mechanisms.map((m) => m.name);
+    assert.deepEqual(names.filter((n) => BASELINES.includes(n)), BASELINES);
+    const orders = mechanisms.map((m) => m.order);
+    assert.deepEqual(orders, [...orders].sort((a, b) => a - b));
+    for (const m of mechanisms) {
+      assert.ok(['baseline', 'modern', 'bound', 'm3'].includes(m.family), m.name);
+      assert.ok(m.description.length > 0);
+      assert.deepEqual(Object.keys(m.tests), TESTS);
+      for (const t of TESTS) assert.ok(m.tests[t]!.length > 0, `${m.name} ${t}`);
+    }
+    const memcpy = mechanisms.find((m) => m.name === 'memcpy')!;
+    assert.match(memcpy.tests.IPC1!, /not IPC/);
+    assert.equal(memcpy.tests.COPY1, 'ok');
+  });
+
+  for (const placement of ['same-cpu', 'cross-cpu']) {
+    it(`sets up, runs and tears down every mechanism x test (${placement})`, async () => {
+      for (const m of mechanisms.filter((x) => BASELINES.includes(x.name))) {
+        for (const test of TESTS) {
+          const where = `${m.name} ${test} ${placement}`;
+          const setup = await w.send(`setup ${JSON.stringify({ mechanism: m.name, test, placement })}`);
+          if (m.tests[test] !== 'ok') {
+            assert.deepEqual(setup, { ok: false, skipped: true, reason: m.tests[test] }, where);
+            continue;
+          }
+          assert.equal(setup.ok, true, `${where}: ${JSON.stringify(setup)}`);
+          const expectedChildren = m.name === 'memcpy' ? 0 : test === 'COPY2' ? 2 : 1;
+          assert.equal(childrenOf(w.pid).length, expectedChildren, where);
+          const run = await w.send('run 100');
+          assert.equal(run.ok, true, `${where}: ${JSON.stringify(run)}`);
+          assert.equal(run.iterations, 100);
+          assert.ok(Number.isInteger(run.ns) && run.ns > 0, where);
+          assert.deepEqual(await w.send('teardown'), { ok: true });
+          assert.deepEqual(childrenOf(w.pid), [], `${where}: children reaped`);
+        }
+      }
+    });
+  }
+
+  it('runs P pairs behind one barrier and counts N x P iterations', async () => {
+    for (const mechanism of ['pipe', 'futex', 'sysv-mq']) {
+      const setup = await w.send(`setup ${JSON.stringify({ mechanism, test: 'IPC1', placement: 'unpinned', pairs: 3 })}`);
+      assert.equal(setup.ok, true, JSON.stringify(setup));
+      assert.equal(childrenOf(w.pid).length, 6); // 3 clients + 3 servers
+      const run = await w.send('run 50');
+      assert.equal(run.ok, true, JSON.stringify(run));
+      assert.equal(run.iterations, 150);
+    }
+    await w.send('teardown');
+    assert.deepEqual(childrenOf(w.pid), []);
+  });
+
+  it('reports a message size it cannot carry as skipped, not as an error', async () => {
+    const setup = await w.send(`setup ${JSON.stringify({ mechanism: 'posix-mq', test: 'IPC1', size: 1 << 20 })}`);
+    assert.equal(setup.skipped, true);
+    assert.match(setup.reason, /msgsize_max/);
+  });
+
+  it('answers bad commands with an error naming the problem and stays usable', async () => {
+    const bad: Array<[string, RegExp]> = [
+      ['bogus', /unknown command/],
+      ['run 10', /no case is set up/],
+      ['setup not json', /expected a JSON object/],
+      [`setup ${JSON.stringify({ mechanism: 'pipe', test: 'IPC1', colour: 'red' })}`, /unknown field 'colour'/],
+      [`setup ${JSON.stringify({ mechanism: 'pipe', test: 'IPC9' })}`, /field 'test'/],
+      [`setup ${JSON.stringify({ mechanism: 'pipe', test: 'IPC1', size: -1 })}`, /field 'size'/],
+      [`setup ${JSON.stringify({ mechanism: 'pipe', test: 'IPC1', placement: 'moon' })}`, /field 'placement'/],
+      [`setup ${JSON.stringify({ mechanism: 'pipe', test: 'IPC1', cpus: [0, 4000] , placement: 'cross-cpu'})}`, /field 'cpus'/],
+      [`setup ${JSON.stringify({ mechanism: 'smoke-signals', test: 'IPC1' })}`, /field 'mechanism'/],
+      [`setup ${JSON.stringify({ test: 'IPC1' })}`, /missing field 'mechanism'/],
+    ];
+    for (const [command, error] of bad) {
+      const answer = await w.send(command);
+      assert.equal(answer.ok, false, command);
+      assert.match(answer.error, error, command);
+      assert.deepEqual(childrenOf(w.pid), [], `${command}: nothing was started`);
+    }
+    assert.equal((await w.send(`setup ${JSON.stringify({ mechanism: 'pipe', test: 'IPC1' })}`)).ok, true);
+    assert.match((await w.send('run 0')).error, /positive integer/);
+    assert.equal((await w.send('run 10')).ok, true);
+    assert.deepEqual(await w.send('teardown'), { ok: true });
+  });
+
+  it('passes the content self-test for every mechanism', async () => {
+    const answer = await w.send('selftest');
+    assert.deepEqual(answer.failures, []);
+    assert.equal(answer.ok, true);
+    assert.ok(answer.checked >= 50, `checked ${answer.checked}`);
+  });
+});
+
+describe('native worker content check', { skip: !workerBuilt && 'native/build/m3worker is not built' }, () => {
+  for (const mechanism of ['pipe', 'futex', 'pvm']) {
+    it(`fails the self-test when ${mechanism} delivers damaged bytes`, async () => {
+      const w = new WorkerClient({ M3BENCH_CORRUPT: mechanism });
+      await w.next();
+      const answer = await w.send(`selftest ${mechanism}`);
+      await w.quit();
+      assert.equal(answer.ok, false);
+      assert.ok(answer.failures.length >= 4); // IPC1, IPC2, COPY1, COPY2 carry content
+      for (const f of answer.failures) assert.match(f, /content check failed/);
+    });
+  }
+});
