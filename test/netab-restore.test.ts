@@ -52,7 +52,7 @@ async function hostState() {
   ]);
   const netns = (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => ours.has(Number(/^m3b-(\d+)-/.exec(l)?.[1])));
   // veth ends are created inside the namespaces; one in the host's would be a leak.
-  const links = (await execa('ip', ['-o', 'link'])).stdout.split('\n').filter((l) => /: m3(tx|rx)\d/.test(l));
+  const links = (await execa('ip', ['-o', 'link'])).stdout.split('\n').filter((l) => /: m3[0-9a-z]{2}[tr]\d/.test(l));
   const procs = (await execa('ps', ['-eo', 'args'])).stdout.split('\n').filter((a) => a.includes('m3net') && a.includes(`--port ${PORT}`));
   return { knobs: readAll([...netCore, ...irqs, ...devs]), leftovers: { netns, links, procs } };
 }

@@ -28,6 +28,17 @@ export function netnsNames(tag: string): { tx: string; rx: string } {
   return { tx: `m3b-${tag}-tx`, rx: `m3b-${tag}-rx` };
 }
 
+/**
+ * veth names carry a two-character code of the run, because NAPI kthreads ("napi/<dev>-<id>",
+ * truncated to 15 characters) are system-wide and found by device name: two concurrent runs must
+ * not pin or count each other's threads. Short enough that the name survives the truncation.
+ */
+export function vethName(tag: string, side: 't' | 'r', index: number): string {
+  const code = (Number(tag) % 36 ** 2).toString(36).padStart(2, '0');
+  return `m3${code}${side}${index}`;
+}
+
+/** `tag` names the run's objects: the runner's pid (a dead pid marks an orphan for `m3bench restore`). */
 export async function createTopology(spec: Profile['topology'], journal: Journal, tag: string): Promise<Topology> {
   if (spec.kind === 'nics') {
     return { rx: spec.nics.map((name) => ({ name, netns: null, address: null })), tx: [], rxNetns: null, txNetns: null, namespaces: [] };
@@ -41,8 +52,8 @@ export async function createTopology(spec: Profile['topology'], journal: Journal
     await run(null, 'ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   }
   for (let i = 0; i < spec.pairs; i++) {
-    const tx = `m3tx${i}`;
-    const rx = `m3rx${i}`;
+    const tx = vethName(tag, 't', i);
+    const rx = vethName(tag, 'r', i);
     await run(null, 'ip', ['link', 'add', tx, 'netns', ns.tx, 'type', 'veth', 'peer', 'name', rx, 'netns', ns.rx]);
     await run(null, 'ip', ['-n', ns.tx, 'addr', 'add', `${SUBNET}.${i}.1/24`, 'dev', tx]);
     await run(null, 'ip', ['-n', ns.rx, 'addr', 'add', `${SUBNET}.${i}.2/24`, 'dev', rx]);
