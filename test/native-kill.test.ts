@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmdirSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { WorkerClient, alive, childrenOf, workerBuilt } from './native/worker-client.ts';
+import { WorkerClient, alive, childrenOf, workerBuilt } from './native-worker-client.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SYSV_KEY_MAGIC = 0x6d000000;

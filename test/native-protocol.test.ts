@@ -2,7 +2,7 @@
 // commands, the content self-test (and that it can fail). Needs `npm run build`.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WorkerClient, childrenOf, workerBuilt } from './native/worker-client.ts';
+import { WorkerClient, childrenOf, workerBuilt } from './native-worker-client.ts';
 
 const BASELINES = ['pipe', 'fifo', 'posix-mq', 'sysv-mq', 'unix-stream', 'unix-dgram', 'tcp', 'simpl', 'eventfd', 'futex', 'pvm', 'memcpy'];
 const TESTS = ['IPC1', 'IPC2', 'IPC3', 'COPY1', 'COPY2'];

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-export const WORKER = path.join(fileURLToPath(new URL('../..', import.meta.url)), 'native', 'build', 'm3worker');
+export const WORKER = path.join(fileURLToPath(new URL('..', import.meta.url)), 'native', 'build', 'm3worker');
 
 export type Answer = Record<string, any>;
 
