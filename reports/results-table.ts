@@ -19,3 +19,9 @@ export function resultsTable(results: Result[]): Table {
     notes: ['IPC rates are msgs/s = 2 × round trips/s, as the paper counts; COPY rates are GB/s = copies/s × block size.'],
   };
 }
+
+/** "140 cases: 118 ok, 22 skipped, 0 failed" */
+export function statusSummary(results: Result[]): string {
+  const counts = (['ok', 'skipped', 'failed'] as const).map((s) => `${results.filter((r) => r.status === s).length} ${s}`);
+  return `${results.length} cases: ${counts.join(', ')}`;
+}

@@ -6,6 +6,7 @@ import type { ReportContext } from '../context.ts';
 import type { LoadedRun } from '../load.ts';
 import type { Table } from '../table.ts';
 import type { Exporter } from './exporter.ts';
+import { statusSummary } from '../results-table.ts';
 
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -49,6 +50,7 @@ export function htmlReport(ctx: ReportContext): string {
 <html lang="en"><head><meta charset="utf-8"><title>m3bench report</title>
 <style>${STYLE}</style></head>
 <body><h1>m3bench report</h1>
+<p>${escapeHtml(statusSummary(ctx.results))}. IPC rates are msgs/s = 2 × round trips/s, as the paper counts.</p>
 ${ctx.runs.map(runHtml).join('\n')}
 <section class="figures"><h2>Figures</h2>${figures || '<p>No figure: the runs hold no IPC or COPY results.</p>'}</section>
 ${ctx.tables.map(tableHtml).join('\n')}

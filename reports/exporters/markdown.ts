@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReportContext } from '../context.ts';
 import { markdownTable } from '../markdown-table.ts';
+import { statusSummary } from '../results-table.ts';
 import type { Exporter } from './exporter.ts';
 
 export function markdownSummary(ctx: ReportContext): string {
@@ -13,8 +14,7 @@ export function markdownSummary(ctx: ReportContext): string {
         (m.target.note ? ` — **${m.target.note}**` : ''),
     );
   }
-  const statusCounts = ['ok', 'skipped', 'failed'].map((s) => `${ctx.results.filter((r) => r.status === s).length} ${s}`);
-  parts.push(`- cases: ${statusCounts.join(', ')}`, '');
+  parts.push(`- ${statusSummary(ctx.results)}`, '');
   for (const f of ctx.figures) parts.push(`- ${f.title}: \`${f.name}.png\` (spec \`${f.name}.vl.json\`)`);
   parts.push('');
   for (const t of ctx.tables) parts.push(markdownTable(t));
