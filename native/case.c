@@ -309,6 +309,11 @@ static int setup_inner(struct detail *d)
         if (pin_self(pin_cpu_of(&b->c, ROLE_CLIENT)) < 0 || attach_role(0, ROLE_CLIENT) < 0)
             return -1;
     }
+    char pids[16 * MAX_CHILDREN + 2] = "[";
+    for (int i = 0; i < cs.nchildren; i++)
+        snprintf(pids + strlen(pids), sizeof pids - strlen(pids), "%s%d", i ? "," : "", (int)cs.children[i]);
+    strcat(pids, "]");
+    detail_json(d, "pids", pids); /* the children, for per-process collectors */
     detail_int(d, "message_bytes", (long long)message_len(&b->c));
     detail_int(d, "worker_pid", getpid());
     detail_int(d, "processes", cs.nchildren + (cs.worker_is_client ? 1 : 0));

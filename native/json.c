@@ -27,7 +27,7 @@ void json_quote(char *out, size_t cap, const char *s)
     out[o] = '\0';
 }
 
-static void detail_add(struct detail *d, const char *key, const char *json_value)
+void detail_json(struct detail *d, const char *key, const char *json_value)
 {
     char qkey[128];
     json_quote(qkey, sizeof qkey, key);
@@ -43,14 +43,14 @@ void detail_int(struct detail *d, const char *key, long long value)
 {
     char num[32];
     snprintf(num, sizeof num, "%lld", value);
-    detail_add(d, key, num);
+    detail_json(d, key, num);
 }
 
 void detail_str(struct detail *d, const char *key, const char *value)
 {
     char q[512];
     json_quote(q, sizeof q, value);
-    detail_add(d, key, q);
+    detail_json(d, key, q);
 }
 
 /* ---- parsing ---- */

@@ -16,6 +16,9 @@ struct detail {
 /* Fill *c from a setup object; on error returns -1 with mech_fail() naming the field. */
 int parse_setup(const char *json, struct bench_case *c);
 
+/* Add a member whose value is already JSON text (e.g. an array). */
+void detail_json(struct detail *d, const char *key, const char *json_value);
+
 /* Write s as a JSON string literal (with quotes) into out; truncates safely. */
 void json_quote(char *out, size_t cap, const char *s);
 

@@ -49,6 +49,7 @@ describe('native worker protocol', { skip: !workerBuilt && 'native/build/m3worke
           assert.equal(setup.ok, true, `${where}: ${JSON.stringify(setup)}`);
           const expectedChildren = m.name === 'memcpy' ? 0 : test === 'COPY2' ? 2 : 1;
           assert.equal(childrenOf(w.pid).length, expectedChildren, where);
+          assert.deepEqual([...setup.detail.pids].sort(), childrenOf(w.pid).sort(), `${where}: detail.pids`);
           const run = await w.send('run 100');
           assert.equal(run.ok, true, `${where}: ${JSON.stringify(run)}`);
           assert.equal(run.iterations, 100);
