@@ -69,3 +69,19 @@ export function profileTables(report: PerfReport, topN = 25): { all: ProfileTabl
     perCpu: Object.fromEntries(cpus.map((c) => [`cpu${c}`, table(kernel.filter((r) => r.cpu === c), topN)])),
   };
 }
+
+/**
+ * Samples and percent of kernel samples (all CPUs) of named groups of symbols — e.g. every modern
+ * name of one 2.6 symbol — counted over every row, not just the top of the table.
+ */
+export function groupShares(report: PerfReport, groups: Record<string, string[]>): Record<string, ProfileEntry & { members: string[] }> {
+  const kernel = report.rows.filter((r) => r.kernel);
+  const total = kernel.reduce((s, r) => s + r.samples, 0);
+  return Object.fromEntries(
+    Object.entries(groups).map(([name, members]) => {
+      const set = new Set(members);
+      const samples = kernel.filter((r) => set.has(r.symbol)).reduce((s, r) => s + r.samples, 0);
+      return [name, { symbol: name, samples, percent: total ? Math.round((1e6 * samples) / total) / 1e4 : 0, members }];
+    }),
+  );
+}

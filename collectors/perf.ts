@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { CollectorOutput } from '../src/types.ts';
-import { parsePerfReport, profileTables } from './perf-report.ts';
+import { groupShares, parsePerfReport, profileTables } from './perf-report.ts';
 import type { Collector, CollectorContext } from './sampler.ts';
 
 export interface PerfCaps {
@@ -72,7 +72,7 @@ export interface PerfOptions {
 export const DEFAULT_PERF_FREQUENCY = 999;
 
 /** `perf report` of a recorded file, kernel symbols only, one row per (CPU, symbol). */
-export async function reportKernelProfile(dataFile: string, top: number) {
+export async function reportKernelProfile(dataFile: string, top: number, groups?: Record<string, string[]>) {
   const report = await execa(
     'perf',
     ['report', '-i', dataFile, '--stdio', '--no-children', '-F', 'sample,cpu,sym', '--dsos', '[kernel.kallsyms]', '-g', 'none'],
@@ -80,7 +80,12 @@ export async function reportKernelProfile(dataFile: string, top: number) {
   );
   if (report.exitCode !== 0) throw new Error(`perf report failed: ${String(report.stderr).trim()}`);
   const parsed = parsePerfReport(String(report.stdout));
-  return { event: parsed.event, totalSamples: parsed.totalSamples, ...profileTables(parsed, top) };
+  return {
+    event: parsed.event,
+    totalSamples: parsed.totalSamples,
+    ...profileTables(parsed, top),
+    ...(groups ? { groups: groupShares(parsed, groups) } : {}),
+  };
 }
 
 export function perfCollector(options: PerfOptions = {}): Collector {
@@ -103,7 +108,7 @@ export function perfCollector(options: PerfOptions = {}): Collector {
             recorder.kill('SIGINT');
             const rec = await recorder;
             if (rec.exitCode !== 0 && rec.signal !== 'SIGINT') throw new Error(`perf record failed: ${String(rec.stderr).trim()}`);
-            const profile = await reportKernelProfile(dataFile, options.top ?? 25);
+            const profile = await reportKernelProfile(dataFile, options.top ?? 25, ctx.perfSymbolGroups);
             return {
               name: 'perf',
               intervalMs: Date.now() - startedAt,

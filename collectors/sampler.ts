@@ -8,6 +8,8 @@ export interface CollectorContext {
   intervalMs?: number;
   /** perf record -F (Hz); the perf collector's default otherwise. */
   perfFrequency?: number;
+  /** perf: named groups of kernel symbols to total (summary.groups), e.g. a 2.6 name → today's names. */
+  perfSymbolGroups?: Record<string, string[]>;
 }
 
 export interface RunningCollector {

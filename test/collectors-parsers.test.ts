@@ -8,7 +8,7 @@ import { interruptRates, irqName, parseInterrupts } from '../collectors/proc-int
 import { parseSwitches, pidRates } from '../collectors/proc-pid.ts';
 import { cpuPercents, parseProcStat, procStatRates } from '../collectors/proc-stat.ts';
 import { parseSoftirqs, softirqRates } from '../collectors/proc-softirqs.ts';
-import { parsePerfReport, profileTables } from '../collectors/perf-report.ts';
+import { groupShares, parsePerfReport, profileTables } from '../collectors/perf-report.ts';
 
 const fixture = (p: string) => readFileSync(new URL(`../fixtures/${p}`, import.meta.url), 'utf8');
 
@@ -119,4 +119,12 @@ test('perf report: symbols summed over CPUs, user rows left out, per-CPU percent
   assert.deepEqual(t.perCpu.cpu1.top.map((e) => e.percent), [60, 40]);
   assert.ok(!t.all.top.some((e) => e.symbol === 'main'));
   assert.throws(() => parsePerfReport('  12 not-a-row\n'), /cannot parse row/);
+});
+
+test('perf report: symbol groups (a 2.6 name → today\'s names) total every kernel row', () => {
+  const g = groupShares(parsePerfReport(fixture('perf/report-edge.txt')), { spin_lock: ['_raw_spin_lock', '_raw_spin_lock_bh'], switch_to: ['finish_task_switch.isra.0'], main: ['main'], none: [] });
+  assert.equal(g.spin_lock.samples, 8000);
+  assert.equal(g.switch_to.percent, 19.0476);
+  assert.equal(g.main.samples, 0, 'user-space rows are not kernel work');
+  assert.equal(g.none.percent, 0);
 });

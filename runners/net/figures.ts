@@ -6,8 +6,8 @@ import type { ReceiverResult } from './workload.ts';
 
 type Summary = Record<string, unknown>;
 
-function archRate(irq: Summary | undefined, name: string): number | undefined {
-  return (irq?.arch as IrqRate[] | undefined)?.find((r) => r.irq === name)?.total;
+function archRate(irq: Summary | undefined, name: string): IrqRate | undefined {
+  return (irq?.arch as IrqRate[] | undefined)?.find((r) => r.irq === name);
 }
 
 export function netFigures(recv: ReceiverResult, collectors: Record<string, CollectorOutput>, ncpus: number): Derived {
@@ -26,7 +26,12 @@ export function netFigures(recv: ReceiverResult, collectors: Record<string, Coll
   if (irq) {
     d.deviceIntrPerSec = irq.deviceIntrPerSec as number;
     d.archIntrPerSec = irq.archIntrPerSec as number;
-    for (const name of ['LOC', 'CAL', 'RES', 'TLB']) d[`${name.toLowerCase()}PerSec`] = archRate(irq, name);
+    for (const name of ['LOC', 'CAL', 'RES', 'TLB']) {
+      const rate = archRate(irq, name);
+      const key = `${name.toLowerCase()}PerSec`;
+      d[key] = rate?.total;
+      for (const [cpu, v] of Object.entries(rate?.perCpu ?? {})) d[`${key}.${cpu.toLowerCase()}`] = v;
+    }
   }
   const netRx = soft?.perSec?.NET_RX;
   if (netRx) {

@@ -3,8 +3,6 @@
 // effect, and always put the machine back (journal replayed in `finally`, on SIGINT/SIGTERM, or by
 // `m3bench restore` after a crash).
 import { cpus } from 'node:os';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { startCollectors } from '../../collectors/index.ts';
 import { detectPerf } from '../../collectors/perf.ts';
 import type { Case, CollectorOutput, Result } from '../../src/types.ts';
@@ -15,7 +13,8 @@ import { netFigures } from './figures.ts';
 import { idleGate } from './idle-gate.ts';
 import { Journal } from './journal.ts';
 import { netParamsSchema, type NetParams } from './params.ts';
-import { loadProfile, PROFILE_DIR, type Profile } from './profile.ts';
+import { paperReference, symbolGroups } from './paper.ts';
+import { loadProfile, type Profile } from './profile.ts';
 import { napiThreadsOf } from './resolve.ts';
 import { createTopology, type Topology } from './topology.ts';
 import { threadRunNs, verifyRun } from './verify.ts';
@@ -34,13 +33,6 @@ async function missingCapability(c: Case): Promise<string | null> {
     if (!caps.usable) return `perf cannot profile the kernel here: ${caps.reasons.join('; ')}`;
   }
   return null;
-}
-
-function paperReference(profile: string): Record<string, unknown> | undefined {
-  const paper = JSON.parse(readFileSync(path.join(PROFILE_DIR, 'paper-ab.json'), 'utf8'));
-  const letter = profile.replace(/-.*$/, '');
-  if (!(letter in paper.table1)) return undefined;
-  return { source: 'config/profiles/paper-ab.json', table1: paper.table1[letter], profile: paper.profiles[letter] };
 }
 
 /**
@@ -81,7 +73,11 @@ async function stream(c: Case, ctx: RunContext, profile: Profile, params: NetPar
   } else {
     ctx.log.info(`waiting for ${params.flows} remote flow(s); on each sender run: ${remoteSenderCommand(params)}`);
   }
-  const running = await startCollectors(c.collectors, { pids: [receiver.pid, ...(sender ? [sender.pid] : [])], perfFrequency: params.perfFrequency });
+  const running = await startCollectors(c.collectors, {
+    pids: [receiver.pid, ...(sender ? [sender.pid] : [])],
+    perfFrequency: params.perfFrequency,
+    perfSymbolGroups: symbolGroups(),
+  });
   let recv;
   try {
     if (sender) await sender.done;
@@ -145,7 +141,7 @@ export const netRunner: CaseRunner = {
           verified: checks.every((x) => x.ok),
           idleGate: gate,
           noisy: gate.noisy,
-          paper: paperReference(profile.name),
+          paper: paperReference(profile.name, s.collectors.perf),
         },
         collectors: s.collectors,
         startedAt,
