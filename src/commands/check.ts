@@ -42,6 +42,8 @@ async function confirmByRerun(base: LoadedRun, newDir: string, args: CheckArgs, 
   for (let i = 1; i <= args.confirm && findings.some((f) => f.regressed); i++) {
     const suspects = findings.filter((f) => f.regressed).map((f) => f.row.next!.case);
     const narrow = { mechanisms: [...new Set(suspects.map((c) => c.mechanism))], tests: [...new Set(suspects.map((c) => c.test))] };
+    // Give transient load elsewhere up to ~10 s to pass before measuring again.
+    await idleGate({ maxBusyPercent: 25, retries: 10, windowMs: 1000 });
     const again = await loadRun(await runLikeBaseline(base, args.suite, narrow, `${newDir}-confirm${i}`));
     findings = confirmFindings(findings, judge(compareRuns(base, again), thresholds));
   }
@@ -73,7 +75,7 @@ const command: CommandModule<object, CheckArgs> = {
       const base = await loadRun(args.baseline);
       if (!Number.isInteger(args.confirm) || args.confirm < 0) throw new Error(`--confirm: must be a whole number ≥ 0, got ${args.confirm}`);
       // Other load on the machine is the usual cause of a false alarm: measure it and say so.
-      const gate = args.new ? undefined : await idleGate({ maxBusyPercent: 25, retries: 2, windowMs: 1000 });
+      const gate = args.new ? undefined : await idleGate({ maxBusyPercent: 25, retries: 5, windowMs: 1000 });
       const next = await loadRun(args.new ?? (await runLikeBaseline(base, args.suite, {}, args.out)));
       let findings = judge(compareRuns(base, next), thresholds);
       if (!args.new) findings = await confirmByRerun(base, next.dir, args, thresholds, findings);
