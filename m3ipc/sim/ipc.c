@@ -74,7 +74,7 @@ static int cancel(struct sim_vm *vm, struct sim_slot *me, int dst_p, int why)
 {
 	if (dst_p != SIM_NO_SLOT) {
 		struct sim_slot *dst = &vm->slots[dst_p];
-		sim_lock(dst);
+		sim_lock(vm, dst);
 		bool queued = atomic_load(&me->state) & ST_SENDING;
 		if (queued) {
 			sim_queue_remove(vm, dst, sim_me.p_nr);
@@ -84,7 +84,7 @@ static int cancel(struct sim_vm *vm, struct sim_slot *me, int dst_p, int why)
 		if (queued)
 			return why == EMOLDEADSRCDST ? EMOLDSTDIED : why;
 	}
-	sim_lock(me);
+	sim_lock(vm, me);
 	bool receiving = atomic_load(&me->state) & ST_RECEIVING;
 	if (receiving)
 		atomic_store(&me->state, 0);
@@ -113,7 +113,7 @@ static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
 	uint32_t receive_bit = then_receive ? ST_RECEIVING : 0;
 	atomic_store(&me->getfrom, then_receive ? d : NONE);
 
-	sim_lock(dst);
+	sim_lock(vm, dst);
 	if (atomic_load(&dst->ep) != dst_ep || !sim_slot_alive(dst)) {
 		sim_unlock(dst);
 		sim_reap_if_dead(vm, dst);
@@ -178,7 +178,7 @@ int sim_receive(int src_ep, message *m, long timeout_ms)
 	sim_note_cpu(me);
 
 retry:
-	sim_lock(me);
+	sim_lock(vm, me);
 	int n = take_notification(me, from);
 	if (n != SIM_NO_SLOT) {
 		sim_unlock(me);
@@ -242,7 +242,7 @@ int sim_notify(int dst_ep)
 		return rc;
 	struct sim_vm *vm = sim_me.vm;
 	struct sim_slot *dst = &vm->slots[d];
-	sim_lock(dst);
+	sim_lock(vm, dst);
 	if (atomic_load(&dst->ep) != dst_ep) {
 		rc = EMOLDEADSRCDST;
 	} else if (accepts(dst, sim_me.p_nr)) {

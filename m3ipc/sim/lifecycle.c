@@ -125,7 +125,7 @@ int sim_vm_end(int vmid)
 		struct sim_slot *s = &vm->slots[i];
 		if (atomic_load(&s->owner_tid) == 0)
 			continue;
-		sim_lock(s);
+		sim_lock(vm, s);
 		atomic_store(&s->result, EMOLINTR);
 		atomic_store(&s->state, 0);
 		sim_unlock(s);

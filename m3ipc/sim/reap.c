@@ -32,12 +32,12 @@ void sim_release(struct sim_vm *vm, struct sim_slot *s, uint32_t owner_tid)
 	/* Leave the queue of the slot we were blocked sending to. */
 	int to = atomic_load(&s->sendto);
 	if ((atomic_load(&s->state) & ST_SENDING) && to != SIM_NO_SLOT) {
-		sim_lock(&vm->slots[to]);
+		sim_lock(vm, &vm->slots[to]);
 		sim_queue_remove(vm, &vm->slots[to], p_nr);
 		sim_unlock(&vm->slots[to]);
 	}
 	/* Fail everyone queued to send to us (a sendrec caller also stops waiting for a reply). */
-	sim_lock(s);
+	sim_lock(vm, s);
 	while (s->q_head != SIM_NO_SLOT) {
 		int q = s->q_head;
 		sim_queue_remove(vm, s, q);
@@ -54,7 +54,7 @@ void sim_release(struct sim_vm *vm, struct sim_slot *s, uint32_t owner_tid)
 		struct sim_slot *r = &vm->slots[i];
 		if (i == p_nr || atomic_load(&r->owner_tid) == 0)
 			continue;
-		sim_lock(r);
+		sim_lock(vm, r);
 		atomic_fetch_and(&r->notify_pending[p_nr / 64], ~(1ull << (p_nr % 64)));
 		uint32_t st = atomic_load(&r->state);
 		if ((st & ST_RECEIVING) && !(st & ST_SENDING) && atomic_load(&r->getfrom) == p_nr)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "reap.h"
+#include "self.h"
 #include "sync.h"
 
 /* How long one futex sleep lasts before the waiter checks that its peer is still alive. Only
@@ -41,28 +42,58 @@ static int spin_budget(void)
 	return budget;
 }
 
-/* Drepper's three-state futex mutex ("Futexes are tricky", mutex 2) with a short spin:
- * slot locks are held for a few dozen instructions, except during a vcopy. */
-void sim_lock(struct sim_slot *s)
+/* Slot locks. The word holds 0 (free) or the holder's slot number + 1, plus LOCK_WAITERS when
+ * someone sleeps on it. Naming the holder lets a waiter notice that the holder died inside a
+ * critical section (its robust life word says so, see reap.h) and take the lock over instead
+ * of hanging; the sections are a few dozen instructions, so such a death is rare. An unbound
+ * caller (mnx_vm_end from a manager process) is LOCK_UNBOUND and never presumed dead. */
+#define LOCK_WAITERS  0x80000000u
+#define LOCK_UNBOUND  (M3IPC_MAX_EPS + 1u)
+#define LOCK_SPINS    100
+
+static uint32_t lock_id(void)
 {
-	uint32_t c = 0;
-	for (int i = 0; i < 100; i++) {
+	return sim_me.vm ? (uint32_t)sim_me.p_nr + 1 : LOCK_UNBOUND;
+}
+
+static bool holder_died(struct sim_vm *vm, uint32_t word)
+{
+	uint32_t holder = word & ~LOCK_WAITERS;
+	if (holder == 0 || holder == LOCK_UNBOUND)
+		return false;
+	/* A live holder is bound (its life mutex held) for as long as it holds any slot lock. */
+	return !sim_slot_alive(&vm->slots[holder - 1]);
+}
+
+void sim_lock(struct sim_vm *vm, struct sim_slot *s)
+{
+	uint32_t me = lock_id(), c = 0;
+	for (int i = 0; i < LOCK_SPINS; i++) {
 		c = 0;
-		if (atomic_compare_exchange_weak(&s->lock, &c, 1))
+		if (atomic_compare_exchange_weak(&s->lock, &c, me))
 			return;
 		cpu_relax();
 	}
-	if (c != 2)
-		c = atomic_exchange(&s->lock, 2);
-	while (c != 0) {
-		futex(&s->lock, FUTEX_WAIT, 2, NULL);
-		c = atomic_exchange(&s->lock, 2);
+	struct timespec slice = { 0, DEATH_CHECK_MS * 1000000L };
+	for (;;) {
+		c = atomic_load(&s->lock);
+		if (c == 0 || holder_died(vm, c)) {
+			/* Free, or abandoned by a dead holder: take it, keeping the waiters bit
+			 * (others may sleep on it; an extra wake is harmless). */
+			if (atomic_compare_exchange_strong(&s->lock, &c, me | LOCK_WAITERS))
+				return;
+			continue;
+		}
+		if (!(c & LOCK_WAITERS) &&
+		    !atomic_compare_exchange_strong(&s->lock, &c, c | LOCK_WAITERS))
+			continue;
+		futex(&s->lock, FUTEX_WAIT, c | LOCK_WAITERS, &slice);
 	}
 }
 
 void sim_unlock(struct sim_slot *s)
 {
-	if (atomic_exchange(&s->lock, 0) == 2)
+	if (atomic_exchange(&s->lock, 0) & LOCK_WAITERS)
 		futex(&s->lock, FUTEX_WAKE, 1, NULL);
 }
 

@@ -11,7 +11,7 @@
 
 #include "table.h"
 
-void sim_lock(struct sim_slot *s);
+void sim_lock(struct sim_vm *vm, struct sim_slot *s);
 void sim_unlock(struct sim_slot *s);
 
 /* Make the owner of s re-check its state (call after changing it). */

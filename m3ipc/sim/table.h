@@ -28,7 +28,7 @@
  * holds this slot's `lock` (deliveries, queue changes) — see ipc.c for the protocol. */
 struct sim_slot {
 	/* line 1: rendezvous state, touched by both sides on every message */
-	_Alignas(SIM_CACHELINE) _Atomic uint32_t lock;   /* futex mutex: 0 free, 1 held, 2 contended */
+	_Alignas(SIM_CACHELINE) _Atomic uint32_t lock;   /* futex lock: holder p_nr + 1 | waiters bit (sync.c) */
 	_Atomic uint32_t state;        /* ST_* */
 	_Atomic uint32_t seq;          /* futex word the owner sleeps on; bumped by every wake */
 	_Atomic uint32_t sleeping;     /* owner is (about to be) in futex_wait: wakers must syscall */

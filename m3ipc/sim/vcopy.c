@@ -95,7 +95,7 @@ int sim_vcopy(int src_ep, const void *src_addr, int dst_ep, void *dst_addr, size
 	int locked = 0;
 	for (; locked < n; locked++) {
 		struct sim_slot *o = &vm->slots[others[locked]];
-		sim_lock(o);
+		sim_lock(vm, o);
 		uint32_t st = atomic_load(&o->state);
 		if (atomic_load(&o->owner_tid) == 0 || atomic_load(&o->ep) == NONE) {
 			rc = EMOLDEADSRCDST;
