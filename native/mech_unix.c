@@ -10,11 +10,24 @@ static int socketpair_open(struct link *l, int type)
     int sv[2];
     if (socketpair(AF_UNIX, type, 0, sv) < 0)
         return mech_fail("socketpair: %s", strerror(errno));
-    /* A datagram larger than the default send buffer would fail: make room for one block. */
-    int room = (int)l->maxlen * 2 + 4096;
-    for (int i = 0; i < 2; i++) {
-        setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &room, sizeof room);
+    for (int i = 0; i < 2; i++)
         l->rfd[i] = l->wfd[i] = sv[i];
+    return 0;
+}
+
+/* A datagram must fit the send buffer whole: ask for room for one block (the kernel doubles
+ * the request and caps it at net.core.wmem_max) and skip sizes that still do not fit. */
+static int make_room(struct link *l)
+{
+    int want = (int)l->maxlen + 4096, got = 0;
+    socklen_t len = sizeof got;
+    for (int i = 0; i < 2; i++)
+        setsockopt(l->wfd[i], SOL_SOCKET, SO_SNDBUF, &want, sizeof want);
+    if (getsockopt(l->wfd[0], SOL_SOCKET, SO_SNDBUF, &got, &len) < 0)
+        return mech_fail("getsockopt: %s", strerror(errno));
+    if ((size_t)got / 2 < l->maxlen) {
+        mech_fail("datagram of %zu bytes exceeds the socket send buffer (net.core.wmem_max)", l->maxlen);
+        return MECH_SKIP;
     }
     return 0;
 }
@@ -28,7 +41,7 @@ static int stream_open(struct link *l, const struct bench *b)
 static int dgram_open(struct link *l, const struct bench *b)
 {
     (void)b;
-    return socketpair_open(l, SOCK_DGRAM);
+    return socketpair_open(l, SOCK_DGRAM) < 0 ? -1 : make_room(l);
 }
 
 static const struct mech_ops unix_stream_ops = {
