@@ -32,7 +32,7 @@ export function barRows(results: Result[]): BarRow[] {
 }
 
 /** Vega-lite layers for bars with error bars, grouped by test with one bar per mechanism. */
-/** `axisFormat`: d3 format of the y labels ('~s' gives 10k/1M; use '~g' where SI prefixes would read as milli-units). */
+/** `axisFormat`: d3 format of the y labels ('~s' gives 10k/1M; use '~r' where SI prefixes would read as milli-units). */
 export function groupedBarLayers(yTitle: string, logScale: boolean, mechanisms: string[], axisFormat = '~s') {
   const color = mechanismColor(mechanisms);
   // Every mechanism of the run keeps its slot, so a skipped one shows as a gap (the paper's zero).
