@@ -10,7 +10,23 @@ function archRate(irq: Summary | undefined, name: string): IrqRate | undefined {
   return (irq?.arch as IrqRate[] | undefined)?.find((r) => r.irq === name);
 }
 
-export function netFigures(recv: ReceiverResult, collectors: Record<string, CollectorOutput>, ncpus: number): Derived {
+/** The processes of one stream, to split the proc-pid collector's per-pid figures. */
+export interface StreamPids {
+  receiver: number;
+  sender?: number;
+  napi: number[];
+}
+
+/** Switches/s and CPU % of a set of pids, from the proc-pid summary ("<pid>.voluntary/s", ...). */
+function pidFigures(summary: Summary, pids: number[]): { switches: number; cpu: number } {
+  const get = (pid: number, key: string) => (summary[`${pid}.${key}`] as number | undefined) ?? 0;
+  return {
+    switches: pids.reduce((s, p) => s + get(p, 'voluntary/s') + get(p, 'involuntary/s'), 0),
+    cpu: pids.reduce((s, p) => s + get(p, 'cpu%'), 0),
+  };
+}
+
+export function netFigures(recv: ReceiverResult, collectors: Record<string, CollectorOutput>, ncpus: number, pids: StreamPids): Derived {
   const gbPerSec = recv.seconds > 0 ? recv.bytes / recv.seconds / 1e9 : 0;
   const d: Derived = { gbitPerSec: gbPerSec * 8, gbReceived: recv.bytes / 1e9 };
   const stat = collectors['proc-stat']?.summary;
@@ -38,11 +54,19 @@ export function netFigures(recv: ReceiverResult, collectors: Record<string, Coll
     for (const [cpu, v] of Object.entries(netRx)) d[`netRxPerSec.${cpu === 'total' ? 'total' : cpu.toLowerCase()}`] = v;
   }
   if (pid) {
-    d.appVoluntaryPerSec = pid['all.voluntary/s'] as number;
-    d.appInvoluntaryPerSec = pid['all.involuntary/s'] as number;
+    // Our own processes' switches: unlike the machine-wide cswch/s, other people's load is not in them.
+    d.receiverVoluntaryPerSec = pid[`${pids.receiver}.voluntary/s`] as number | undefined;
+    d.receiverInvoluntaryPerSec = pid[`${pids.receiver}.involuntary/s`] as number | undefined;
+    d.receiverCpuPercent = pid[`${pids.receiver}.cpu%`] as number | undefined;
+    if (pids.sender !== undefined) d.senderSwitchesPerSec = pidFigures(pid, [pids.sender]).switches;
+    if (pids.napi.length) {
+      const napi = pidFigures(pid, pids.napi);
+      d.napiThreadSwitchesPerSec = napi.switches;
+      d.napiThreadCpuPercent = napi.cpu;
+    }
   }
   if (gbPerSec > 0) {
-    for (const key of ['cswchPerSec', 'intrPerSec', 'deviceIntrPerSec', 'locPerSec', 'calPerSec', 'resPerSec', 'netRxPerSec.total']) {
+    for (const key of ['cswchPerSec', 'intrPerSec', 'deviceIntrPerSec', 'locPerSec', 'calPerSec', 'resPerSec', 'netRxPerSec.total', 'napiThreadSwitchesPerSec']) {
       const v = d[key];
       if (v !== undefined) d[`${key.replace(/PerSec(\.total)?$/, '')}PerGB`] = v / gbPerSec;
     }

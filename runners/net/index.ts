@@ -9,7 +9,7 @@ import type { Case, CollectorOutput, Result } from '../../src/types.ts';
 import type { CaseRunner, RunContext } from '../context.ts';
 import { failedResult, skippedResult } from '../result.ts';
 import { applyKnobs, restoreJournal, type KnobReport } from './apply.ts';
-import { netFigures } from './figures.ts';
+import { netFigures, type StreamPids } from './figures.ts';
 import { idleGate } from './idle-gate.ts';
 import { Journal } from './journal.ts';
 import { netParamsSchema, type NetParams } from './params.ts';
@@ -53,6 +53,7 @@ function guardSignals(onSignal: () => Promise<void>): () => void {
 
 interface Stream {
   recv: Awaited<Receiver['done']>;
+  pids: StreamPids;
   collectors: Record<string, CollectorOutput>;
   napiBefore: Map<number, number>;
   napiAfter: Map<number, number>;
@@ -73,8 +74,10 @@ async function stream(c: Case, ctx: RunContext, profile: Profile, params: NetPar
   } else {
     ctx.log.info(`waiting for ${params.flows} remote flow(s); on each sender run: ${remoteSenderCommand(params)}`);
   }
+  const pids: StreamPids = { receiver: receiver.pid, sender: sender?.pid, napi: napiPids };
   const running = await startCollectors(c.collectors, {
-    pids: [receiver.pid, ...(sender ? [sender.pid] : [])],
+    // NAPI kthreads are ours too: in B they do the receive work that softirqs do in A.
+    pids: [receiver.pid, ...(sender ? [sender.pid] : []), ...napiPids],
     perfFrequency: params.perfFrequency,
     perfSymbolGroups: symbolGroups(),
   });
@@ -87,7 +90,7 @@ async function stream(c: Case, ctx: RunContext, profile: Profile, params: NetPar
     throw err;
   }
   const collectors = await running.stop();
-  return { recv, collectors, napiBefore, napiAfter: await threadRunNs(napiPids) };
+  return { recv, pids, collectors, napiBefore, napiAfter: await threadRunNs(napiPids) };
 }
 
 export const netRunner: CaseRunner = {
@@ -131,7 +134,7 @@ export const netRunner: CaseRunner = {
       return {
         case: c,
         status: 'ok',
-        derived: netFigures(s.recv, s.collectors, cpus().length),
+        derived: netFigures(s.recv, s.collectors, cpus().length, s.pids),
         detail: {
           profile: profile.name,
           repetition: c.repetition,
