@@ -24,31 +24,31 @@ size_t message_len(const struct bench_case *c)
     return c->test == TEST_IPC3 ? 1 : c->size;
 }
 
-static unsigned char pattern(unsigned long seq, size_t i)
+/* The sending end is part of the pattern: a reply that never arrives leaves the client's own
+ * request in a shared send/receive buffer, and that must not look like the expected reply. */
+static unsigned char pattern(unsigned long seq, size_t i, int from_end)
 {
-    return (unsigned char)(seq * 131u + i * 7u + 1u);
+    return (unsigned char)(seq * 131u + i * 7u + 1u + (unsigned)from_end * 89u);
 }
 
-static int put(struct link *l, int end, size_t len, int verify)
+static void put(struct link *l, int end, size_t len)
 {
-    if (verify) {
-        for (size_t i = 0; i < len; i++)
-            l->buf[end][i] = pattern(seq_sent, i);
-        l->buf[end][len / 2] ^= (unsigned char)corrupt; /* proves the check can fail */
-        seq_sent++;
-    }
-    return 0;
+    for (size_t i = 0; i < len; i++)
+        l->buf[end][i] = pattern(seq_sent, i, end);
+    l->buf[end][len / 2] ^= (unsigned char)corrupt; /* proves the check can fail */
+    seq_sent++;
 }
 
 static int check(struct link *l, int end, size_t len, int verify)
 {
     if (!verify)
         return 0;
+    int from = link_peer(end);
     for (size_t i = 0; i < len; i++)
-        if (l->buf[end][i] != pattern(seq_received, i))
+        if (l->buf[end][i] != pattern(seq_received, i, from))
             return mech_fail("content check failed: message %lu byte %zu is 0x%02x, expected 0x%02x",
-                             seq_received, i, l->buf[end][i], pattern(seq_received, i));
-    /* Clear it so a receive that writes nothing cannot pass on the next round with stale bytes. */
+                             seq_received, i, l->buf[end][i], pattern(seq_received, i, from));
+    /* Cleared, so that a later receive that writes nothing cannot pass with these bytes. */
     memset(l->buf[end], 0, len);
     seq_received++;
     return 0;
@@ -57,7 +57,8 @@ static int check(struct link *l, int end, size_t len, int verify)
 /* One message with the verify pattern applied on send and checked on receive. */
 static int send_msg(const struct bench *b, struct link *l, int end, size_t len)
 {
-    put(l, end, len, b->c.verify);
+    if (b->c.verify)
+        put(l, end, len);
     return b->ops->send(l, end, len);
 }
 
