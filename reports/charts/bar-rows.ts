@@ -1,7 +1,7 @@
 // The data behind a grouped bar chart: one row per ok case with its rate and 95 % interval.
 import type { Result } from '../../src/types.ts';
 import { rateInterval } from '../rates.ts';
-import { mechanismColor, placementLabel } from './style.ts';
+import { mechanismColor, placementLabel, ZERO_LABEL } from './style.ts';
 
 export interface BarRow {
   kind: 'bar';
@@ -42,7 +42,7 @@ export function groupedBarLayers(yTitle: string, logScale: boolean, mechanisms: 
     type: 'quantitative' as const,
     title: yTitle,
     scale: logScale ? { type: 'log' as const } : { zero: true },
-    axis: { format: axisFormat },
+    axis: { format: axisFormat, labelExpr: ZERO_LABEL },
     // Bars sit side by side (xOffset); stacking would start them at 0, which a log scale cannot show.
     stack: null,
   };

@@ -61,6 +61,9 @@ export function titleWithNotes(text: string, notes: string[]) {
   return { text, subtitle: notes.flatMap((n) => wrapLines(n)) };
 }
 
+/** SI-formatted axes print 0 as "0k"/"0M"; a plain 0 reads better. */
+export const ZERO_LABEL = "datum.value === 0 ? '0' : datum.label";
+
 /** Panels top to bottom in this order. */
 export const PANEL_ORDER = ['same-cpu', 'cross-cpu', 'unpinned'].map(placementLabel);
 
