@@ -69,6 +69,13 @@ describe('m3ipc kernel module in the VM', () => {
     assert.match(stats, /sent=[1-9]\d* received=[1-9]\d* notifies=[1-9]\d* vcopies=[1-9]\d* bytes_copied=[1-9]/);
   });
 
+  it('frees every VM and endpoint once all processes are gone (no leak)', (t) => {
+    const o = vm(t);
+    if (!o) return;
+    const stats = (o.report.output.proc ?? []).find((l) => l.startsWith('initialised=')) ?? '';
+    assert.match(stats, /live_vms=0 live_procs=0 /, stats);
+  });
+
   it('unloads, and the VM powers off with no qemu left behind', (t) => {
     const o = vm(t);
     if (!o) return;

@@ -18,7 +18,8 @@ static void show_counters(struct seq_file *m, const struct m3k_counters *c)
 
 static int stats_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "initialised=%d ", READ_ONCE(m3k_initialised));
+	seq_printf(m, "initialised=%d live_vms=%d live_procs=%d ", READ_ONCE(m3k_initialised),
+		   atomic_read(&m3k_live_vms), atomic_read(&m3k_live_procs));
 	show_counters(m, &m3k_total);
 	seq_putc(m, '\n');
 	return 0;

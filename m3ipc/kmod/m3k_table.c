@@ -12,9 +12,11 @@ DEFINE_MUTEX(m3k_sys_lock);
 struct m3k_vm *m3k_vms[M3IPC_MAX_VMS];
 bool m3k_initialised;
 struct m3k_counters m3k_total;
+atomic_t m3k_live_procs = ATOMIC_INIT(0), m3k_live_vms = ATOMIC_INIT(0);
 
 static void vm_release(struct kref *ref)
 {
+	atomic_dec(&m3k_live_vms);
 	kfree(container_of(ref, struct m3k_vm, ref));
 }
 
@@ -25,6 +27,7 @@ static void proc_release(struct kref *ref)
 	WARN_ON(p->state != M3K_IDLE || p->buf.npages || p->send_to || !list_empty(&p->senders));
 	mmdrop(p->mm);
 	kref_put(&p->vm->ref, vm_release);
+	atomic_dec(&m3k_live_procs);
 	kfree(p);
 }
 
@@ -236,6 +239,7 @@ int m3k_vm_init(int vmid)
 	kref_init(&vm->ref);
 	spin_lock_init(&vm->lock);
 	vm->vmid = vmid;
+	atomic_inc(&m3k_live_vms);
 	mutex_lock(&m3k_sys_lock);
 	if (!m3k_initialised)
 		err = EMOLNOTINIT;
@@ -245,7 +249,7 @@ int m3k_vm_init(int vmid)
 		m3k_vms[vmid] = vm;
 	mutex_unlock(&m3k_sys_lock);
 	if (err)
-		kfree(vm);
+		kref_put(&vm->ref, vm_release);
 	return err ? err : vmid;
 }
 
@@ -299,6 +303,7 @@ static struct m3k_proc *proc_new(struct m3k_vm *vm)
 	mmgrab(p->mm);
 	kref_get(&vm->ref);
 	p->vm = vm;
+	atomic_inc(&m3k_live_procs);
 	return p;
 }
 
