@@ -17,15 +17,18 @@
  *      mech_fail), -1 on error (say what with mech_fail). mech_fail() returns -1 for brevity.
  *
  * PROCESS MODEL (who calls what, where)
- *   worker:  setup() -> open() for every link -> fork children (pinned, PDEATHSIG)
- *   child:   attach() on its ends -> [start barrier] -> server/A/B role loop forever (iters < 0);
- *            it is killed by teardown, and must return (error) if its peer disappears.
- *   client:  the worker itself when pairs == 1, else one forked client per pair; role loop with
- *            iters = N per `run N`, timed around exactly those iterations.
- *   worker:  after children are reaped: close() every link, then teardown().
- *   Every process of a group sees the same `struct bench` and `struct link` (links live in a
- *   MAP_SHARED mapping, so pid[]/cpu[] written at attach are visible to the peer). Memory that
- *   open()/setup() malloc()s before the fork has the same address in every process.
+ *   worker:  setup() -> open() for every link -> fork every child (PDEATHSIG) -> fill the pid[]
+ *            and cpu[] of every link end -> release the children.
+ *   child:   pin -> close the link fds it does not own -> attach_role()/attach() on its ends ->
+ *            server/A/B role loop forever (iters < 0). Killed by teardown; a loop returns -1 when
+ *            its peer is gone (EOF, or retry_or_fail on an interrupted wait).
+ *   client:  the worker itself when pairs == 1 (pinned, attached after the children are ready),
+ *            else one forked client per pair behind a start barrier; role loop with iters = N
+ *            per `run N`, timed around exactly those iterations.
+ *   worker:  teardown: kill and reap the children, close() every link, then teardown().
+ *   `struct bench` and the links are set before the fork, so every process sees the same values;
+ *   the links live in a MAP_SHARED mapping. Memory that setup()/open() malloc()s before the fork
+ *   has the same address in every process (each process has its own copy of its contents).
  *
  * GROUPS AND LINKS
  *   A group is one client/server pair (IPC1-3, COPY1: roles CLIENT=end 0, SERVER=end 1 of link 0)
