@@ -13,6 +13,7 @@ struct sim_self {
 	int p_nr;
 	int ep;
 	int hint;               /* p_nr of the last sender: the likely peer of a receive(ANY) */
+	int spin;               /* spin budget in iterations ($M3IPC_SPIN at bind, default 1000) */
 };
 extern _Thread_local struct sim_self sim_me;
 

@@ -3,7 +3,6 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <sched.h>
-#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,19 +26,6 @@ static inline void cpu_relax(void)
 #else
 	atomic_signal_fence(memory_order_seq_cst);
 #endif
-}
-
-/* Spin budget in iterations before sleeping ($M3IPC_SPIN, default 1000). */
-static int spin_budget(void)
-{
-	static int budget = -1;
-	if (budget < 0) {
-		const char *e = getenv("M3IPC_SPIN");
-		budget = (e && *e) ? atoi(e) : 1000;
-		if (budget < 0)
-			budget = 0;
-	}
-	return budget;
 }
 
 /* Slot locks. The word holds 0 (free) or the holder's slot number + 1, plus LOCK_WAITERS when
@@ -165,8 +151,7 @@ int sim_wait(struct sim_vm *vm, struct sim_slot *me, uint32_t mask, struct sim_s
 	     int peer_ep, const struct sim_deadline *dl)
 {
 	if (worth_spinning(me, peer)) {
-		int budget = spin_budget();
-		for (int i = 0; i < budget; i++) {
+		for (int i = 0; i < sim_me.spin; i++) {
 			if (done(me, mask))
 				return 0;
 			cpu_relax();
