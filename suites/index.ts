@@ -35,7 +35,8 @@ export interface LoadedSuite {
 /** Reads and validates a suite config; throws ConfigError naming the field. Nothing is run. */
 export async function loadSuite(suite: string): Promise<LoadedSuite> {
   const file = resolveSuitePath(suite);
-  const source = path.relative(process.cwd(), file) || file;
+  const relative = path.relative(process.cwd(), file);
+  const source = relative && !relative.startsWith('..') ? relative : file;
   if (!existsSync(file)) throw new ConfigError([`${source}: no such suite config (suites live in ${path.relative(process.cwd(), CONFIG_DIR) || CONFIG_DIR}/)`]);
   let raw: unknown;
   try {
