@@ -75,6 +75,21 @@ describe('native worker protocol', { skip: !workerBuilt && 'native/build/m3worke
     assert.deepEqual(childrenOf(w.pid), []);
   });
 
+  it('fails a run whose server died (no hang) and stays usable, for every mechanism', async () => {
+    for (const mechanism of BASELINES.filter((m) => m !== 'memcpy')) {
+      const setup = await w.send(`setup ${JSON.stringify({ mechanism, test: 'IPC1' })}`);
+      const [server] = setup.detail.pids as number[];
+      process.kill(server!, 'SIGKILL');
+      const run = await w.send('run 1000');
+      assert.equal(run.ok, false, mechanism);
+      assert.ok(run.error.length > 0, mechanism);
+      assert.deepEqual(await w.send('teardown'), { ok: true });
+      assert.equal((await w.send(`setup ${JSON.stringify({ mechanism, test: 'IPC1' })}`)).ok, true, mechanism);
+      assert.equal((await w.send('run 10')).ok, true, mechanism);
+    }
+    await w.send('teardown');
+  });
+
   it('reports a message size it cannot carry as skipped, not as an error', async () => {
     const setup = await w.send(`setup ${JSON.stringify({ mechanism: 'posix-mq', test: 'IPC1', size: 1 << 20 })}`);
     assert.equal(setup.skipped, true);
