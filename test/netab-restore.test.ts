@@ -103,6 +103,21 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     assert.equal(existsSync(process.env.M3BENCH_JOURNAL!), false, 'journal removed after a clean restore');
   });
 
+  it('an abort mid-stream (SIGINT/SIGTERM in `m3bench run`) stops the workload and restores', async () => {
+    const abort = new AbortController();
+    const running = netRunner.run(netCase('B', 30), { ...ctx, signal: abort.signal });
+    const deadline = Date.now() + 30000;
+    while ((await hostState()).leftovers.procs.length < 2) {
+      assert.ok(Date.now() < deadline, 'the stream never started');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    abort.abort(new Error('SIGINT'));
+    const r = await running;
+    assert.equal(r.status, 'failed');
+    assert.match(r.error!, /killed by SIGKILL/);
+    assert.deepEqual(await hostState(), baseline);
+  });
+
   it('after kill -9 mid-run, m3bench restore puts every knob back and removes the namespaces', async () => {
     // B plus one host-global knob, so that the crash leaves something outside the namespaces too.
     const budgetPath = '/proc/sys/net/core/netdev_budget';

@@ -83,8 +83,7 @@ async function stream(c: Case, ctx: RunContext, profile: Profile, params: NetPar
   });
   let recv;
   try {
-    if (sender) await sender.done;
-    recv = await receiver.done;
+    [recv] = await Promise.all([receiver.done, sender?.done]);
   } catch (err) {
     await running.stop().catch(() => {});
     throw err;

@@ -32,12 +32,20 @@ function spawn(netns: Netns, args: string[]): ResultPromise {
   return execa(file, argv, { reject: false, stdin: 'ignore', buffer: { stdout: false } });
 }
 
-function lastJson(lines: string[], who: string): Record<string, unknown> {
+/** The program's result line; a killed or failed program is an error saying so. */
+function resultLine(r: { exitCode?: number; signal?: string }, lines: string[], who: string): Record<string, unknown> {
+  if (r.signal) throw new Error(`${who} killed by ${r.signal}`);
   const line = lines.at(-1);
-  if (!line) throw new Error(`${who} printed nothing`);
+  if (!line) throw new Error(`${who} printed nothing (exit ${r.exitCode})`);
   const parsed = JSON.parse(line) as Record<string, unknown>;
-  if (parsed.ok !== true) throw new Error(`${who}: ${String(parsed.error)}`);
+  if (parsed.ok !== true || r.exitCode !== 0) throw new Error(`${who}: ${String(parsed.error ?? `exit ${r.exitCode}`)}`);
   return parsed;
+}
+
+/** The result promise, marked handled: when a run fails early nobody may await it, and that is fine. */
+function settled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
 }
 
 export interface Receiver {
@@ -61,11 +69,7 @@ export async function startReceiver(o: { netns: Netns; port: number; flows: numb
     child.then((r) => reject(new Error(`receiver exited before listening: ${lines.at(-1) ?? ''} ${String(r.stderr).trim()}`)));
   });
   await ready;
-  const done = child.then((r) => {
-    const out = lastJson(lines, 'receiver');
-    if (r.exitCode !== 0) throw new Error(`receiver exit ${r.exitCode}`);
-    return out as unknown as ReceiverResult;
-  });
+  const done = settled(child.then((r) => resultLine(r, lines, 'receiver') as unknown as ReceiverResult));
   return { pid: child.pid!, done, kill: () => child.kill('SIGKILL') };
 }
 
@@ -90,11 +94,7 @@ export function startSender(o: {
   const child = spawn(o.netns, args);
   const lines: string[] = [];
   readline.createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
-  const done = child.then((r) => {
-    const out = lastJson(lines, 'sender');
-    if (r.exitCode !== 0) throw new Error(`sender exit ${r.exitCode}`);
-    return out as unknown as SenderResult;
-  });
+  const done = settled(child.then((r) => resultLine(r, lines, 'sender') as unknown as SenderResult));
   return { pid: child.pid!, done, kill: () => child.kill('SIGKILL') };
 }
 
