@@ -24,6 +24,12 @@ const args = await yargs(hideBin(process.argv))
   .option('max-busy', { type: 'number', default: 30, describe: 'wait (up to --idle-retries s) until the machine is below this CPU busy percent before each check' })
   .option('idle-retries', { type: 'number', default: 10 })
   .strict()
+  .check((a) => {
+    if (!Number.isInteger(a.trials) || a.trials < 1) throw new Error(`--trials: a whole number ≥ 1, got ${a.trials}`);
+    if (!(a.fraction > 0 && a.fraction < 1)) throw new Error(`--fraction: between 0 and 1 (0.15 = 15 %), got ${a.fraction}`);
+    if (!/^[a-z0-9-]+$/.test(a.mechanism)) throw new Error(`--mechanism: a mechanism name such as pipe, got "${a.mechanism}"`);
+    return true;
+  })
   .parseAsync();
 
 /** Other people's load is the main source of false alarms: wait for a quiet machine, and say when it was not. */

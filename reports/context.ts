@@ -18,15 +18,24 @@ export interface ReportContext {
   runs: LoadedRun[];
   results: Result[];
   figures: RenderedFigure[];
+  /** Why a figure is not there (its data is missing from the runs). */
+  missingFigures: string[];
   tables: Table[];
 }
 
 export async function buildContext(runs: LoadedRun[]): Promise<ReportContext> {
   const results = runs.flatMap((r) => r.results);
-  const figures = [figure1(results, false), figure1(results, true), figure2(results, false), figure2(results, true), scalingChart(results)].filter(
-    (f): f is Figure => f !== undefined,
-  );
+  // Each figure with what it needs, so that a missing one can be explained rather than silently absent.
+  const candidates: Array<[Figure | undefined, string]> = [
+    [figure1(results, false), 'Figure 1: no ok IPC1-3 case with one pair'],
+    [figure1(results, true), ''],
+    [figure2(results, false), 'Figure 2: no ok COPY1/COPY2 case with one pair'],
+    [figure2(results, true), ''],
+    [scalingChart(results), 'Scaling chart: no IPC case measured at two or more pair counts (run with --pairs 2 and 4, or a suite with several pairs)'],
+  ];
+  const figures = candidates.map(([f]) => f).filter((f): f is Figure => f !== undefined);
+  const missingFigures = candidates.filter(([f, why]) => !f && why).map(([, why]) => why);
   const rendered = await Promise.all(figures.map(async (f) => ({ ...f, svg: await specToSvg(f.spec) })));
   const tables = [table1(results), ...profileTables(results), resultsTable(results)].filter((t): t is Table => t !== undefined);
-  return { runs, results, figures: rendered, tables };
+  return { runs, results, figures: rendered, missingFigures, tables };
 }

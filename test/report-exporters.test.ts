@@ -99,3 +99,15 @@ test('recorded net-ab run: Table 1 and Tables 2/3 filled from real collector out
   assert.ok(t2.rows[0][1] && Number(t2.rows[0][2]) > 0, 'our top kernel symbol for A');
   assert.ok(t3.rows[0][1] && Number(t3.rows[0][2]) > 0, 'our top kernel symbol for B');
 });
+
+test('a figure without data is explained, not silently absent', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'm3bench-report-smoke-'));
+  try {
+    const { files: written } = await writeReport([path.join(FIXTURES, 'recorded-smoke')], dir);
+    assert.ok(!written.some((f) => f.includes('scaling')));
+    assert.match(await readFile(path.join(dir, 'summary.md'), 'utf8'), /not drawn: Scaling chart: no IPC case measured at two or more pair counts/);
+    assert.match(await readFile(path.join(dir, 'report.html'), 'utf8'), /Not drawn: Scaling chart/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

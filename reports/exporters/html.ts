@@ -52,7 +52,7 @@ export function htmlReport(ctx: ReportContext): string {
 <body><h1>m3bench report</h1>
 <p>${escapeHtml(statusSummary(ctx.results))}. IPC rates are msgs/s = 2 × round trips/s, as the paper counts.</p>
 ${ctx.runs.map(runHtml).join('\n')}
-<section class="figures"><h2>Figures</h2>${figures || '<p>No figure: the runs hold no IPC or COPY results.</p>'}</section>
+<section class="figures"><h2>Figures</h2>${figures}${ctx.missingFigures.map((m) => `<p class="note">Not drawn: ${escapeHtml(m)}.</p>`).join('')}</section>
 ${ctx.tables.map(tableHtml).join('\n')}
 </body></html>
 `;

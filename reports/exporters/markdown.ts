@@ -16,6 +16,7 @@ export function markdownSummary(ctx: ReportContext): string {
   }
   parts.push(`- ${statusSummary(ctx.results)}`, '');
   for (const f of ctx.figures) parts.push(`- ${f.title}: \`${f.name}.png\` (spec \`${f.name}.vl.json\`)`);
+  for (const m of ctx.missingFigures) parts.push(`- not drawn: ${m}`);
   parts.push('');
   for (const t of ctx.tables) parts.push(markdownTable(t));
   return parts.join('\n');
