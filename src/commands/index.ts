@@ -11,4 +11,5 @@ export const commands: CommandModule<any, any>[] = [
   (await import('./check.ts')).default,
   (await import('./doctor.ts')).default,
   (await import('./restore.ts')).default,
+  (await import('./m3.ts')).default,
 ];
