@@ -55,30 +55,35 @@ TEST(timeouts_zero_and_bounded)
 	CHECK_RC(a->rc, EMOLAGAIN);
 }
 
-/* Take one request and never answer it; then try to answer without waiting. */
+struct sitter { volatile int client_returned; int late_reply; };
+
+/* Take one request and answer it only after the client gave up, without waiting. */
 static void take_and_sit(void *p)
 {
-	int *rc = p;
+	struct sitter *st = p;
 	OK(mnx_bind(T_VM, 4));
 	message m;
 	OK(mnx_receive(ANY, &m));
-	struct timespec ts = { 0, 3 * SHORT_MS * 1000000L };
-	nanosleep(&ts, NULL);                   /* the client times out meanwhile */
-	*rc = mnx_send_T(m.m_source, &m, M3IPC_TIMEOUT_NOWAIT);
+	while (!__atomic_load_n(&st->client_returned, __ATOMIC_SEQ_CST)) {
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	st->late_reply = mnx_send_T(m.m_source, &m, M3IPC_TIMEOUT_NOWAIT);
 }
 
 TEST(sendrec_timeout_while_waiting_for_the_reply)
 {
 	OK(mnx_bind(T_VM, 0));
-	int *late_reply = t_shared(sizeof *late_reply);
-	pid_t pid = t_spawn(take_and_sit, late_reply);
+	struct sitter *st = t_shared(sizeof *st);
+	pid_t pid = t_spawn(take_and_sit, st);
 	int srv = t_ep_of(pid);
 	message m = { .m_type = 1 };
 	long t0 = t_now_ms();
 	CHECK_RC(mnx_sendrec_T(srv, &m, SHORT_MS), EMOLTIMEDOUT);
 	check_waited(t0);
+	__atomic_store_n(&st->client_returned, 1, __ATOMIC_SEQ_CST);
 	t_join(pid);
-	CHECK_RC(*late_reply, EMOLAGAIN);       /* we are not receiving any more */
+	CHECK_RC(st->late_reply, EMOLAGAIN);    /* we are not receiving any more */
 	CHECK_RC(mnx_receive_T(ANY, &m, 0), EMOLAGAIN);
 }
 
