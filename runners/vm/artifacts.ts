@@ -17,7 +17,18 @@ export interface VmArtifacts {
 /** qemu or the packaged kernel cannot be installed here: callers report a skip, not a failure. */
 export class VmUnavailableError extends Error {}
 
-export async function prepareVm(): Promise<VmArtifacts> {
+let prepared: Promise<VmArtifacts> | null = null;
+
+/** Built once per process (a run opens several VMs, possibly at once); a failure is retried. */
+export function prepareVm(): Promise<VmArtifacts> {
+  prepared ??= prepareOnce().catch((err: unknown) => {
+    prepared = null;
+    throw err;
+  });
+  return prepared;
+}
+
+async function prepareOnce(): Promise<VmArtifacts> {
   const prep = await execa(path.join(SCRIPTS, 'prepare.sh'), { reject: false, all: true });
   if (prep.exitCode === 3) throw new VmUnavailableError(`VM target unavailable: ${lastLines(prep.all)}`);
   if (prep.exitCode !== 0) throw new Error(`runners/vm/prepare.sh failed (${prep.exitCode}): ${lastLines(prep.all)}`);

@@ -25,7 +25,8 @@ if [ -f native/Makefile ]; then
 fi
 
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+tmp=
+trap 'rm -rf "$stage" $tmp' EXIT
 mkdir -p "$stage/bin" "$stage/lib" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp"
 cp /bin/busybox "$stage/bin/busybox"
 cp runners/vm/init.sh "$stage/init"
@@ -35,6 +36,9 @@ for bin in "$OUT/m3ipc/m3ipc-conformance" "$OUT/native/m3worker"; do
   # Only static binaries can run in an initramfs without a libc.
   if [ -x "$bin" ] && ! ldd "$bin" >/dev/null 2>&1; then cp "$bin" "$stage/bin/"; fi
 done
-( cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1 ) > "$CACHE/initramfs-$KVER.cpio.gz.tmp"
-mv "$CACHE/initramfs-$KVER.cpio.gz.tmp" "$CACHE/initramfs-$KVER.cpio.gz"
+# Written aside and renamed: a VM booting meanwhile never reads half an initramfs.
+tmp=$(mktemp "$CACHE/initramfs.XXXXXX")
+( cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1 ) > "$tmp"
+mv "$tmp" "$CACHE/initramfs-$KVER.cpio.gz"
+tmp=
 echo "$CACHE/initramfs-$KVER.cpio.gz"
