@@ -58,4 +58,18 @@ export function kernelProfile(r: Result): ProfileRow[] | undefined {
   return undefined;
 }
 
+/** The perf collector's per-CPU tables ({cpu0: [...], cpu1: [...]}), if the run has them. */
+export function kernelProfilePerCpu(r: Result): Record<string, ProfileRow[]> {
+  for (const out of Object.values(r.collectors ?? {})) {
+    const perCpu = (out.summary as { perCpu?: Record<string, { top?: unknown }> } | undefined)?.perCpu;
+    if (!perCpu || typeof perCpu !== 'object') continue;
+    const tables = Object.entries(perCpu).flatMap(([cpu, t]) => {
+      const rows = profileList(t?.top);
+      return rows ? [[cpu, rows] as const] : [];
+    });
+    if (tables.length) return Object.fromEntries(tables);
+  }
+  return {};
+}
+
 export const isNetResult = (r: Result) => r.case.test === 'NET' && r.status === 'ok';

@@ -2,7 +2,7 @@
 // asymmetric-kernel paper, ours beside the paper's (labelled with its 2006 hardware).
 import type { Result } from '../src/types.ts';
 import { asymmetricKernelPaper as paper } from './paper.ts';
-import { isNetResult, kernelProfile, table1Value } from './net-metrics.ts';
+import { isNetResult, kernelProfile, kernelProfilePerCpu, table1Value } from './net-metrics.ts';
 import { formatNumber, formatRatio, type Table } from './table.ts';
 
 interface Measure {
@@ -78,14 +78,34 @@ function profileTable(title: string, ours: Result | undefined, paperRows: typeof
   };
 }
 
-/** Tables 2 and 3: the first and last profile of the run against the paper's tests A and B. */
+/** Our kernel profile split by CPU, side by side (which CPU did the network work?). No paper column: the paper's tables are system-wide. */
+function perCpuTable(title: string, ours: Result | undefined, top = 10): Table | undefined {
+  const perCpu = ours ? kernelProfilePerCpu(ours) : {};
+  const cpus = Object.keys(perCpu).sort((a, b) => Number(a.replace(/\D/g, '')) - Number(b.replace(/\D/g, '')));
+  if (cpus.length < 2) return undefined;
+  const rows = Array.from({ length: top }, (_, i) => [String(i + 1), ...cpus.flatMap((c) => [perCpu[c][i]?.symbol ?? '', perCpu[c][i]?.percent?.toFixed(2) ?? ''])]);
+  return {
+    title,
+    columns: ['rank', ...cpus.flatMap((c) => [`${c}: symbol`, `${c}: %`])],
+    rows,
+    notes: ['Share of the kernel samples taken on that CPU.'],
+  };
+}
+
+/** Tables 2 and 3: the first and last profile of the run against the paper's tests A and B, each followed by our per-CPU split. */
 export function profileTables(results: Result[]): Table[] {
   const profiles = byProfile(results, 'profile');
   if (profiles.size === 0) return [];
   const names = [...profiles.keys()];
-  const tableA = (a: string) => profileTable(`Table 2: kernel profile, ours ${a} vs paper test A`, profiles.get(a), paper.table2);
-  const tableB = (b: string) => profileTable(`Table 3: kernel profile, ours ${b} vs paper test B`, profiles.get(b), paper.table3);
+  const tableA = (a: string) => [
+    profileTable(`Table 2: kernel profile, ours ${a} vs paper test A`, profiles.get(a), paper.table2),
+    perCpuTable(`Table 2 per CPU: kernel profile, ours ${a}`, profiles.get(a)),
+  ];
+  const tableB = (b: string) => [
+    profileTable(`Table 3: kernel profile, ours ${b} vs paper test B`, profiles.get(b), paper.table3),
+    perCpuTable(`Table 3 per CPU: kernel profile, ours ${b}`, profiles.get(b)),
+  ];
   // A run with a single profile is set against the paper's test of the same name (default A).
-  if (names.length === 1) return [names[0] === 'B' ? tableB(names[0]) : tableA(names[0])];
-  return [tableA(names[0]), tableB(names[names.length - 1])];
+  const tables = names.length === 1 ? (names[0] === 'B' ? tableB(names[0]) : tableA(names[0])) : [...tableA(names[0]), ...tableB(names[names.length - 1])];
+  return tables.filter((t): t is Table => t !== undefined);
 }

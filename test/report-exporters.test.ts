@@ -95,9 +95,14 @@ test('recorded net-ab run: Table 1 and Tables 2/3 filled from real collector out
   const t1 = table1(run.results)!;
   assert.deepEqual(t1.columns.slice(0, 4), ['measure', 'ours A', 'ours B', 'ours B/A']);
   for (const row of t1.rows.slice(0, 2)) assert.match(row[1], /\d/, `${row[0]} has a value for A`);
-  const [t2, t3] = profileTables(run.results);
-  assert.ok(t2.rows[0][1] && Number(t2.rows[0][2]) > 0, 'our top kernel symbol for A');
-  assert.ok(t3.rows[0][1] && Number(t3.rows[0][2]) > 0, 'our top kernel symbol for B');
+  const tables = profileTables(run.results);
+  assert.deepEqual(
+    tables.map((t) => t.title.split(':')[0]),
+    ['Table 2', 'Table 2 per CPU', 'Table 3', 'Table 3 per CPU'],
+  );
+  for (const t of tables.filter((x) => !x.title.includes('per CPU'))) assert.ok(t.rows[0][1] && Number(t.rows[0][2]) > 0, `${t.title}: our top symbol`);
+  const perCpu = tables.find((t) => t.title.startsWith('Table 3 per CPU'))!;
+  assert.deepEqual(perCpu.columns, ['rank', 'cpu0: symbol', 'cpu0: %', 'cpu1: symbol', 'cpu1: %']);
 });
 
 test('a figure without data is explained, not silently absent', async () => {
