@@ -135,6 +135,29 @@ static void client_child(int g)
     }
 }
 
+static void on_watchdog(int sig)
+{
+    (void)sig;
+}
+
+/* SIGALRM every WATCHDOG_MS, without SA_RESTART: a wait for a peer that died is interrupted
+ * and the mechanism then looks at the peer (retry_or_fail) instead of hanging. */
+static void start_watchdog(void)
+{
+    struct sigaction sa = {0};
+    struct itimerval tick = {{0, WATCHDOG_MS * 1000}, {0, WATCHDOG_MS * 1000}};
+    sa.sa_handler = on_watchdog;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    setitimer(ITIMER_REAL, &tick, NULL);
+}
+
+static void stop_watchdog(void)
+{
+    struct itimerval off = {0};
+    setitimer(ITIMER_REAL, &off, NULL);
+}
+
 static void child_main(pid_t worker, int g, enum role role)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -142,8 +165,8 @@ static void child_main(pid_t worker, int g, enum role role)
         _exit(1);
     dup2(STDERR_FILENO, STDOUT_FILENO); /* stdout belongs to the protocol */
     signal(SIGCHLD, SIG_DFL);
-    signal(SIGALRM, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    start_watchdog();
     if (pin_self(pin_cpu_of(&cs.b.c, role)) < 0) {
         record_child_error("pin");
     } else {
@@ -370,14 +393,12 @@ int case_run(long n, long long *ns)
         return mech_fail("run: no case is set up");
     long long t0, t1;
     if (cs.worker_is_client) {
-        /* Watchdog: SIGALRM every WATCHDOG_MS interrupts a wait whose peer died before the
-         * SIGCHLD could interrupt it; the mechanism then looks at the peer (retry_or_fail). */
-        struct itimerval tick = {{0, WATCHDOG_MS * 1000}, {0, WATCHDOG_MS * 1000}}, off = {0};
-        setitimer(ITIMER_REAL, &tick, NULL);
+        /* SIGCHLD alone could come before the wait starts: the watchdog covers that. */
+        start_watchdog();
         t0 = now_ns();
         int rc = role_loop(&cs.b, 0, ROLE_CLIENT, n);
         t1 = now_ns();
-        setitimer(ITIMER_REAL, &off, NULL);
+        stop_watchdog();
         if (rc < 0) {
             if (cs.ctl->failed) /* the server's own words are better than "peer closed" */
                 mech_fail("%s", cs.ctl->err);

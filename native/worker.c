@@ -28,8 +28,8 @@ static void on_quit(int sig)
     quit_requested = QUIT_SIGNAL;
 }
 
-/* SIGCHLD and the watchdog's SIGALRM must interrupt blocking waits (no SA_RESTART) so that
- * a dead peer is noticed (see retry_or_fail in mech.h). */
+/* SIGCHLD must interrupt blocking waits (no SA_RESTART) so that a dead peer is noticed
+ * (see retry_or_fail in mech.h; the watchdog's SIGALRM is installed by case.c). */
 static void on_interrupt(int sig)
 {
     (void)sig;
@@ -41,7 +41,6 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_interrupt;
     sigaction(SIGCHLD, &sa, NULL);
-    sigaction(SIGALRM, &sa, NULL);
     sa.sa_handler = on_quit;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
