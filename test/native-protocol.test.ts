@@ -2,7 +2,7 @@
 // commands, the content self-test (and that it can fail). Needs `npm run build`.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WorkerClient, childrenOf, workerBuilt } from './native-worker-client.ts';
+import { WorkerClient, alive, childrenOf, workerBuilt } from './native-worker-client.ts';
 
 const BASELINES = ['pipe', 'fifo', 'posix-mq', 'sysv-mq', 'unix-stream', 'unix-dgram', 'tcp', 'simpl', 'eventfd', 'futex', 'pvm', 'memcpy'];
 const TESTS = ['IPC1', 'IPC2', 'IPC3', 'COPY1', 'COPY2'];
@@ -73,6 +73,22 @@ describe('native worker protocol', { skip: !workerBuilt && 'native/build/m3worke
     }
     await w.send('teardown');
     assert.deepEqual(childrenOf(w.pid), []);
+  });
+
+  it('lets a server whose client died exit instead of waiting for teardown', async () => {
+    for (const mechanism of ['posix-mq', 'sysv-mq', 'eventfd', 'futex', 'pipe']) {
+      const setup = await w.send(`setup ${JSON.stringify({ mechanism, test: 'IPC1', pairs: 2 })}`);
+      const [client, server] = setup.detail.pids as number[]; // fork order: client, server per pair
+      process.kill(client!, 'SIGKILL');
+      let waited = 0;
+      while (alive(server!) && waited < 5000) {
+        await new Promise((r) => setTimeout(r, 20));
+        waited += 20;
+      }
+      assert.equal(alive(server!), false, `${mechanism}: server still waits for its dead client`);
+      assert.match((await w.send('run 10')).error, /gone|closed|exited/, mechanism);
+    }
+    await w.send('teardown');
   });
 
   it('fails a run whose server died (no hang) and stays usable, for every mechanism', async () => {
