@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vcopy: one copy of a block straight from one address space into another, page by page
- * (pin the source and destination pages, map them, copy, unpin), whole pages with copy_page()
- * when both sides are page aligned. Every party other than the caller must be blocked in a
+ * (pin the peer's pages, map them, copy, unpin), whole pages with copy_page() when both sides
+ * are page aligned. Every party other than the caller must be blocked in a
  * receive, and is kept there (its lock held) for the whole copy.
  */
 #include <linux/mm.h>
@@ -29,33 +29,64 @@ static int pin_page(struct mm_struct *mm, unsigned long addr, bool write, struct
 	return n == 1 ? 0 : EMOLFAULT;
 }
 
+/*
+ * Copies len bytes that lie within one source page and one destination page. The caller's own
+ * side is reached directly with copy_{from,to}_user; a peer's page is pinned and mapped (both
+ * are pinned when the caller is neither side, COPY2, or both, a copy within its own space).
+ */
+static int copy_chunk(struct mm_struct *smm, unsigned long src, struct mm_struct *dmm,
+		      unsigned long dst, size_t len)
+{
+	bool from_me = smm == current->mm, to_me = dmm == current->mm;
+	size_t soff = offset_in_page(src), doff = offset_in_page(dst);
+	struct page *sp = NULL, *dp = NULL;
+	char *s = NULL, *d = NULL;
+	int err = 0;
+
+	if (!from_me || to_me)
+		err = pin_page(smm, src, false, &sp);
+	if (!err && (!to_me || from_me))
+		err = pin_page(dmm, dst, true, &dp);
+	if (err)
+		goto unpin;
+	if (sp)
+		s = kmap_local_page(sp);
+	if (dp)
+		d = kmap_local_page(dp);
+	if (s && d) {
+		if (len == PAGE_SIZE)
+			copy_page(d, s);
+		else
+			memcpy(d + doff, s + soff, len);
+	} else if (d) {
+		err = copy_from_user(d + doff, (const void __user *)src, len) ? EMOLFAULT : 0;
+	} else {
+		err = copy_to_user((void __user *)dst, s + soff, len) ? EMOLFAULT : 0;
+	}
+	if (d)
+		kunmap_local(d);
+	if (s)
+		kunmap_local(s);
+unpin:
+	if (dp)
+		unpin_user_pages_dirty_lock(&dp, 1, true);
+	if (sp)
+		unpin_user_page(sp);
+	return err;
+}
+
 static int copy_pages(struct mm_struct *smm, unsigned long src, struct mm_struct *dmm,
 		      unsigned long dst, u64 len)
 {
 	while (len) {
-		size_t soff = offset_in_page(src), doff = offset_in_page(dst);
-		size_t chunk = min_t(size_t, len, PAGE_SIZE - max(soff, doff));
-		struct page *sp, *dp;
-		char *s, *d;
+		size_t chunk = min_t(size_t, len, PAGE_SIZE - max(offset_in_page(src), offset_in_page(dst)));
+		int err;
 
 		if (fatal_signal_pending(current))
 			return EMOLINTR;
-		if (pin_page(smm, src, false, &sp))
-			return EMOLFAULT;
-		if (pin_page(dmm, dst, true, &dp)) {
-			unpin_user_page(sp);
-			return EMOLFAULT;
-		}
-		s = kmap_local_page(sp);
-		d = kmap_local_page(dp);
-		if (chunk == PAGE_SIZE)
-			copy_page(d, s);
-		else
-			memcpy(d + doff, s + soff, chunk);
-		kunmap_local(d);
-		kunmap_local(s);
-		unpin_user_pages_dirty_lock(&dp, 1, true);
-		unpin_user_page(sp);
+		err = copy_chunk(smm, src, dmm, dst, chunk);
+		if (err)
+			return err;
 		src += chunk;
 		dst += chunk;
 		len -= chunk;
