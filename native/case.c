@@ -21,6 +21,8 @@
 #define POLL_MS 100
 #define PAGE 4096
 #define WATCHDOG_MS 100
+#define MAX_BUFFER_BYTES (1u << 30) /* all message buffers of a case together */
+_Static_assert(PAGE >= BUF_HEADROOM, "the page in front of each buffer is its headroom");
 
 struct ctl {
     unsigned go;      /* 1: pids are written, children may attach */
@@ -358,6 +360,10 @@ int case_setup(const struct bench_case *c, struct detail *d)
     }
     if (!ops->loop && !(ops->open && ops->send && ops->recv))
         return mech_fail("mechanism %s implements neither a loop nor send/recv", ops->name);
+    int nlinks = c->test == TEST_COPY2 ? 3 : 1;
+    if ((double)c->pairs * nlinks * 2 * (double)c->size > MAX_BUFFER_BYTES)
+        return mech_fail("setup: invalid value for field 'size': %zu bytes x %d pairs needs more than "
+                         "%u MiB of buffers", c->size, c->pairs, MAX_BUFFER_BYTES >> 20);
     int rc = pin_validate(c);
     if (rc)
         return rc;
@@ -366,7 +372,7 @@ int case_setup(const struct bench_case *c, struct detail *d)
     cs.b.c = *c;
     cs.b.ops = ops;
     cs.b.ngroups = c->pairs;
-    cs.b.nlinks = c->test == TEST_COPY2 ? 3 : 1;
+    cs.b.nlinks = nlinks;
     cs.worker_is_client = c->pairs == 1;
     cs.active = 1;
     loops_reset(c->mechanism);

@@ -92,6 +92,7 @@ static void sysv_close(struct link *l)
 }
 
 /* The mtype header sits in the headroom right in front of the payload (no extra copy). */
+_Static_assert(sizeof(long) <= BUF_HEADROOM, "mtype fits the buffer headroom");
 static struct msgbuf *header(struct link *l, int end)
 {
     return (struct msgbuf *)(l->buf[end] - sizeof(long));
