@@ -95,7 +95,12 @@ export class Worker {
   async run(iterations: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<BatchTiming> {
     const answer = await this.command(`run ${iterations}`, timeoutMs);
     if (!answer.ok) throw new WorkerCommandError(`run: ${answer.error ?? 'failed'}`);
-    return { iterations: Number(answer.iterations), ns: Number(answer.ns) };
+    const timing = { iterations: Number(answer.iterations), ns: Number(answer.ns) };
+    // tinybench would silently fall back to its own clock on a non-numeric duration: refuse it here.
+    if (!Number.isFinite(timing.ns) || timing.ns < 0 || !Number.isInteger(timing.iterations) || timing.iterations < iterations) {
+      throw new Error(`worker answered "run ${iterations}" with an invalid timing: ${JSON.stringify(answer)}`);
+    }
+    return timing;
   }
 
   async teardown(): Promise<void> {

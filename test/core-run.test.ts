@@ -54,11 +54,12 @@ describe('executeRun', () => {
   it('marks a case whose worker dies as failed and goes on with a fresh worker', async () => {
     process.env.FAKE_CRASH_MECH = 'fifo';
     process.env.FAKE_ERROR_MECH = 'tcp';
-    process.env.FAKE_MECHS = 'fifo,tcp,pipe';
+    process.env.FAKE_BAD_NS_MECH = 'eventfd';
+    process.env.FAKE_MECHS = 'fifo,tcp,eventfd,pipe';
     process.env.FAKE_SKIP = 'pipe:IPC3';
     const { runDir, results } = await executeRun({
       suite: 'smoke',
-      overrides: { mechanisms: ['fifo', 'tcp', 'pipe'], tests: ['IPC1', 'IPC3'], time: 0.05 },
+      overrides: { mechanisms: ['fifo', 'tcp', 'eventfd', 'pipe'], tests: ['IPC1', 'IPC3'], time: 0.05 },
       out: path.join(tmp(), 'run'),
       workerCommand: FAKE_WORKER,
     });
@@ -67,10 +68,11 @@ describe('executeRun', () => {
     assert.match(byId['IPC1/fifo/same-cpu/36B/1p']!.error!, /worker exited with code 3/);
     assert.equal(byId['IPC1/tcp/same-cpu/36B/1p']!.status, 'failed');
     assert.match(byId['IPC1/tcp/same-cpu/36B/1p']!.error!, /setup refused by the fake/);
+    assert.match(byId['IPC1/eventfd/same-cpu/36B/1p']!.error!, /invalid timing/);
     assert.equal(byId['IPC1/pipe/same-cpu/36B/1p']!.status, 'ok');
     assert.equal(byId['IPC3/pipe/same-cpu/1B/1p']!.status, 'skipped');
     assert.equal(byId['IPC3/pipe/same-cpu/1B/1p']!.reason, 'cannot express it');
-    assert.equal(jsonlLines(runDir).length, 6);
+    assert.equal(jsonlLines(runDir).length, 8);
   });
 
   it('runs nothing and creates no run directory when the config is bad', async () => {
