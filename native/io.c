@@ -56,8 +56,8 @@ void shared_free(void *p, size_t len)
         munmap(p, len);
 }
 
-/* A zombie still answers kill(pid, 0), so look at its state instead. */
-int peer_alive(pid_t pid)
+/* 0 once pid has exited. A zombie still answers kill(pid, 0), so look at its state instead. */
+static int peer_alive(pid_t pid)
 {
     char path[64], stat[256];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);

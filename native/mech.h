@@ -147,7 +147,6 @@ int fd_send(struct link *l, int end, size_t len);    /* send/recv ops of fd-base
 int fd_recv(struct link *l, int end, size_t len);
 void *shared_alloc(size_t len);                      /* anonymous MAP_SHARED, zeroed; NULL on error */
 void shared_free(void *p, size_t len);
-int peer_alive(pid_t pid);                           /* 0 once pid has exited (zombie counts as gone) */
 /* Call when a blocking call of `end` failed: 0 = retry (EINTR and the peer still lives),
  * -1 (mech_fail naming `what`) otherwise. The worker takes SIGCHLD without SA_RESTART, so a
  * wait on a dead child is interrupted and ends here. */
