@@ -10,6 +10,7 @@ import { markdownTable } from '../../reports/markdown-table.ts';
 import { confirmFindings, judge, regressedMechanisms, regressionTable, type RegressionFinding } from '../../reports/regression.ts';
 import { loadThresholds, parseThreshold, DEFAULT_THRESHOLDS_FILE, type Thresholds } from '../../reports/thresholds.ts';
 import { idleGate } from '../../runners/net/idle-gate.ts';
+import type { PlanOverrides } from '../../suites/index.ts';
 
 interface CheckArgs {
   baseline: string;
@@ -23,16 +24,13 @@ interface CheckArgs {
   out?: string;
 }
 
-interface RunModule {
-  executeRun(opts: { suite: string; overrides?: object; argv?: string[]; out?: string }): Promise<{ runDir: string }>;
-}
-
 /** A fresh run of the baseline's suite with the baseline's overrides (the runner's executeRun). */
-async function runLikeBaseline(base: LoadedRun, suite: string | undefined, narrow: object = {}, out?: string): Promise<string> {
-  const { executeRun } = (await import('../run.ts')) as unknown as RunModule;
-  const overrides = (base.manifest.config as { overrides?: object } | null)?.overrides ?? {};
+async function runLikeBaseline(base: LoadedRun, suite: string | undefined, narrow: PlanOverrides = {}, out?: string): Promise<string> {
+  // Loaded on demand: `check --new` compares recorded runs without touching the runner.
+  const { executeRun } = await import('../run.ts');
+  const overrides = (base.manifest.config as { overrides?: PlanOverrides } | null)?.overrides ?? {};
   const name = suite ?? base.manifest.suite;
-  process.stderr.write(`check: running suite ${name}${'mechanisms' in narrow ? ' (confirmation)' : ''} for comparison with ${base.dir}\n`);
+  process.stderr.write(`check: running suite ${name}${narrow.mechanisms ? ' (confirmation)' : ''} for comparison with ${base.dir}\n`);
   const { runDir } = await executeRun({ suite: name, overrides: { ...overrides, ...narrow }, argv: process.argv.slice(2), out });
   return runDir;
 }
