@@ -118,14 +118,18 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     assert.deepEqual(await hostState(), baseline);
   });
 
-  it('after kill -9 mid-run, m3bench restore puts every knob back and removes the namespaces', async () => {
-    // B plus one host-global knob, so that the crash leaves something outside the namespaces too.
-    const budgetPath = '/proc/sys/net/core/netdev_budget';
-    const budget = Number(readFileSync(budgetPath, 'utf8'));
+  /** B plus one host-global knob, so that a crash leaves something outside the namespaces too. */
+  const budgetPath = '/proc/sys/net/core/netdev_budget';
+  function globalKnobProfile(budget: number): string {
     const b = JSON.parse(readFileSync(path.join(ROOT, 'config/profiles/B.json'), 'utf8'));
     b.knobs.unshift({ kind: 'sysctl', scope: 'global', key: 'net.core.netdev_budget', value: String(budget + 7) });
     const profileFile = path.join(dir, 'B-global.json');
     writeFileSync(profileFile, JSON.stringify(b));
+    return profileFile;
+  }
+
+  /** A runner in its own process with no signal handlers of its own, stopped once it streams. */
+  async function startVictim(profileFile: string) {
     const script = path.join(dir, 'victim.mts');
     writeFileSync(
       script,
@@ -137,16 +141,38 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     const { M3BENCH_JOURNAL: _own, ...env } = process.env;
     const victim = execa('node', ['--import', 'tsx', script], { cwd: ROOT, reject: false, env, extendEnv: false });
     ours.add(victim.pid!);
-    const victimJournal = `/run/m3bench/net-journal-${victim.pid}.jsonl`;
+    const journal = `/run/m3bench/net-journal-${victim.pid}.jsonl`;
     // Mid-run = the receiver is streaming: a m3net process exists and the last knob is journaled.
     const deadline = Date.now() + 30000;
     for (;;) {
-      const journal = existsSync(victimJournal) ? readFileSync(victimJournal, 'utf8') : '';
+      const text = existsSync(journal) ? readFileSync(journal, 'utf8') : '';
       const streaming = (await hostState()).leftovers.procs.length > 0;
-      if (streaming && journal.includes('gro_flush_timeout')) break;
+      if (streaming && text.includes('gro_flush_timeout')) break;
       assert.ok(Date.now() < deadline, 'the victim never started streaming');
       await new Promise((r) => setTimeout(r, 200));
     }
+    return { victim, journal };
+  }
+
+  /** The kernel frees a namespace (and its veths) once its last process has exited. */
+  async function settledState() {
+    for (let i = 0; i < 50 && JSON.stringify((await hostState()).leftovers) !== JSON.stringify(baseline.leftovers); i++) await new Promise((r) => setTimeout(r, 100));
+    return hostState();
+  }
+
+  it('SIGTERM to a runner nobody else handles signals for: it restores, then exits', async () => {
+    const budget = Number(readFileSync(budgetPath, 'utf8'));
+    const { victim, journal } = await startVictim(globalKnobProfile(budget));
+    assert.equal(Number(readFileSync(budgetPath, 'utf8')), budget + 7, 'the global knob was applied');
+    victim.kill('SIGTERM');
+    assert.equal((await victim).exitCode, 143);
+    assert.deepEqual(await settledState(), baseline);
+    assert.equal(existsSync(journal), false);
+  });
+
+  it('after kill -9 mid-run, m3bench restore puts every knob back and removes the namespaces', async () => {
+    const budget = Number(readFileSync(budgetPath, 'utf8'));
+    const { victim, journal } = await startVictim(globalKnobProfile(budget));
     assert.equal(Number(readFileSync(budgetPath, 'utf8')), budget + 7, 'the global knob was applied');
     victim.kill('SIGKILL');
     await victim;
@@ -156,9 +182,7 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     const restore = await execa('node', [path.join(ROOT, 'bin/m3bench.js'), 'restore'], { cwd: ROOT, reject: false });
     assert.equal(restore.exitCode, 0, restore.stderr);
     assert.match(restore.stdout, /restored\s+sysctl\(global\) net\.core\.netdev_budget/);
-    // The kernel frees a namespace (and its veths) once its last process has exited.
-    for (let i = 0; i < 50 && JSON.stringify((await hostState()).leftovers) !== JSON.stringify(baseline.leftovers); i++) await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(await hostState(), baseline);
-    assert.equal(existsSync(victimJournal), false, 'journal removed once replayed');
+    assert.deepEqual(await settledState(), baseline);
+    assert.equal(existsSync(journal), false, 'journal removed once replayed');
   });
 });

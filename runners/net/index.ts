@@ -36,19 +36,22 @@ async function missingCapability(c: Case): Promise<string | null> {
 }
 
 /**
- * SIGINT/SIGTERM while knobs are applied: if nobody else handles the signal, Node would die without
- * running `finally`, so restore here and exit. If the run command handles it (and aborts ctx.signal),
- * the abort path below kills the workload and `finally` restores.
+ * SIGINT/SIGTERM while knobs are applied. When `m3bench run` handles the signal it aborts the case
+ * (synchronously, from its own listener), and the abort path kills the workload and `finally`
+ * restores. When nobody does (a bare runner; execa's signal-exit hook alone would re-raise the
+ * signal and kill the process before `finally`), restore here and exit with the signal's status.
  */
-function guardSignals(onSignal: () => Promise<void>): () => void {
-  const installed: Array<[NodeJS.Signals, () => void]> = [];
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    if (process.listenerCount(sig) > 0) continue;
-    const handler = () => void onSignal().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
-    process.once(sig, handler);
-    installed.push([sig, handler]);
-  }
-  return () => installed.forEach(([sig, h]) => process.off(sig, h));
+function guardSignals(caseSignal: AbortSignal, onSignal: () => Promise<void>): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
+    const handler = () =>
+      setImmediate(() => {
+        if (caseSignal.aborted) return;
+        void onSignal().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+      });
+    process.on(sig, handler);
+    return [sig, handler] as const;
+  });
+  return () => handlers.forEach(([sig, h]) => process.off(sig, h));
 }
 
 interface Stream {
@@ -118,7 +121,7 @@ export const netRunner: CaseRunner = {
 
     const children: Array<Receiver | Sender> = [];
     const killChildren = () => children.forEach((ch) => ch.kill());
-    const unguard = guardSignals(async () => {
+    const unguard = guardSignals(ctx.signal, async () => {
       killChildren();
       await restoreJournal(journal);
     });
