@@ -156,16 +156,28 @@ static const char *parse_member(const char *p, const char *key, struct bench_cas
     return p;
 }
 
-int parse_setup(const char *json, struct bench_case *c)
+static size_t default_size(enum bench_test test)
 {
-    int have_size = 0;
+    return test >= TEST_COPY1 ? COPY_DEFAULT_SIZE : MSG_DEFAULT_SIZE;
+}
+
+void case_defaults(struct bench_case *c, const char *mechanism, enum bench_test test)
+{
     memset(c, 0, sizeof *c);
-    c->test = TEST_COUNT;
+    snprintf(c->mechanism, sizeof c->mechanism, "%s", mechanism);
+    c->test = test;
+    c->size = default_size(test);
     c->placement = PLACE_SAME_CPU;
     c->pairs = 1;
     c->spin = 1000;
     c->cpus[0] = 0;
     c->cpus[1] = 1;
+}
+
+int parse_setup(const char *json, struct bench_case *c)
+{
+    int have_size = 0;
+    case_defaults(c, "", TEST_COUNT);
 
     const char *p = skip_ws(json);
     if (*p != '{')
@@ -194,6 +206,6 @@ int parse_setup(const char *json, struct bench_case *c)
     if (c->test == TEST_COUNT)
         return mech_fail("setup: missing field 'test'");
     if (!have_size)
-        c->size = c->test >= TEST_COPY1 ? COPY_DEFAULT_SIZE : MSG_DEFAULT_SIZE;
+        c->size = default_size(c->test); /* the test is known only now */
     return 0;
 }

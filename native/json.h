@@ -13,6 +13,9 @@ struct detail {
 
 #define MAX_SIZE (64u << 20) /* largest message/block accepted by setup */
 
+/* The protocol's defaults for a case of `mechanism` and `test` (same-cpu, 1 pair, ...). */
+void case_defaults(struct bench_case *c, const char *mechanism, enum bench_test test);
+
 /* Fill *c from a setup object; on error returns -1 with mech_fail() naming the field. */
 int parse_setup(const char *json, struct bench_case *c);
 

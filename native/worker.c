@@ -159,15 +159,19 @@ static void cmd_selftest(const char *only)
     int checked = 0, skipped = 0, failed = 0;
     char failures[8192] = "", q[1024];
     size_t flen = 0;
+    if (*only && !mech_find(only)) {
+        snprintf(q, sizeof q, "selftest: unknown mechanism '%.100s'", only);
+        answer_error(q);
+        return;
+    }
     for (size_t i = 0; mech_at(i); i++) {
         const struct mech_ops *m = mech_at(i);
         if (*only && strcmp(only, m->name) != 0)
             continue;
         for (int t = 0; t < TEST_COUNT; t++) {
-            struct bench_case c = {.test = (enum bench_test)t, .placement = PLACE_SAME_CPU,
-                                   .pairs = 1, .spin = 1000, .cpus = {0, 1}, .verify = 1};
-            snprintf(c.mechanism, sizeof c.mechanism, "%s", m->name);
-            c.size = t >= TEST_COPY1 ? COPY_DEFAULT_SIZE : MSG_DEFAULT_SIZE;
+            struct bench_case c;
+            case_defaults(&c, m->name, (enum bench_test)t);
+            c.verify = 1;
             struct detail d = {0};
             long long ns;
             int rc = case_setup(&c, &d);

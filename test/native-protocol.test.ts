@@ -116,6 +116,7 @@ describe('native worker protocol', { skip: !workerBuilt && 'native/build/m3worke
     const bad: Array<[string, RegExp]> = [
       ['bogus', /unknown command/],
       ['run 10', /no case is set up/],
+      ['selftest smoke-signals', /unknown mechanism/],
       ['setup not json', /expected a JSON object/],
       [`setup ${JSON.stringify({ mechanism: 'pipe', test: 'IPC1', colour: 'red' })}`, /unknown field 'colour'/],
       [`setup ${JSON.stringify({ mechanism: 'pipe', test: 'IPC9' })}`, /field 'test'/],
