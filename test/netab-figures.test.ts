@@ -11,6 +11,7 @@ it('derives Table 1 figures and normalises them per GB received', () => {
   const collectors = {
     'proc-stat': out('proc-stat', { 'cswch/s': 5000, 'intr/s': 2000, 'all.%busy': 50, 'cpu0.%busy': 80, 'cpu1.%busy': 20 }),
     'proc-interrupts': out('proc-interrupts', {
+      'intr/s': 2100,
       deviceIntrPerSec: 10,
       archIntrPerSec: 1990,
       arch: [{ irq: 'LOC', name: 'Local timer interrupts', arch: true, perCpu: { CPU0: 700, CPU1: 300 }, total: 1000 }],
@@ -23,6 +24,8 @@ it('derives Table 1 figures and normalises them per GB received', () => {
   assert.equal(d.gbitPerSec, 1);
   assert.equal(d.cswchPerSec, 5000);
   assert.equal(d.cswchPerGB, 40000);
+  assert.equal(d.intrPerSec, 2100, 'every /proc/interrupts row, as sar -I SUM');
+  assert.equal(d.procStatIntrPerSec, 2000);
   assert.equal(d['locPerSec.cpu0'], 700);
   assert.equal(d.locPerGB, 8000);
   assert.equal(d['netRxPerSec.cpu1'], 1000);
@@ -38,5 +41,6 @@ it('derives Table 1 figures and normalises them per GB received', () => {
 it('a stream that received nothing has no per-GB figures', () => {
   const d = netFigures({ bytes: 0, seconds: 0, reads: 0, napiIds: [] }, { 'proc-stat': out('proc-stat', { 'cswch/s': 1, 'intr/s': 1, 'all.%busy': 1 }) }, 2, { receiver: 1, napi: [] });
   assert.equal(d.gbitPerSec, 0);
+  assert.equal(d.intrPerSec, 1, 'without proc-interrupts, the /proc/stat total');
   assert.ok(!Object.keys(d).some((k) => k.endsWith('PerGB')));
 });

@@ -35,11 +35,14 @@ export function netFigures(recv: ReceiverResult, collectors: Record<string, Coll
   const pid = collectors['proc-pid']?.summary;
   if (stat) {
     d.cswchPerSec = stat['cswch/s'] as number;
+    // The kernel's intr total; Table 1's intrPerSec is /proc/interrupts' sum below, as sar's.
     d.intrPerSec = stat['intr/s'] as number;
+    d.procStatIntrPerSec = stat['intr/s'] as number;
     d.cpuPercent = stat['all.%busy'] as number;
     for (const cpu of Object.keys(stat).filter((k) => /^cpu\d+\.%busy$/.test(k))) d[`cpuPercent.${cpu.split('.')[0]}`] = stat[cpu] as number;
   }
   if (irq) {
+    d.intrPerSec = irq['intr/s'] as number;
     d.deviceIntrPerSec = irq.deviceIntrPerSec as number;
     d.archIntrPerSec = irq.archIntrPerSec as number;
     for (const name of ['LOC', 'CAL', 'RES', 'TLB']) {
