@@ -26,13 +26,21 @@ static bool accepts(struct sim_slot *t, int p_nr)
 	return (st & ST_RECEIVING) && !(st & ST_SENDING) && (from == ANY || from == p_nr);
 }
 
-/* Hand m to t, which accepts it, and release t's receive. (t's lock held) */
+/* Hand m to t, which accepts it, and release t's receive. (t's lock held; the caller wakes
+ * t after unlocking: woken on our CPU, t would otherwise preempt us and find its lock held.) */
 static void deliver(struct sim_slot *t, const message *m)
 {
 	t->msg = *m;
 	atomic_store(&t->result, EMOLOK);
 	atomic_fetch_and(&t->state, ~ST_RECEIVING);
-	sim_wake(t);
+}
+
+/* Our receive filter; rewritten only when it changes, so the cache line that senders read
+ * on every message stays shared between their CPU and ours. (our own slot) */
+static void set_getfrom(struct sim_slot *me, int from)
+{
+	if (atomic_load_explicit(&me->getfrom, memory_order_relaxed) != from)
+		atomic_store(&me->getfrom, from);
 }
 
 static long long now_ns(void)
@@ -111,7 +119,8 @@ static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
 	m->m_source = sim_me.ep;
 	sim_note_cpu(me);
 	uint32_t receive_bit = then_receive ? ST_RECEIVING : 0;
-	atomic_store(&me->getfrom, then_receive ? d : NONE);
+	if (then_receive)
+		set_getfrom(me, d);   /* only read while ST_RECEIVING is set */
 
 	sim_lock(vm, dst);
 	if (atomic_load(&dst->ep) != dst_ep || !sim_slot_alive(dst)) {
@@ -125,8 +134,8 @@ static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
 		atomic_store(&me->state, receive_bit);
 		deliver(dst, m);
 		sim_unlock(dst);
-		atomic_fetch_add_explicit(&me->n_sent, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&dst->n_received, 1, memory_order_relaxed);
+		sim_wake(dst);
+		sim_count(&me->n_sent);
 		if (!then_receive)
 			return EMOLOK;
 	} else {
@@ -146,9 +155,12 @@ static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
 		rc = cancel(vm, me, d, rc);
 	else
 		rc = atomic_load(&vm->alive) ? atomic_load(&me->result) : EMOLINTR;
+	if (rc == EMOLOK && !then_receive)
+		sim_count(&me->n_sent);
 	if (rc == EMOLOK && then_receive) {
 		*m = me->msg;
 		sim_me.hint = d;
+		sim_count(&me->n_received);
 	}
 	return rc;
 }
@@ -183,7 +195,7 @@ retry:
 	if (n != SIM_NO_SLOT) {
 		sim_unlock(me);
 		*m = notify_message(vm, n);
-		atomic_fetch_add_explicit(&me->n_notify_received, 1, memory_order_relaxed);
+		sim_count(&me->n_notify_received);
 		return EMOLOK;
 	}
 	int q = sim_queue_find(vm, me, from);
@@ -201,8 +213,7 @@ retry:
 		atomic_fetch_and(&s->state, ~ST_SENDING);
 		sim_unlock(me);
 		sim_wake(s);
-		atomic_fetch_add_explicit(&s->n_sent, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&me->n_received, 1, memory_order_relaxed);
+		sim_count(&me->n_received);
 		sim_me.hint = q;
 		return EMOLOK;
 	}
@@ -210,7 +221,7 @@ retry:
 		sim_unlock(me);
 		return EMOLAGAIN;
 	}
-	atomic_store(&me->getfrom, from);
+	set_getfrom(me, from);
 	atomic_store(&me->state, ST_RECEIVING);
 	sim_unlock(me);
 
@@ -227,6 +238,7 @@ retry:
 	if (rc == EMOLOK) {
 		*m = me->msg;
 		sim_me.hint = _ENDPOINT_P(m->m_source);
+		sim_count(IS_NOTIFY(m->m_type) ? &me->n_notify_received : &me->n_received);
 	}
 	return rc;
 }
@@ -242,19 +254,22 @@ int sim_notify(int dst_ep)
 		return rc;
 	struct sim_vm *vm = sim_me.vm;
 	struct sim_slot *dst = &vm->slots[d];
+	bool delivered = false;
 	sim_lock(vm, dst);
 	if (atomic_load(&dst->ep) != dst_ep) {
 		rc = EMOLDEADSRCDST;
 	} else if (accepts(dst, sim_me.p_nr)) {
 		message n = notify_message(vm, sim_me.p_nr);
 		deliver(dst, &n);
-		atomic_fetch_add_explicit(&dst->n_notify_received, 1, memory_order_relaxed);
+		delivered = true;
 	} else {
 		/* Pending bit: a second notify before the first is received coalesces with it. */
 		atomic_fetch_or(&dst->notify_pending[sim_me.p_nr / 64], 1ull << (sim_me.p_nr % 64));
 	}
 	sim_unlock(dst);
+	if (delivered)
+		sim_wake(dst);
 	if (rc == EMOLOK)
-		atomic_fetch_add_explicit(&me->n_notify_sent, 1, memory_order_relaxed);
+		sim_count(&me->n_notify_sent);
 	return rc;
 }

@@ -94,7 +94,9 @@ void sim_wake(struct sim_slot *s)
 
 void sim_note_cpu(struct sim_slot *me)
 {
-	atomic_store_explicit(&me->cpu, sched_getcpu(), memory_order_relaxed);
+	int cpu = sched_getcpu();   /* rseq / vDSO: no syscall */
+	if (atomic_load_explicit(&me->cpu, memory_order_relaxed) != cpu)
+		atomic_store_explicit(&me->cpu, cpu, memory_order_relaxed);
 }
 
 struct sim_deadline sim_deadline_in(long timeout_ms)

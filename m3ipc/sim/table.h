@@ -25,23 +25,27 @@
 #define ST_RECEIVING  2u
 
 /* One bound thread. Fields are written by the slot's owner, or by another party while it
- * holds this slot's `lock` (deliveries, queue changes) — see ipc.c for the protocol. */
+ * holds this slot's `lock` (deliveries, queue changes) — see ipc.c for the protocol.
+ * The layout follows the fast path of a message: a sender writes only line 1 (lock, state,
+ * wake-up word, result and the message itself: one cache-line transfer per message); line 2
+ * is read by peers on every call but written by the owner only when something changes;
+ * line 3 is fixed while bound; the counters, written on every call, have line 4 to
+ * themselves so they never invalidate what peers read. */
 struct sim_slot {
-	/* line 1: rendezvous state, touched by both sides on every message */
 	_Alignas(SIM_CACHELINE) _Atomic uint32_t lock;   /* futex lock: holder p_nr + 1 | waiters bit (sync.c) */
 	_Atomic uint32_t state;        /* ST_* */
 	_Atomic uint32_t seq;          /* futex word the owner sleeps on; bumped by every wake */
-	_Atomic uint32_t sleeping;     /* owner is (about to be) in futex_wait: wakers must syscall */
+	_Atomic int32_t result;        /* outcome written by whoever completes the owner's wait */
+	message msg;                   /* the message in transit (the "kernel" copy) */
+
+	_Alignas(SIM_CACHELINE) _Atomic uint32_t sleeping;  /* owner is (about to be) in futex_wait */
 	_Atomic int32_t getfrom;       /* receive filter: p_nr or ANY */
 	_Atomic int32_t sendto;        /* p_nr this slot is queued on while ST_SENDING */
-	_Atomic int32_t result;        /* outcome written by whoever completes the owner's wait */
 	int32_t q_head, q_tail;        /* FIFO of slots blocked sending to us (p_nr, or SIM_NO_SLOT) */
 	int32_t q_next;                /* our link in the queue of the slot we send to */
 	_Atomic int32_t cpu;           /* CPU the owner last ran on: no spinning for a same-CPU peer */
 	_Atomic uint64_t notify_pending[M3IPC_MAX_EPS / 64];  /* one bit per notifier p_nr */
-	/* line 2: the message in transit (the "kernel" copy, written by the sender side) */
-	_Alignas(SIM_CACHELINE) message msg;
-	/* line 3+: identity and counters, rarely written */
+
 	_Alignas(SIM_CACHELINE) _Atomic int32_t ep;      /* current endpoint, NONE when free */
 	_Atomic uint32_t owner_tid;    /* bound thread id, 0 when free */
 	int32_t pid;                   /* its process (for process_vm_readv/writev) */
@@ -49,8 +53,17 @@ struct sim_slot {
 	/* Robust, process-shared mutex held by the owner while bound: when the owner dies the
 	 * kernel's robust-futex walk marks it FUTEX_OWNER_DIED, which peers read (no syscall). */
 	pthread_mutex_t life;
-	_Atomic uint64_t n_sent, n_received, n_notify_sent, n_notify_received, n_vcopy;
+
+	/* Counted by the owner only (sim_count): no locked instruction. */
+	_Alignas(SIM_CACHELINE) _Atomic uint64_t n_sent, n_received, n_notify_sent,
+		n_notify_received, n_vcopy;
 };
+
+static inline void sim_count(_Atomic uint64_t *counter)
+{
+	atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
 
 struct sim_vm {
 	uint32_t magic;

@@ -110,7 +110,7 @@ int sim_vcopy(int src_ep, const void *src_addr, int dst_ep, void *dst_addr, size
 	if (rc == EMOLOK) {
 		rc = copy_block(vm->slots[sp].pid, src_addr, vm->slots[dp].pid, dst_addr, len);
 		if (rc == EMOLOK)
-			atomic_fetch_add_explicit(&me->n_vcopy, 1, memory_order_relaxed);
+			sim_count(&me->n_vcopy);
 	}
 	while (locked-- > 0)
 		sim_unlock(&vm->slots[others[locked]]);
