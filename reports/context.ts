@@ -21,10 +21,25 @@ export interface ReportContext {
   /** Why a figure is not there (its data is missing from the runs). */
   missingFigures: string[];
   tables: Table[];
+  /** Notes about the whole report (e.g. cases measured in several runs). */
+  notes: string[];
+}
+
+/** One result per case id: when runs repeat a case, the run listed last wins (compare shows both). */
+function latestPerCase(runs: LoadedRun[]): { results: Result[]; repeated: number } {
+  const byId = new Map<string, Result>();
+  let repeated = 0;
+  for (const r of runs.flatMap((run) => run.results)) {
+    if (byId.has(r.case.id)) repeated++;
+    byId.delete(r.case.id); // re-insert so the order follows the run that won
+    byId.set(r.case.id, r);
+  }
+  return { results: [...byId.values()], repeated };
 }
 
 export async function buildContext(runs: LoadedRun[]): Promise<ReportContext> {
-  const results = runs.flatMap((r) => r.results);
+  const { results, repeated } = latestPerCase(runs);
+  const notes = repeated ? [`${repeated} case(s) were measured in more than one run: the run listed last is shown (m3bench compare shows both).`] : [];
   // Each figure with what it needs, so that a missing one can be explained rather than silently absent.
   const candidates: Array<[Figure | undefined, string]> = [
     [figure1(results, false), 'Figure 1: no ok IPC1-3 case with one pair'],
@@ -37,5 +52,5 @@ export async function buildContext(runs: LoadedRun[]): Promise<ReportContext> {
   const missingFigures = candidates.filter(([f, why]) => !f && why).map(([, why]) => why);
   const rendered = await Promise.all(figures.map(async (f) => ({ ...f, svg: await specToSvg(f.spec) })));
   const tables = [table1(results), ...profileTables(results), resultsTable(results)].filter((t): t is Table => t !== undefined);
-  return { runs, results, figures: rendered, missingFigures, tables };
+  return { runs, results, figures: rendered, missingFigures, tables, notes };
 }

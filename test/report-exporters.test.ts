@@ -116,3 +116,16 @@ test('a figure without data is explained, not silently absent', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a case measured in two runs is shown once, from the run listed last', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'm3bench-report-twice-'));
+  try {
+    await writeReport([RUNS[0], RUNS[0]], dir);
+    const run = await loadRun(RUNS[0]);
+    const lines = (await readFile(path.join(dir, 'results.csv'), 'utf8')).trim().split('\n');
+    assert.equal(lines.length, run.results.length + 1);
+    assert.match(await readFile(path.join(dir, 'summary.md'), 'utf8'), new RegExp(`${run.results.length} case\\(s\\) were measured in more than one run`));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

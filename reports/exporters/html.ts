@@ -51,6 +51,7 @@ export function htmlReport(ctx: ReportContext): string {
 <style>${STYLE}</style></head>
 <body><h1>m3bench report</h1>
 <p>${escapeHtml(statusSummary(ctx.results))}. IPC rates are msgs/s = 2 × round trips/s, as the paper counts.</p>
+${ctx.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('')}
 ${ctx.runs.map(runHtml).join('\n')}
 <section class="figures"><h2>Figures</h2>${figures}${ctx.missingFigures.map((m) => `<p class="note">Not drawn: ${escapeHtml(m)}.</p>`).join('')}</section>
 ${ctx.tables.map(tableHtml).join('\n')}

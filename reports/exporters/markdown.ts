@@ -14,7 +14,7 @@ export function markdownSummary(ctx: ReportContext): string {
         (m.target.note ? ` — **${m.target.note}**` : ''),
     );
   }
-  parts.push(`- ${statusSummary(ctx.results)}`, '');
+  parts.push(`- ${statusSummary(ctx.results)}`, ...ctx.notes.map((n) => `- ${n}`), '');
   for (const f of ctx.figures) parts.push(`- ${f.title}: \`${f.name}.png\` (spec \`${f.name}.vl.json\`)`);
   for (const m of ctx.missingFigures) parts.push(`- not drawn: ${m}`);
   parts.push('');
