@@ -40,7 +40,8 @@ const list = (d: string) => (existsSync(d) ? readdirSync(d) : []);
 
 /** Runner pids of this test (itself and the kill -9 victim): other people's runs are not ours to judge. */
 const ours = new Set([process.pid]);
-const PORT = 5301;
+// A port of this test process's own: its workload is told apart from a concurrent run's by it.
+const PORT = 20000 + (process.pid % 20000);
 
 /** Every host-side knob a profile may touch, plus what this test's runs may leave behind. */
 async function hostState() {
