@@ -80,6 +80,8 @@ export function facetedFigure(f: { name: string; title: string; footnotes: strin
       data: { values: f.values },
       facet: f.facet,
       spec: f.spec,
+      // Each panel on its own y axis: one fast spinning mechanism across CPUs must not flatten the rest.
+      resolve: { scale: { y: 'independent' } },
     } as unknown as TopLevelSpec,
   };
 }
