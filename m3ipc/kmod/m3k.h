@@ -71,6 +71,18 @@ struct m3k_proc {
 	int peer_ep;
 	bool done;                  /* the blocked call completed with result */
 	int result;
+	/*
+	 * A blocked call survives a signal whose handler returns: the ioctl ends with -ERESTARTSYS,
+	 * the call stays published, and the same call issued again (by the kernel's restart or the
+	 * shim's retry on EINTR) resumes the wait with what is left of its deadline. in_call says
+	 * whether a thread (the owner, or an unbinder cleaning up an abandoned call) owns it now.
+	 */
+	bool in_call;
+	unsigned int call_cmd;
+	int call_ep;
+	void __user *call_msg;
+	unsigned long deadline;     /* jiffies, unless forever */
+	bool forever;
 	struct m3k_ubuf buf;
 	struct m3k_proc *send_to;   /* receiver we queued on (referenced), owned by our thread */
 	struct list_head senders;   /* procs blocked sending to us, FIFO */
@@ -122,11 +134,11 @@ void m3k_unlock_pair(struct m3k_proc *a, struct m3k_proc *b);
 void m3k_count(struct m3k_proc *p, size_t field, u64 n);
 #define M3K_COUNT(p, field, n) m3k_count(p, offsetof(struct m3k_counters, field), n)
 
-/* m3k_ipc.c: rendezvous message passing. */
-int m3k_send(struct m3k_proc *me, int dst, void __user *msg, long timeout_ms, bool reply);
-int m3k_receive(struct m3k_proc *me, int src, void __user *msg, long timeout_ms);
+/* m3k_ipc.c: rendezvous message passing. cmd: M3K_IOC_SEND, _SENDREC or _RECEIVE. */
+int m3k_call(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, long timeout_ms);
 int m3k_notify(struct m3k_proc *me, int dst);
 void m3k_wake(struct m3k_proc *p, int result);
+int m3k_finish_call(struct m3k_proc *me, int why);
 
 /* m3k_vcopy.c */
 int m3k_vcopy(struct m3k_proc *me, int src_ep, unsigned long src, int dst_ep, unsigned long dst,

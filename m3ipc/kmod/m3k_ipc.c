@@ -31,33 +31,26 @@ static bool accepts(const struct m3k_proc *r, int src_ep, bool notification)
 }
 
 /*
- * Sleeps until the call completes, times out or a signal arrives, then leaves every queue and
- * unpins the message. Entered with no lock held after the state was published.
+ * Ends the published call of me: leaves the queue it sits in, unpins the message and returns
+ * the call's result (why, if it did not complete). Called by the thread that owns the call
+ * (in_call), no lock held.
  */
-static int wait_done(struct m3k_proc *me, long timeout_ms)
+int m3k_finish_call(struct m3k_proc *me, int why)
 {
-	struct m3k_proc *q = me->send_to; /* only this thread sets or clears it */
-	long left;
+	struct m3k_proc *q = me->send_to; /* only the owner of the call sets or clears it */
 	int err;
 
-	if (timeout_ms < 0)
-		left = wait_event_interruptible(me->wq, READ_ONCE(me->done)) ? -1 : 1;
-	else
-		left = wait_event_interruptible_timeout(me->wq, READ_ONCE(me->done),
-							msecs_to_jiffies(timeout_ms));
 	if (q)
 		m3k_lock_pair(me, q);
 	else
 		mutex_lock(&me->lock);
-	if (me->done)
-		err = me->result;
-	else
-		err = left == 0 ? EMOLTIMEDOUT : EMOLINTR;
+	err = me->done ? me->result : why;
 	if (!list_empty(&me->send_link))
 		list_del_init(&me->send_link);
 	me->state = M3K_IDLE;
 	me->reply_pending = false;
 	me->done = false;
+	me->in_call = false;
 	me->send_to = NULL;
 	if (q)
 		m3k_unlock_pair(me, q);
@@ -69,7 +62,64 @@ static int wait_done(struct m3k_proc *me, long timeout_ms)
 	return err;
 }
 
-int m3k_send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout_ms, bool reply)
+/* Publishes the identity and deadline of a call about to wait; me->lock held. */
+static void publish_call(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, long timeout_ms)
+{
+	me->in_call = true;
+	me->call_cmd = cmd;
+	me->call_ep = ep;
+	me->call_msg = msg;
+	me->forever = timeout_ms < 0;
+	me->deadline = jiffies + msecs_to_jiffies(timeout_ms);
+}
+
+/*
+ * Sleeps until the published call completes, times out or a signal arrives. A fatal signal
+ * ends the call; any other leaves it published and returns -ERESTARTSYS so that its handler
+ * runs and the call is issued again (see m3k_proc.in_call). Entered with no lock held.
+ */
+static int wait_done(struct m3k_proc *me)
+{
+	long left = me->forever ? MAX_SCHEDULE_TIMEOUT : max_t(long, (long)(me->deadline - jiffies), 0);
+
+	left = wait_event_interruptible_timeout(me->wq, READ_ONCE(me->done), left);
+	if (left == -ERESTARTSYS && !fatal_signal_pending(current)) {
+		mutex_lock(&me->lock);
+		if (!me->done) {
+			me->in_call = false;
+			mutex_unlock(&me->lock);
+			return -ERESTARTSYS;
+		}
+		mutex_unlock(&me->lock);
+	}
+	return m3k_finish_call(me, left == 0 ? EMOLTIMEDOUT : EMOLINTR);
+}
+
+/*
+ * A call left published by a signal: the same call again resumes its wait (returns 1 and the
+ * result in *ret); any other call first ends it. Returns 0 when the new call should proceed.
+ */
+static int resume_pending(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, int *ret)
+{
+	bool same;
+
+	mutex_lock(&me->lock);
+	if (me->state == M3K_IDLE || me->in_call) {
+		mutex_unlock(&me->lock);
+		return 0;
+	}
+	me->in_call = true; /* ours again */
+	same = me->call_cmd == cmd && me->call_ep == ep && me->call_msg == msg;
+	mutex_unlock(&me->lock);
+	if (same) {
+		*ret = wait_done(me);
+		return 1;
+	}
+	m3k_finish_call(me, EMOLINTR);
+	return 0;
+}
+
+static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout_ms, bool reply)
 {
 	struct m3k_proc *dst;
 	int err = m3k_check_ep(dst_ep);
@@ -89,7 +139,9 @@ int m3k_send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout_ms
 	}
 	for (;;) {
 		m3k_lock_pair(me, dst);
-		if (dst->dead) {
+		if (me->dead) {
+			err = EMOLINTR; /* unbound (VM ended) since the call began */
+		} else if (dst->dead) {
 			err = EMOLDEADSRCDST;
 		} else if (accepts(dst, me->ep, false)) {
 			/* The receiver waits: the one copy, sender's buffer -> receiver's. */
@@ -104,6 +156,7 @@ int m3k_send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout_ms
 					me->peer_ep = dst_ep;
 					me->reply_pending = true;
 					me->send_to = dst; /* our reference moves there */
+					publish_call(me, M3K_IOC_SENDREC, dst_ep, umsg, timeout_ms);
 				}
 			}
 		} else if (timeout_ms == 0) {
@@ -121,12 +174,13 @@ int m3k_send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout_ms
 			me->reply_pending = reply;
 			me->send_to = dst;
 			list_add_tail(&me->send_link, &dst->senders);
+			publish_call(me, reply ? M3K_IOC_SENDREC : M3K_IOC_SEND, dst_ep, umsg, timeout_ms);
 		}
 		m3k_unlock_pair(me, dst);
 		break;
 	}
 	if (!err && me->send_to)
-		return wait_done(me, timeout_ms);
+		return wait_done(me);
 out:
 	m3k_ubuf_unpin(&me->buf);
 	m3k_proc_put(dst);
@@ -184,7 +238,7 @@ static struct m3k_proc *first_sender(struct m3k_proc *me, int src)
 	return NULL;
 }
 
-int m3k_receive(struct m3k_proc *me, int src, void __user *umsg, long timeout_ms)
+static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout_ms)
 {
 	struct m3k_proc *s, *alive;
 	message m;
@@ -247,14 +301,26 @@ int m3k_receive(struct m3k_proc *me, int src, void __user *umsg, long timeout_ms
 			me->state = M3K_RECEIVING;
 			me->peer_ep = src;
 			me->reply_pending = false;
+			publish_call(me, M3K_IOC_RECEIVE, src, umsg, timeout_ms);
 			mutex_unlock(&me->lock);
-			return wait_done(me, timeout_ms);
+			return wait_done(me);
 		}
 		break;
 	}
 	mutex_unlock(&me->lock);
 	m3k_ubuf_unpin(&me->buf);
 	return err;
+}
+
+int m3k_call(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, long timeout_ms)
+{
+	int ret;
+
+	if (resume_pending(me, cmd, ep, msg, &ret))
+		return ret;
+	if (cmd == M3K_IOC_RECEIVE)
+		return receive(me, ep, msg, timeout_ms);
+	return send(me, ep, msg, timeout_ms, cmd == M3K_IOC_SENDREC);
 }
 
 int m3k_notify(struct m3k_proc *me, int dst_ep)

@@ -60,19 +60,10 @@ static long ipc_call(struct m3k_file *f, unsigned int cmd, const struct m3k_ipc_
 	me = m3k_caller(f);
 	if (!me)
 		return EMOLNOTBIND;
-	switch (cmd) {
-	case M3K_IOC_SEND:
-		ret = m3k_send(me, a->ep, msg, a->timeout_ms, false);
-		break;
-	case M3K_IOC_SENDREC:
-		ret = m3k_send(me, a->ep, msg, a->timeout_ms, true);
-		break;
-	case M3K_IOC_RECEIVE:
-		ret = m3k_receive(me, a->ep, msg, a->timeout_ms);
-		break;
-	default:
+	if (cmd == M3K_IOC_NOTIFY)
 		ret = m3k_notify(me, a->ep);
-	}
+	else
+		ret = m3k_call(me, cmd, a->ep, msg, a->timeout_ms);
 	m3k_proc_put(me);
 	return ret;
 }

@@ -126,7 +126,7 @@ static void unbind_proc(struct m3k_proc *p, int own_err)
 {
 	struct m3k_vm *vm = p->vm;
 	struct m3k_proc **peers;
-	bool had_slot;
+	bool had_slot, abandoned;
 	int i, n;
 
 	spin_lock(&vm->lock);
@@ -139,7 +139,12 @@ static void unbind_proc(struct m3k_proc *p, int own_err)
 
 	mutex_lock(&p->lock);
 	WRITE_ONCE(p->dead, true);
-	if (p->state != M3K_IDLE && !p->done)
+	/* A call that a signal left published and nobody resumed is ended here; one whose thread
+	 * waits is woken and ends it itself. */
+	abandoned = p->state != M3K_IDLE && !p->in_call;
+	if (abandoned)
+		p->in_call = true;
+	else if (p->state != M3K_IDLE)
 		m3k_wake(p, own_err);
 	/* Senders queued on p: no new ones can come (p is dead), so drain the queue. */
 	while (!list_empty(&p->senders)) {
@@ -157,6 +162,8 @@ static void unbind_proc(struct m3k_proc *p, int own_err)
 		mutex_lock(&p->lock);
 	}
 	mutex_unlock(&p->lock);
+	if (abandoned)
+		m3k_finish_call(p, own_err);
 
 	/* Receivers waiting for p specifically (a receive from p, or the reply of a sendrec). */
 	peers = kmalloc_array(M3IPC_MAX_EPS, sizeof(*peers), GFP_KERNEL | __GFP_NOFAIL);

@@ -47,7 +47,20 @@ static int device(void)
 	return fd >= 0 ? fd : EMOLNOSYS;
 }
 
-/* One ioctl; the module fails with errno = -EMOL*, anything else is a malformed call. */
+/* The module fails with errno = -EMOL*; anything else is a malformed call. */
+static int from_errno(void)
+{
+	if (errno >= -EMOLGENERIC && errno <= -_EMOL_LAST)
+		return -errno;
+	return errno == EFAULT ? EMOLFAULT : errno == ENOTTY ? EMOLNOSYS : EMOLGENERIC;
+}
+
+/*
+ * One ioctl. A signal whose handler returns does not end a blocked send/receive/sendrec (as
+ * with the sim backend): the module keeps the call published and fails the ioctl with EINTR
+ * (when the handler has no SA_RESTART); the same call issued again resumes the wait, deadline
+ * included. Other calls never block.
+ */
 static int call(unsigned long cmd, void *arg)
 {
 	int fd = device();
@@ -55,12 +68,10 @@ static int call(unsigned long cmd, void *arg)
 
 	if (fd < 0)
 		return fd;
-	ret = ioctl(fd, cmd, arg);
-	if (ret >= 0)
-		return ret;
-	if (errno >= -EMOLGENERIC && errno <= -_EMOL_LAST)
-		return -errno;
-	return errno == EFAULT ? EMOLFAULT : errno == ENOTTY ? EMOLNOSYS : EMOLGENERIC;
+	do
+		ret = ioctl(fd, cmd, arg);
+	while (ret < 0 && errno == EINTR);
+	return ret >= 0 ? ret : from_errno();
 }
 
 #define HDR(type) { .size = sizeof(type), .version = M3K_ABI_VERSION }
