@@ -6,6 +6,7 @@ import os from 'node:os';
 import { execa } from 'execa';
 import type { Argv, CommandModule } from 'yargs';
 import { detectPerf } from '../../collectors/perf.ts';
+import { accelerator } from '../../runners/vm/qemu.ts';
 
 type Level = 'ok' | 'warn' | 'no';
 interface Finding {
@@ -73,11 +74,17 @@ async function kernelModule(): Promise<Finding[]> {
   const packagedHeaders = (await readdir('/usr/src').catch(() => [] as string[])).filter((d) => d.startsWith('linux-headers-'));
   const qemu = await firstLine('qemu-system-x86_64', ['--version']);
   const kvm = await exists('/dev/kvm', constants.R_OK | constants.W_OK);
+  // The VM runner's choice (runners/vm/qemu.ts): emulation unless KVM is asked for explicitly.
+  const accel = accelerator();
+  const vmAccel =
+    accel === 'kvm'
+      ? kvm ? 'KVM acceleration (/dev/kvm)' : 'M3BENCH_VM_ACCEL=kvm but /dev/kvm is not usable'
+      : `TCG emulation: m3-kmod numbers are not comparable with host numbers (/dev/kvm ${kvm ? 'present: M3BENCH_VM_ACCEL=kvm uses it' : 'absent'})`;
   return [
     { area: 'm3ipc module', level: loaded && device ? 'ok' : 'warn', detail: `${loaded ? 'loaded' : 'not loaded'} on the host; /dev/m3ipc ${device ? 'present' : 'absent'} (m3-kmod runs in the VM target otherwise)` },
     { area: 'module loading', level: modulesDisabled ? 'no' : 'warn', detail: modulesDisabled ? 'kernel.modules_disabled=1' : `host kernel ${release}: headers ${headers ? 'present' : 'absent'} in /lib/modules/${release}/build` },
     { area: 'VM kernel headers', level: packagedHeaders.length ? 'ok' : 'warn', detail: packagedHeaders.length ? packagedHeaders.join(', ') : 'no /usr/src/linux-headers-* (apt-get install linux-headers-amd64)' },
-    { area: 'VM target', level: qemu ? (kvm ? 'ok' : 'warn') : 'no', detail: qemu ? `${qemu}; ${kvm ? 'KVM acceleration (/dev/kvm)' : 'no usable /dev/kvm: TCG emulation, numbers not comparable'}` : 'qemu-system-x86_64 not installed' },
+    { area: 'VM target', level: qemu ? (accel === 'kvm' && kvm ? 'ok' : 'warn') : 'no', detail: qemu ? `${qemu}; ${vmAccel}` : 'qemu-system-x86_64 not installed' },
   ];
 }
 
