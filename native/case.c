@@ -122,10 +122,12 @@ static void record_child_error(const char *what)
         snprintf(cs.ctl->err, sizeof cs.ctl->err, "%s (pid %d): %s", what, (int)getpid(), mech_error());
 }
 
-/* A client of a multi-pair case: one loop per barrier generation. */
+/* A client of a multi-pair case: one loop per barrier generation. The first `run` may bump
+ * the generation before this process gets here (it is ready before it arrives), so the start
+ * value is the one of a fresh control block, never a fresh read. */
 static void client_child(int g)
 {
-    unsigned seen = __atomic_load_n(&cs.ctl->gen, __ATOMIC_ACQUIRE);
+    unsigned seen = 0;
     for (;;) {
         while (__atomic_load_n(&cs.ctl->gen, __ATOMIC_ACQUIRE) == seen)
             futex_wait_ms(&cs.ctl->gen, seen, -1);

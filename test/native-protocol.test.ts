@@ -75,6 +75,15 @@ describe('native worker protocol', { skip: !workerBuilt && 'native/build/m3worke
     assert.deepEqual(childrenOf(w.pid), []);
   });
 
+  it('starts the first multi-pair run even when it follows setup at once', async () => {
+    // Clients announce "ready" before they reach the barrier: the first run must not be missed.
+    for (let i = 0; i < 20; i++) {
+      assert.equal((await w.send(`setup ${JSON.stringify({ mechanism: 'pipe', test: 'IPC1', placement: 'unpinned', pairs: 4 })}`)).ok, true);
+      assert.equal((await w.send('run 5')).iterations, 20);
+    }
+    await w.send('teardown');
+  });
+
   it('lets a server whose client died exit instead of waiting for teardown', async () => {
     for (const mechanism of ['posix-mq', 'sysv-mq', 'eventfd', 'futex', 'pipe']) {
       const setup = await w.send(`setup ${JSON.stringify({ mechanism, test: 'IPC1', pairs: 2 })}`);
