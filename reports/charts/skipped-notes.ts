@@ -3,7 +3,7 @@
 import type { Result } from '../../src/types.ts';
 import { orderMechanisms } from '../mechanisms.ts';
 
-export function absentNotes(results: Result[]): string[] {
+function absentNotes(results: Result[]): string[] {
   const groups = new Map<string, { mechanism: string; why: string; tests: Set<string> }>();
   for (const r of results) {
     if (r.status === 'ok') continue;

@@ -12,7 +12,7 @@ export interface Figure {
   footnotes: string[];
 }
 
-export const chartConfig = {
+const chartConfig = {
   font: FONT,
   background: 'white',
   padding: 12,
@@ -43,7 +43,7 @@ export function mechanismColor(mechanisms: Iterable<string>) {
 }
 
 /** Breaks a long note into lines that fit a figure of the given character width. */
-export function wrapLines(text: string, width = 110): string[] {
+function wrapLines(text: string, width = 110): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/)) {
@@ -57,7 +57,7 @@ export function wrapLines(text: string, width = 110): string[] {
 }
 
 /** The title block: heading plus wrapped footnote lines as the subtitle. */
-export function titleWithNotes(text: string, notes: string[]) {
+function titleWithNotes(text: string, notes: string[]) {
   return { text, subtitle: notes.flatMap((n) => wrapLines(n)) };
 }
 
