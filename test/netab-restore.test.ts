@@ -183,6 +183,7 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     const restore = await execa('node', [path.join(ROOT, 'bin/m3bench.js'), 'restore'], { cwd: ROOT, reject: false });
     assert.equal(restore.exitCode, 0, restore.stderr);
     assert.match(restore.stdout, /restored\s+sysctl\(global\) net\.core\.netdev_budget/);
+    assert.match(restore.stdout, new RegExp(`stale lock .* of dead run ${victim.pid} removed`));
     assert.deepEqual(await settledState(), baseline);
     assert.equal(existsSync(journal), false, 'journal removed once replayed');
   });

@@ -10,6 +10,7 @@ import type { CaseRunner, RunContext } from '../context.ts';
 import { failedResult, skippedResult } from '../result.ts';
 import { applyKnobs, restoreJournal, type KnobReport } from './apply.ts';
 import { netFigures, type StreamPids } from './figures.ts';
+import { acquireGlobalLock, touchesHost } from './global-lock.ts';
 import { idleGate } from './idle-gate.ts';
 import { Journal } from './journal.ts';
 import { netParamsSchema, type NetParams } from './params.ts';
@@ -20,6 +21,9 @@ import { createTopology, type Topology } from './topology.ts';
 import { threadRunNs, verifyRun } from './verify.ts';
 import { m3netBuilt, M3NET, remoteSenderCommand, startReceiver, startSender, type Receiver, type Sender } from './workload.ts';
 import { run } from './netns-exec.ts';
+
+/** How long a run waits for another run to finish with host-wide knobs. */
+const GLOBAL_LOCK_WAIT_MS = 120_000;
 
 /** Why this host cannot run a NET case, or null. */
 async function missingCapability(c: Case): Promise<string | null> {
@@ -116,6 +120,12 @@ export const netRunner: CaseRunner = {
     const journal = new Journal();
     if (journal.exists()) return failedResult(c, new Error(`${journal.path} exists: a previous run did not restore; run \`m3bench restore\` first`), startedAt);
 
+    let release: (() => void) | undefined;
+    try {
+      if (touchesHost(profile)) release = await acquireGlobalLock(GLOBAL_LOCK_WAIT_MS, ctx.signal);
+    } catch (err) {
+      return failedResult(c, err, startedAt);
+    }
     const gate = await idleGate(params.idleGate);
     if (gate.noisy) ctx.log.warn(`${c.id}: machine busy ${gate.busyPercent} % before the case (top: ${gate.top.map((p) => `${p.comm} ${p.cpuPercent}%`).join(', ')}); flagged noisy`);
 
@@ -124,6 +134,7 @@ export const netRunner: CaseRunner = {
     const unguard = guardSignals(ctx.signal, async () => {
       killChildren();
       await restoreJournal(journal);
+      release?.();
     });
     ctx.signal.addEventListener('abort', killChildren, { once: true });
     let knobs: KnobReport[] = [];
@@ -158,6 +169,7 @@ export const netRunner: CaseRunner = {
     } finally {
       ctx.signal.removeEventListener('abort', killChildren);
       const restored = await restoreJournal(journal);
+      release?.();
       unguard();
       if (restored.failed.length) ctx.log.warn(`${c.id}: could not restore: ${restored.failed.join('; ')} (journal kept: ${journal.path})`);
     }

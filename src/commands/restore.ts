@@ -4,6 +4,7 @@
 // changing it — and deletes namespaces of dead runs that no journal names.
 import type { Argv, CommandModule } from 'yargs';
 import { restoreJournal, type RestoreReport } from '../../runners/net/apply.ts';
+import { clearStaleLock, GLOBAL_LOCK } from '../../runners/net/global-lock.ts';
 import { Journal, listJournals } from '../../runners/net/journal.ts';
 import { run } from '../../runners/net/netns-exec.ts';
 import { deleteNetns } from '../../runners/net/topology.ts';
@@ -62,6 +63,8 @@ const command: CommandModule<object, RestoreArgs> = {
         (err: Error) => report.failed.push(`orphan netns ${name}: ${err.message}`),
       );
     }
+    const staleHolder = clearStaleLock();
+    if (staleHolder !== null) report.restored.push(`stale lock ${GLOBAL_LOCK} of dead run ${staleHolder} removed`);
     if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
       if (report.journals.length === 0 && report.restored.length === 0) process.stdout.write('nothing to restore (no journal of a dead run)\n');
