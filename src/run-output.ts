@@ -71,7 +71,12 @@ export function resultsTable(results: Result[]): string {
   return table.toString();
 }
 
+/** Counts by status, and how precise the measured cases are (tinybench's relative margin of error). */
 export function summaryLine(results: Result[]): string {
   const count = (s: Result['status']) => results.filter((r) => r.status === s).length;
-  return `${results.length} cases: ${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed`;
+  const rmes = results.flatMap((r) => (r.stats ? [r.stats.rme] : [])).sort((a, b) => a - b);
+  const precision = rmes.length
+    ? `; rme ≤ 5 % in ${rmes.filter((x) => x <= 5).length}/${rmes.length} measured cases (median rme ${rmes[rmes.length >> 1]!.toFixed(1)} %)`
+    : '';
+  return `${results.length} cases: ${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed${precision}`;
 }
