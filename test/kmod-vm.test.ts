@@ -45,6 +45,12 @@ describe('m3ipc kernel module in the VM', () => {
     assert.equal(o.report.steps.conformance, 0, `conformance: ${said(o, 'conformance')}`);
   });
 
+  it('keeps blocked calls and deadlines across signals whose handlers return', (t) => {
+    const o = vm(t);
+    if (!o) return;
+    assert.equal(o.report.steps.signals, 0, `signal check: ${said(o, 'signals')}`);
+  });
+
   it('survives 100,000 random and malformed ioctls', (t) => {
     const o = vm(t);
     if (!o) return;

@@ -19,6 +19,11 @@ if [ -f m3ipc/Makefile ] && [ -d m3ipc/tests ]; then
   make -s -C m3ipc STATIC=1 BUILD="$OUT/m3ipc" LDFLAGS="-pthread -static $KEEP_SHIM" \
     "$OUT/m3ipc/m3ipc-conformance" >&2 || echo "conformance build failed" >&2
 fi
+if [ -f "$OUT/m3ipc/libm3ipc.a" ]; then
+  ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -pthread -static -Im3ipc/include \
+    -o "$OUT/m3ipc-signal-check" m3ipc/kmod/signal_check.c "$OUT/m3ipc/libm3ipc.a" $KEEP_SHIM >&2 \
+    || echo "signal check build failed" >&2
+fi
 if [ -f native/Makefile ]; then
   make -s -C native BUILD="$OUT/native" CC="${CC:-cc} -static $KEEP_SHIM" "$OUT/native/m3worker" >&2 \
     || echo "worker build failed" >&2
@@ -32,7 +37,7 @@ cp /bin/busybox "$stage/bin/busybox"
 cp runners/vm/init.sh "$stage/init"
 cp m3ipc/kmod/m3ipc.ko "$stage/lib/m3ipc.ko"
 cp m3ipc/build/kmod/m3ipc-fuzz "$stage/bin/"
-for bin in "$OUT/m3ipc/m3ipc-conformance" "$OUT/native/m3worker"; do
+for bin in "$OUT/m3ipc/m3ipc-conformance" "$OUT/m3ipc-signal-check" "$OUT/native/m3worker"; do
   # Only static binaries can run in an initramfs without a libc.
   if [ -x "$bin" ] && ! ldd "$bin" >/dev/null 2>&1; then cp "$bin" "$stage/bin/"; fi
 done

@@ -34,12 +34,13 @@ worker)
   sed 's/^/M3VM: [worker-stderr] /' /tmp/worker.err
   ;;
 *)
-  for t in m3ipc-conformance m3ipc-fuzz; do
+  for t in m3ipc-conformance m3ipc-signal-check m3ipc-fuzz; do
     [ -x /bin/$t ] || say "missing $t"
   done
   # m3repeat=N (kernel command line) repeats both, to shake out races by hand.
   for i in $(seq "${m3repeat:-1}"); do
     [ -x /bin/m3ipc-conformance ] && step conformance run env M3IPC_BACKEND=kmod /bin/m3ipc-conformance --backend kmod
+    [ -x /bin/m3ipc-signal-check ] && step signals run /bin/m3ipc-signal-check
     [ -x /bin/m3ipc-fuzz ] && step fuzz run /bin/m3ipc-fuzz 100000
   done
   ;;

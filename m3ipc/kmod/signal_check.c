@@ -1,0 +1,114 @@
+/*
+ * m3ipc-signal-check — the kmod backend under a storm of signals whose handlers return (no
+ * SA_RESTART, a SIGALRM every millisecond, as the benchmark worker's watchdog does): blocked
+ * calls must neither fail nor lose or duplicate a message, and a _T timeout must keep its
+ * deadline across the interruptions. Runs in the VM beside the conformance suite; exit 0 = ok.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "m3ipc.h"
+
+#define VMID 3
+#define ROUNDS 2000
+#define TIMEOUT_MS 50
+
+static void on_alarm(int sig) { (void)sig; }
+
+static void alarm_storm(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+	struct itimerval every_ms = { { 0, 1000 }, { 0, 1000 } };
+
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &every_ms, NULL);
+}
+
+static int fail(const char *what, int rc)
+{
+	fprintf(stderr, "signal-check: %s: %s (%d)\n", what, mnx_strerror(rc), rc);
+	return 1;
+}
+
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Answers ROUNDS requests with m_type + 1. */
+static int server(void)
+{
+	message m;
+	int rc;
+
+	alarm_storm();
+	if ((rc = mnx_bind(VMID, 1)) < 0)
+		return fail("server bind", rc);
+	for (int i = 0; i < ROUNDS; i++) {
+		if ((rc = mnx_receive(ANY, &m)) < 0)
+			return fail("server receive", rc);
+		m.m_type++;
+		if ((rc = mnx_send(m.m_source, &m)) < 0)
+			return fail("server send", rc);
+	}
+	return 0;
+}
+
+static int client(void)
+{
+	int srv, rc, st;
+	pid_t pid;
+	long t0, waited;
+	message m;
+
+	if ((rc = mnx_bind(VMID, 0)) < 0)
+		return fail("client bind", rc);
+	pid = fork();
+	if (pid == 0)
+		_exit(server());
+	while ((srv = mnx_getep(pid)) < 0)
+		usleep(1000);
+	alarm_storm();
+	for (int i = 0; i < ROUNDS; i++) {
+		m.m_type = i;
+		if ((rc = mnx_sendrec(srv, &m)) < 0)
+			return fail("client sendrec", rc);
+		if (m.m_type != i + 1 || m.m_source != srv) {
+			fprintf(stderr, "signal-check: round %d got m_type %d from %d\n", i, m.m_type, m.m_source);
+			return 1;
+		}
+	}
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return fail("server", EMOLGENERIC);
+	/* Nobody sends: the deadline must hold across ~TIMEOUT_MS interruptions, not restart. */
+	t0 = now_ms();
+	rc = mnx_receive_T(ANY, &m, TIMEOUT_MS);
+	waited = now_ms() - t0;
+	if (rc != EMOLTIMEDOUT || waited < TIMEOUT_MS)
+		return fail("receive_T under signals", rc);
+	printf("signal-check: %d sendrec round trips and a %ld ms timeout under 1 kHz SIGALRM: ok\n", ROUNDS, waited);
+	return 0;
+}
+
+int main(void)
+{
+	int rc = mnx_drvs_init(0, "kmod");
+
+	if (rc < 0)
+		return fail("drvs_init", rc);
+	mnx_vm_end(VMID);
+	if ((rc = mnx_vm_init(VMID)) < 0)
+		return fail("vm_init", rc);
+	rc = client();
+	mnx_vm_end(VMID);
+	return rc;
+}
