@@ -55,5 +55,7 @@ else
   say "step dmesg rc=0"
 fi
 step rmmod run rmmod m3ipc
+# If it did not unload, show who still holds it.
+[ -d /sys/module/m3ipc ] && ps -o pid,stat,args | sed 's/^/M3VM: [rmmod] /'
 say "done"
 finish
