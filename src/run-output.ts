@@ -71,12 +71,17 @@ export function resultsTable(results: Result[]): string {
   return table.toString();
 }
 
+function median(sorted: number[]): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** Counts by status, and how precise the measured cases are (tinybench's relative margin of error). */
 export function summaryLine(results: Result[]): string {
   const count = (s: Result['status']) => results.filter((r) => r.status === s).length;
   const rmes = results.flatMap((r) => (r.stats ? [r.stats.rme] : [])).sort((a, b) => a - b);
   const precision = rmes.length
-    ? `; rme ≤ 5 % in ${rmes.filter((x) => x <= 5).length}/${rmes.length} measured cases (median rme ${rmes[rmes.length >> 1]!.toFixed(1)} %)`
+    ? `; rme ≤ 5 % in ${rmes.filter((x) => x <= 5).length}/${rmes.length} measured cases (median rme ${median(rmes).toFixed(1)} %)`
     : '';
   return `${results.length} cases: ${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed${precision}`;
 }
