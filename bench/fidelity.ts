@@ -12,6 +12,7 @@ import { caseId } from '../suites/ipc.ts';
 import { localWorkerCommand, REPO_ROOT } from '../runners/targets.ts';
 import { LocalTransport } from '../runners/transport.ts';
 import { WorkerRunner } from '../runners/worker-runner.ts';
+import { median } from '../src/median.ts';
 import type { Case } from '../src/types.ts';
 
 const { values } = parseArgs({
@@ -28,12 +29,6 @@ if (!existsSync(PINGPONG)) {
   console.error(`${PINGPONG} is not built: run \`npm run build\``);
   process.exit(2);
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /** The control prints the mean ns per round trip as one number, timed with CLOCK_MONOTONIC around its loop. */
 async function control(mechanism: string, iterations: number): Promise<number> {

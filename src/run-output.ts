@@ -2,6 +2,7 @@
 // and a table at the end (cli-table3).
 import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
+import { median } from './median.ts';
 import type { RunProgress } from './run.ts';
 import type { Result } from './types.ts';
 
@@ -71,15 +72,10 @@ export function resultsTable(results: Result[]): string {
   return table.toString();
 }
 
-function median(sorted: number[]): number {
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** Counts by status, and how precise the measured cases are (tinybench's relative margin of error). */
 export function summaryLine(results: Result[]): string {
   const count = (s: Result['status']) => results.filter((r) => r.status === s).length;
-  const rmes = results.flatMap((r) => (r.stats ? [r.stats.rme] : [])).sort((a, b) => a - b);
+  const rmes = results.flatMap((r) => (r.stats ? [r.stats.rme] : []));
   const precision = rmes.length
     ? `; rme ≤ 5 % in ${rmes.filter((x) => x <= 5).length}/${rmes.length} measured cases (median rme ${median(rmes).toFixed(1)} %)`
     : '';
