@@ -17,6 +17,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'netab-restore-'));
 process.env.M3BENCH_JOURNAL = path.join(dir, 'journal.jsonl');
 const { netRunner } = await import('../runners/net/index.ts');
 const { m3netBuilt } = await import('../runners/net/workload.ts');
+const { GLOBAL_LOCK } = await import('../runners/net/global-lock.ts');
 
 function whyNot(): string | null {
   if (process.getuid?.() !== 0) return 'needs root (namespaces, sysfs, IRQ knobs)';
@@ -169,6 +170,7 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     assert.equal((await victim).exitCode, 143);
     assert.deepEqual(await settledState(), baseline);
     assert.equal(existsSync(journal), false);
+    assert.ok(!existsSync(GLOBAL_LOCK) || readFileSync(GLOBAL_LOCK, 'utf8') !== String(victim.pid), 'host-wide lock released');
   });
 
   it('after kill -9 mid-run, m3bench restore puts every knob back and removes the namespaces', async () => {

@@ -99,79 +99,101 @@ async function stream(c: Case, ctx: RunContext, profile: Profile, params: NetPar
   return { recv, pids, collectors, napiBefore, napiAfter: await threadRunNs(napiPids) };
 }
 
+interface Prepared {
+  params: NetParams;
+  profile: Profile;
+  journal: Journal;
+}
+
+/** Parameters, profile and capabilities: a case that cannot run here ends before anything changes. */
+async function prepare(c: Case, startedAt: string): Promise<Prepared | Result> {
+  const parsed = netParamsSchema.safeParse(c.params ?? {});
+  if (!parsed.success) return failedResult(c, new Error(`params: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`), startedAt);
+  const params = parsed.data;
+  if (!c.profile) return failedResult(c, new Error('a NET case needs case.profile'), startedAt);
+  let profile: Profile;
+  try {
+    profile = await loadProfile(c.profile);
+  } catch (err) {
+    return failedResult(c, err, startedAt);
+  }
+  if (params.nics && profile.topology.kind === 'nics') profile = { ...profile, topology: { kind: 'nics', nics: params.nics } };
+  const missing = await missingCapability(c);
+  if (missing) return skippedResult(c, missing, startedAt);
+  const journal = new Journal();
+  if (journal.exists()) return failedResult(c, new Error(`${journal.path} exists: a previous run did not restore; run \`m3bench restore\` first`), startedAt);
+  return { params, profile, journal };
+}
+
+/** Everything that changes the machine, always undone: topology, knobs, the stream. */
+async function measure(c: Case, ctx: RunContext, { params, profile, journal }: Prepared, startedAt: string): Promise<Result> {
+  const gate = await idleGate(params.idleGate);
+  if (gate.noisy) ctx.log.warn(`${c.id}: machine busy ${gate.busyPercent} % before the case (top: ${gate.top.map((p) => `${p.comm} ${p.cpuPercent}%`).join(', ')}); flagged noisy`);
+  const children: Array<Receiver | Sender> = [];
+  const killChildren = () => children.forEach((ch) => ch.kill());
+  const unguard = guardSignals(ctx.signal, async () => {
+    killChildren();
+    await restoreJournal(journal);
+  });
+  ctx.signal.addEventListener('abort', killChildren, { once: true });
+  let knobs: KnobReport[] = [];
+  try {
+    const topo = await createTopology(profile.topology, journal, `${process.pid}`);
+    knobs = await applyKnobs(profile.knobs, topo, journal);
+    const s = await stream(c, ctx, profile, params, topo, children);
+    const checks = verifyRun({ profile, ...s });
+    for (const ch of checks.filter((x) => !x.ok)) ctx.log.warn(`${c.id}: not verified: ${ch.check}: ${ch.detail}`);
+    return {
+      case: c,
+      status: 'ok',
+      derived: netFigures(s.recv, s.collectors, cpus().length, s.pids),
+      detail: {
+        profile: profile.name,
+        repetition: c.repetition,
+        receiver: s.recv,
+        knobs,
+        verification: checks,
+        verified: checks.every((x) => x.ok),
+        idleGate: gate,
+        noisy: gate.noisy,
+        paper: paperReference(profile.name, s.collectors.perf),
+      },
+      collectors: s.collectors,
+      startedAt,
+      endedAt: new Date().toISOString(),
+    };
+  } catch (err) {
+    killChildren();
+    return failedResult(c, err, startedAt, { profile: profile.name, knobs });
+  } finally {
+    ctx.signal.removeEventListener('abort', killChildren);
+    const restored = await restoreJournal(journal);
+    unguard();
+    if (restored.failed.length) ctx.log.warn(`${c.id}: could not restore: ${restored.failed.join('; ')} (journal kept: ${journal.path})`);
+  }
+}
+
 export const netRunner: CaseRunner = {
   name: 'net',
   accepts: (c) => c.test === 'NET',
   async run(c, ctx): Promise<Result> {
     const startedAt = new Date().toISOString();
-    const parsed = netParamsSchema.safeParse(c.params ?? {});
-    if (!parsed.success) return failedResult(c, new Error(`params: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`), startedAt);
-    const params = parsed.data;
-    if (!c.profile) return failedResult(c, new Error('a NET case needs case.profile'), startedAt);
-    let profile: Profile;
-    try {
-      profile = await loadProfile(c.profile);
-    } catch (err) {
-      return failedResult(c, err, startedAt);
-    }
-    if (params.nics && profile.topology.kind === 'nics') profile = { ...profile, topology: { kind: 'nics', nics: params.nics } };
-    const missing = await missingCapability(c);
-    if (missing) return skippedResult(c, missing, startedAt);
-    const journal = new Journal();
-    if (journal.exists()) return failedResult(c, new Error(`${journal.path} exists: a previous run did not restore; run \`m3bench restore\` first`), startedAt);
-
+    const prepared = await prepare(c, startedAt);
+    if ('status' in prepared) return prepared;
     let release: (() => void) | undefined;
     try {
-      if (touchesHost(profile)) release = await acquireGlobalLock(GLOBAL_LOCK_WAIT_MS, ctx.signal);
+      if (touchesHost(prepared.profile)) {
+        release = await acquireGlobalLock(GLOBAL_LOCK_WAIT_MS, ctx.signal);
+        process.once('exit', release); // the signal guard exits without unwinding to `finally`
+      }
+      return await measure(c, ctx, prepared, startedAt);
     } catch (err) {
       return failedResult(c, err, startedAt);
-    }
-    const gate = await idleGate(params.idleGate);
-    if (gate.noisy) ctx.log.warn(`${c.id}: machine busy ${gate.busyPercent} % before the case (top: ${gate.top.map((p) => `${p.comm} ${p.cpuPercent}%`).join(', ')}); flagged noisy`);
-
-    const children: Array<Receiver | Sender> = [];
-    const killChildren = () => children.forEach((ch) => ch.kill());
-    const unguard = guardSignals(ctx.signal, async () => {
-      killChildren();
-      await restoreJournal(journal);
-      release?.();
-    });
-    ctx.signal.addEventListener('abort', killChildren, { once: true });
-    let knobs: KnobReport[] = [];
-    try {
-      const topo = await createTopology(profile.topology, journal, `${process.pid}`);
-      knobs = await applyKnobs(profile.knobs, topo, journal);
-      const s = await stream(c, ctx, profile, params, topo, children);
-      const checks = verifyRun({ profile, ...s });
-      for (const ch of checks.filter((x) => !x.ok)) ctx.log.warn(`${c.id}: not verified: ${ch.check}: ${ch.detail}`);
-      return {
-        case: c,
-        status: 'ok',
-        derived: netFigures(s.recv, s.collectors, cpus().length, s.pids),
-        detail: {
-          profile: profile.name,
-          repetition: c.repetition,
-          receiver: s.recv,
-          knobs,
-          verification: checks,
-          verified: checks.every((x) => x.ok),
-          idleGate: gate,
-          noisy: gate.noisy,
-          paper: paperReference(profile.name, s.collectors.perf),
-        },
-        collectors: s.collectors,
-        startedAt,
-        endedAt: new Date().toISOString(),
-      };
-    } catch (err) {
-      killChildren();
-      return failedResult(c, err, startedAt, { profile: profile.name, knobs });
     } finally {
-      ctx.signal.removeEventListener('abort', killChildren);
-      const restored = await restoreJournal(journal);
-      release?.();
-      unguard();
-      if (restored.failed.length) ctx.log.warn(`${c.id}: could not restore: ${restored.failed.join('; ')} (journal kept: ${journal.path})`);
+      if (release) {
+        process.off('exit', release);
+        release();
+      }
     }
   },
 };
