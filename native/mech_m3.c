@@ -31,7 +31,8 @@ struct m3_shared {        /* MAP_SHARED: endpoints published by each process at 
 	int ep[M3_MAX_PAIRS][ROLE_COUNT];
 };
 
-static bool initialised_here;   /* mnx_drvs_init done by this worker process */
+/* mnx_drvs_init done by this worker process, per backend (a worker may run both). */
+static bool sim_initialised, kmod_initialised;
 
 static struct m3_shared *shared_of(const struct bench *b) { return b->priv; }
 
@@ -60,10 +61,11 @@ static int m3_setup(struct bench *b, struct detail *d, const char *backend)
 		mech_fail("backend %s: %s", backend, mnx_strerror(rc));
 		return MECH_SKIP;
 	}
-	if (!initialised_here) {
+	bool *initialised = strcmp(backend, "kmod") == 0 ? &kmod_initialised : &sim_initialised;
+	if (!*initialised) {
 		if ((rc = mnx_drvs_init(0, backend)) < 0)
 			return m3_fail("mnx_drvs_init", rc);
-		initialised_here = true;
+		*initialised = true;
 	}
 	/* The spin budget is read by each thread when it binds, i.e. after this setenv. */
 	char spin[24];
