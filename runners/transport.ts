@@ -84,8 +84,9 @@ export class LocalTransport implements WorkerTransport {
       buffer: false,
       reject: false,
       env: opts.env,
-      // The worker must not outlive us; it also exits by itself on EOF of stdin.
-      cleanup: true,
+      // Its own process group, so a terminal's Ctrl-C reaches only us and we tear the case down in
+      // order. It cannot outlive us: EOF on its stdin (our exit, even by SIGKILL) makes it quit.
+      detached: true,
     });
     this.child.stderr?.setEncoding('utf8');
     // Keep only the last few KB of diagnostics: enough to explain a crash.
