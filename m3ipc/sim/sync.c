@@ -153,9 +153,17 @@ int sim_wait(struct sim_vm *vm, struct sim_slot *me, uint32_t mask, struct sim_s
 	     int peer_ep, const struct sim_deadline *dl)
 {
 	if (worth_spinning(me, peer)) {
+		/* Poll the wake-up word only; look at the state when a wake was posted. */
+		uint32_t seen = atomic_load(&me->seq);
+		if (done(me, mask))
+			return 0;
 		for (int i = 0; i < sim_me.spin; i++) {
-			if (done(me, mask))
-				return 0;
+			uint32_t now = atomic_load_explicit(&me->seq, memory_order_acquire);
+			if (now != seen) {
+				if (done(me, mask))
+					return 0;
+				seen = now;
+			}
 			cpu_relax();
 		}
 	}

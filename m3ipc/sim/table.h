@@ -26,20 +26,22 @@
 
 /* One bound thread. Fields are written by the slot's owner, or by another party while it
  * holds this slot's `lock` (deliveries, queue changes) — see ipc.c for the protocol.
- * The layout follows the fast path of a message: a sender writes only line 1 (lock, state,
- * wake-up word, result and the message itself: one cache-line transfer per message); line 2
- * is read by peers on every call but written by the owner only when something changes;
- * line 3 is fixed while bound; the counters, written on every call, have line 4 to
- * themselves so they never invalidate what peers read. */
+ * The layout follows the fast path of a message: a sender writes line 1 (lock, state,
+ * result and the message itself) and then bumps the wake-up word on line 2, which is all a
+ * spinning owner polls — so the spinner never pulls line 1 away from a sender that is still
+ * writing it. Line 3 is read by peers on every call but written by the owner only when
+ * something changes; line 4 is fixed while bound; the counters, written on every call,
+ * have line 5 to themselves. */
 struct sim_slot {
 	_Alignas(SIM_CACHELINE) _Atomic uint32_t lock;   /* futex lock: holder p_nr + 1 | waiters bit (sync.c) */
 	_Atomic uint32_t state;        /* ST_* */
-	_Atomic uint32_t seq;          /* futex word the owner sleeps on; bumped by every wake */
 	_Atomic int32_t result;        /* outcome written by whoever completes the owner's wait */
 	message msg;                   /* the message in transit (the "kernel" copy) */
 
-	_Alignas(SIM_CACHELINE) _Atomic uint32_t sleeping;  /* owner is (about to be) in futex_wait */
-	_Atomic int32_t getfrom;       /* receive filter: p_nr or ANY */
+	_Alignas(SIM_CACHELINE) _Atomic uint32_t seq;    /* futex word the owner waits on; bumped by every wake */
+	_Atomic uint32_t sleeping;     /* owner is (about to be) in futex_wait: wakers must syscall */
+
+	_Alignas(SIM_CACHELINE) _Atomic int32_t getfrom;  /* receive filter: p_nr or ANY */
 	_Atomic int32_t sendto;        /* p_nr this slot is queued on while ST_SENDING */
 	int32_t q_head, q_tail;        /* FIFO of slots blocked sending to us (p_nr, or SIM_NO_SLOT) */
 	int32_t q_next;                /* our link in the queue of the slot we send to */
