@@ -2,11 +2,13 @@
  * m3ipc-signal-check — the kmod backend under a storm of signals whose handlers return (no
  * SA_RESTART, a SIGALRM every millisecond, as the benchmark worker's watchdog does): blocked
  * calls must neither fail nor lose or duplicate a message, and a _T timeout must keep its
- * deadline across the interruptions. Runs in the VM beside the conformance suite; exit 0 = ok.
+ * deadline across the interruptions. Then /proc/m3ipc/procs must show the client's endpoint
+ * with exactly its traffic. Runs in the VM beside the conformance suite; exit 0 = ok.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -62,6 +64,27 @@ static int server(void)
 	return 0;
 }
 
+/* The client's line in /proc/m3ipc/procs must count its ROUNDS requests and replies. */
+static int check_proc_view(int me)
+{
+	char line[512], want_ep[32], want_counts[64];
+	FILE *f = fopen("/proc/m3ipc/procs", "r");
+	int found = 0;
+
+	if (!f)
+		return fail("open /proc/m3ipc/procs", EMOLGENERIC);
+	snprintf(want_ep, sizeof want_ep, "vmid=%d ep=%d ", VMID, me);
+	snprintf(want_counts, sizeof want_counts, " sent=%d received=%d ", ROUNDS, ROUNDS);
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, want_ep, strlen(want_ep)) == 0) {
+			printf("signal-check: /proc/m3ipc/procs: %s", line);
+			found = strstr(line, want_counts) && strstr(line, " state=IDLE ");
+		}
+	}
+	fclose(f);
+	return found ? 0 : fail("no /proc/m3ipc/procs line with the client's counts", EMOLGENERIC);
+}
+
 static int client(void)
 {
 	int srv, rc, st;
@@ -96,7 +119,7 @@ static int client(void)
 	if (rc != EMOLTIMEDOUT || waited < TIMEOUT_MS)
 		return fail("receive_T under signals", rc);
 	printf("signal-check: %d sendrec round trips and a %ld ms timeout under 1 kHz SIGALRM: ok\n", ROUNDS, waited);
-	return 0;
+	return check_proc_view(mnx_getep(SELF));
 }
 
 int main(void)
