@@ -73,9 +73,3 @@ void sim_reap_if_dead(struct sim_vm *vm, struct sim_slot *s)
 	if (tid != 0 && tid != SIM_TID_RELEASING && atomic_load(&s->ep) != NONE && !sim_slot_alive(s))
 		sim_release(vm, s, tid);
 }
-
-void sim_reap_all_dead(struct sim_vm *vm)
-{
-	for (int i = 0; i < M3IPC_MAX_EPS; i++)
-		sim_reap_if_dead(vm, &vm->slots[i]);
-}

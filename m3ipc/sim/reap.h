@@ -22,7 +22,4 @@ void sim_release(struct sim_vm *vm, struct sim_slot *s, uint32_t owner_tid);
 /* Release s if its owner has died. */
 void sim_reap_if_dead(struct sim_vm *vm, struct sim_slot *s);
 
-/* Release every slot whose owner has died (bind and vm_end use it). */
-void sim_reap_all_dead(struct sim_vm *vm);
-
 #endif /* M3IPC_SIM_REAP_H */

@@ -1,5 +1,9 @@
 /* t_basic.c — error codes, unbound callers, bad VM ids, binding and bad endpoints. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -126,4 +130,24 @@ TEST(bad_endpoints_are_refused)
 	int stale = (live + M3IPC_MAX_EPS) % M3IPC_EP_LIMIT;
 	CHECK_RC(mnx_send(stale, &m), EMOLDEADSRCDST);
 	CHECK_RC(mnx_notify(stale), EMOLDEADSRCDST);
+}
+
+/* The simulator's process table: one shm segment per VM, private to its user (0600), gone
+ * after mnx_vm_end. Other backends keep their table elsewhere (kmod: in the kernel). */
+TEST(sim_table_is_a_private_segment_per_vm)
+{
+	if (strcmp(t_backend(), "sim") != 0)
+		return;
+	const char *ns = getenv("M3IPC_NS");
+	CHECK(ns != NULL);
+	char path[128];
+	snprintf(path, sizeof path, "/dev/shm/m3ipc.%s.vm%d", ns, T_VM2 + 1);
+	CHECK(access(path, F_OK) != 0);
+	CHECK_RC(mnx_vm_init(T_VM2 + 1), T_VM2 + 1);
+	struct stat st;
+	CHECK(stat(path, &st) == 0);
+	CHECK((st.st_mode & 0777) == 0600);
+	CHECK(st.st_uid == getuid());
+	CHECK_RC(mnx_vm_end(T_VM2 + 1), EMOLOK);
+	CHECK(access(path, F_OK) != 0);
 }
