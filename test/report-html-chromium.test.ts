@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { writeReport } from '../reports/index.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -18,13 +18,14 @@ const RUNS = ['synthetic-paper', 'synthetic-net-a', 'synthetic-net-b'].map((r) =
 test('report.html: no console error, all figures and tables visible', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed (apt-get install chromium)` }, async () => {
   const out = await mkdtemp(path.join(tmpdir(), 'm3bench-html-test-'));
   const profile = await mkdtemp(path.join(tmpdir(), 'm3bench-chromium-profile-'));
-  // A fresh profile directory (playwright passes it as --user-data-dir); root needs --no-sandbox.
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  let browser: BrowserContext | undefined;
   try {
+    // A fresh profile directory (playwright passes it as --user-data-dir); root needs --no-sandbox.
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
     await writeReport(RUNS, out);
     const page = await browser.newPage();
     const problems: string[] = [];
@@ -47,7 +48,7 @@ test('report.html: no console error, all figures and tables visible', { skip: ex
     const headings = await page.locator('section.table h2').allTextContents();
     for (const t of ['Table 1', 'Table 2', 'Table 3', 'Results per case']) assert.ok(headings.some((h) => h.startsWith(t)), t);
   } finally {
-    await browser.close();
+    await browser?.close();
     await rm(out, { recursive: true, force: true });
     await rm(profile, { recursive: true, force: true });
   }
