@@ -100,6 +100,9 @@ struct mech_ops {
     int order;               /* position in `list` (see above) */
     const char *tests[TEST_COUNT]; /* NULL = "ok", else why the test cannot be expressed */
     int local_only;          /* 1: no child processes at all (e.g. memcpy inside one process) */
+    /* Optional: NULL when this host can run the mechanism, else why not (e.g. a device is
+     * absent). `list` reports it for every test the mechanism can otherwise express. */
+    const char *(*unavailable)(void);
 
     /* Mechanism-wide, in the worker (all optional). setup may add detail key/values. */
     int (*setup)(struct bench *b, struct detail *d);

@@ -41,10 +41,16 @@ static int m3_fail(const char *what, int rc)
 	return mech_fail("%s: %s (%d)", what, mnx_strerror(rc), rc);
 }
 
+static const char *kmod_unavailable(void)
+{
+	return access(KMOD_DEVICE, R_OK | W_OK) == 0
+		? NULL : KMOD_DEVICE " is absent (the m3ipc kernel module is not loaded here)";
+}
+
 static int m3_setup(struct bench *b, struct detail *d, const char *backend)
 {
-	if (strcmp(backend, "kmod") == 0 && access(KMOD_DEVICE, R_OK | W_OK) != 0) {
-		mech_fail("%s is absent (the m3ipc kernel module is not loaded here)", KMOD_DEVICE);
+	if (strcmp(backend, "kmod") == 0 && kmod_unavailable()) {
+		mech_fail("%s", kmod_unavailable());
 		return MECH_SKIP;
 	}
 	if ((b->c.test == TEST_IPC1 || b->c.test == TEST_IPC2) && b->c.size > sizeof(message)) {
@@ -249,13 +255,14 @@ static int m3_loop(struct bench *b, int g, enum role role, long iters)
 	return copy ? offer_buffer(b, g, role) : serve_ipc(b, g);
 }
 
-#define M3_OPS(NAME, DESCRIPTION, ORDER, SETUP)                   \
+#define M3_OPS(NAME, DESCRIPTION, ORDER, SETUP, UNAVAILABLE)                   \
 	{                                                           \
 		.name = NAME,                                       \
 		.description = DESCRIPTION,                         \
 		.family = "m3",                                     \
 		.order = ORDER,                                     \
 		.setup = SETUP,                                     \
+		.unavailable = UNAVAILABLE,                         \
 		.teardown = m3_teardown,                            \
 		.attach_role = m3_attach_role,                      \
 		.loop = m3_loop,                                    \
@@ -263,8 +270,8 @@ static int m3_loop(struct bench *b, int g, enum role role, long iters)
 
 static const struct mech_ops m3_sim_ops =
 	M3_OPS("m3-sim", "M3-IPC API, user-space simulator (shm process table, futexes, process_vm_*)",
-	       400, sim_setup);
+	       400, sim_setup, NULL);
 static const struct mech_ops m3_kmod_ops =
-	M3_OPS("m3-kmod", "M3-IPC API, kernel module /dev/m3ipc (ioctl)", 401, kmod_setup);
+	M3_OPS("m3-kmod", "M3-IPC API, kernel module /dev/m3ipc (ioctl)", 401, kmod_setup, kmod_unavailable);
 MECH_REGISTER(m3_sim_ops)
 MECH_REGISTER(m3_kmod_ops)

@@ -111,8 +111,10 @@ static void cmd_list(void)
         printf("\"description\":%s,", q);
         json_quote(q, sizeof q, m->family);
         printf("\"family\":%s,\"order\":%d,\"tests\":{", q, m->order);
+        const char *missing_here = m->unavailable ? m->unavailable() : NULL;
         for (int t = 0; t < TEST_COUNT; t++) {
-            json_quote(q, sizeof q, m->tests[t] ? m->tests[t] : "ok");
+            const char *why_not = m->tests[t] ? m->tests[t] : missing_here;
+            json_quote(q, sizeof q, why_not ? why_not : "ok");
             printf("%s\"%s\":%s", t ? "," : "", test_names[t], q);
         }
         printf("}}");
