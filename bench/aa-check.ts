@@ -1,8 +1,8 @@
 // A/A + planted-slowdown benchmark of the regression verdict (`m3bench check`).
 //   npx tsx bench/aa-check.ts [--trials 20] [--mechanism pipe] [--fraction 0.15] [--suite smoke] [--keep]
-// One baseline run, then per trial: an A/A check (same build, nothing planted) must pass, and a
-// check with M3BENCH_SLOWDOWN=<mechanism>:<fraction> (the worker busy-waits that fraction more)
-// must fail naming <mechanism>. Acceptance: both in ≥ 19 of 20 trials. Takes several minutes.
+// Per trial: a baseline run, then an A/A check against it (same build, nothing planted) that must
+// pass, and a check with M3BENCH_SLOWDOWN=<mechanism>:<fraction> (the worker busy-waits that
+// fraction more) that must fail naming <mechanism>. Acceptance: both in ≥ 19 of 20 trials. Takes several minutes.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,7 @@ const args = await yargs(hideBin(process.argv))
   .option('keep', { type: 'boolean', default: false, describe: 'keep the run directories' })
   .option('max-busy', { type: 'number', default: 30, describe: 'wait (up to --idle-retries s) until the machine is below this CPU busy percent before each check' })
   .option('idle-retries', { type: 'number', default: 10 })
+  .option('fresh-baseline', { type: 'boolean', default: true, describe: 'make a new baseline run right before each check (--no-fresh-baseline: one baseline for all trials)' })
   .strict()
   .check((a) => {
     if (!Number.isInteger(a.trials) || a.trials < 1) throw new Error(`--trials: a whole number ≥ 1, got ${a.trials}`);
@@ -51,22 +52,29 @@ function m3bench(argv: string[], slowdown?: string) {
 
 const work = await mkdtemp(path.join(tmpdir(), 'm3bench-aa-'));
 try {
-  const baseline = path.join(work, 'baseline');
-  await quietEnough('baseline');
-  const made = await m3bench(['run', '--suite', args.suite, '--out', baseline, '--no-report']);
-  if (made.exitCode !== 0) throw new Error(`baseline run failed:\n${made.all}`);
+  // The baseline of a trial: a run of the same build just before its check, so that A/A compares
+  // two runs made under the same load; or one baseline shared by every trial.
+  const makeBaseline = async (name: string) => {
+    const dir = path.join(work, name);
+    await quietEnough(name);
+    const made = await m3bench(['run', '--suite', args.suite, '--out', dir, '--no-report']);
+    if (made.exitCode !== 0) throw new Error(`baseline run failed:\n${made.all}`);
+    return dir;
+  };
+  const shared = args.freshBaseline ? undefined : await makeBaseline('baseline');
   let aaPass = 0;
   let plantedCaught = 0;
   let noisyTrials = 0;
   const slowdown = `${args.mechanism}:${args.fraction}`;
   for (let t = 1; t <= args.trials; t++) {
+    const base = shared ?? (await makeBaseline(`baseline-${t}`));
     const quietAa = await quietEnough(`trial ${t} A/A`);
-    const aa = await m3bench(['check', '--baseline', baseline, '--out', path.join(work, `aa-${t}`)]);
+    const aa = await m3bench(['check', '--baseline', base, '--out', path.join(work, `aa-${t}`)]);
     if (aa.exitCode === 0) aaPass++;
     else process.stdout.write(`trial ${t} A/A: exit ${aa.exitCode}: ${String(aa.stdout).split('\n').filter((l) => l.startsWith('check:') || l.includes('❌')).join(' | ')}\n`);
     const quietPlanted = await quietEnough(`trial ${t} planted`);
     if (!quietAa || !quietPlanted) noisyTrials++;
-    const planted = await m3bench(['check', '--baseline', baseline, '--out', path.join(work, `planted-${t}`)], slowdown);
+    const planted = await m3bench(['check', '--baseline', base, '--out', path.join(work, `planted-${t}`)], slowdown);
     const verdict = String(planted.stdout).split('\n').find((l) => l.startsWith('check: FAIL')) ?? '';
     const named = new RegExp(`mechanism\\(s\\):.*\\b${args.mechanism}\\b`).test(verdict);
     if (planted.exitCode === 1 && named) plantedCaught++;
