@@ -1,8 +1,8 @@
 // m3net: the paced TCP stream of tests A/B (Paper 2). One binary, two roles:
 //   m3net recv --port P --flows N [--cpu C] [--busy-poll US]
 //   m3net send --addrs A[,B,...] --port P --flows N --rate-mbit R --duration S [--cpu C] [--chunk B]
-// The receiver prints {"ready":true,...} once listening, then one JSON result line after every flow
-// has closed. The sender spreads flows round-robin over the addresses (one per veth pair / NIC),
+// The receiver prints {"ready":true,...} once listening, {"connected":true,...} once every flow is
+// accepted, then one JSON result line after every flow has closed. The sender spreads flows round-robin over the addresses (one per veth pair / NIC),
 // paces the aggregate to the target rate with a token bucket timed by CLOCK_MONOTONIC, and prints
 // one JSON result line. Only the receiver's figures are used for throughput (bytes that arrived).
 #define _GNU_SOURCE
@@ -121,6 +121,9 @@ static int run_recv(const struct options *o) {
     if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) != 0) die("epoll_ctl");
   }
   close(ls);
+  // Tells the driver when to start sampling: remote senders may connect long after "ready".
+  printf("{\"connected\":true,\"flows\":%d}\n", o->flows);
+  fflush(stdout);
 
   char *buf = malloc(1 << 20);
   if (!buf) die("malloc");

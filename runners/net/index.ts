@@ -22,6 +22,10 @@ import { threadRunNs, verifyRun } from './verify.ts';
 import { m3netBuilt, M3NET, remoteSenderCommand, startReceiver, startSender, type Receiver, type Sender } from './workload.ts';
 import { run } from './netns-exec.ts';
 
+/** Seconds a stream may run past its duration: local sender / remote senders (lab, started by hand). */
+const LOCAL_MARGIN_S = 30;
+const REMOTE_MARGIN_S = 300;
+
 /** How long a run waits for another run to finish with host-wide knobs. */
 const GLOBAL_LOCK_WAIT_MS = 120_000;
 
@@ -82,18 +86,30 @@ async function stream(c: Case, ctx: RunContext, profile: Profile, params: NetPar
     ctx.log.info(`waiting for ${params.flows} remote flow(s); on each sender run: ${remoteSenderCommand(params)}`);
   }
   const pids: StreamPids = { receiver: receiver.pid, sender: sender?.pid, napi: napiPids };
-  const running = await startCollectors(c.collectors, {
-    // NAPI kthreads are ours too: in B they do the receive work that softirqs do in A.
-    pids: [receiver.pid, ...(sender ? [sender.pid] : []), ...napiPids],
-    perfFrequency: params.perfFrequency,
-    perfSymbolGroups: symbolGroups(),
-  });
+  // A stream that never ends (remote senders that never connect, a wedged flow) must not hold the
+  // machine's knobs forever: past its time plus a margin, the workload is killed.
+  const limitS = params.duration + (sender ? LOCAL_MARGIN_S : REMOTE_MARGIN_S);
+  let timedOut = false;
+  const watchdog = setTimeout(() => {
+    timedOut = true;
+    children.forEach((ch) => ch.kill());
+  }, limitS * 1000);
+  let running: Awaited<ReturnType<typeof startCollectors>> | undefined;
   let recv;
   try {
+    await receiver.connected; // sample the stream, not the wait for remote senders
+    running = await startCollectors(c.collectors, {
+      // NAPI kthreads are ours too: in B they do the receive work that softirqs do in A.
+      pids: [receiver.pid, ...(sender ? [sender.pid] : []), ...napiPids],
+      perfFrequency: params.perfFrequency,
+      perfSymbolGroups: symbolGroups(),
+    });
     [recv] = await Promise.all([receiver.done, sender?.done]);
   } catch (err) {
-    await running.stop().catch(() => {});
-    throw err;
+    await running?.stop().catch(() => {});
+    throw timedOut ? new Error(`no complete stream within ${limitS} s${sender ? '' : ' (did the remote senders connect?)'}`) : err;
+  } finally {
+    clearTimeout(watchdog);
   }
   const collectors = await running.stop();
   return { recv, pids, collectors, napiBefore, napiAfter: await threadRunNs(napiPids) };

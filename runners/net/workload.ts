@@ -50,6 +50,8 @@ function settled<T>(p: Promise<T>): Promise<T> {
 
 export interface Receiver {
   pid: number;
+  /** Resolves once every flow is connected (rejects if the receiver ends first). */
+  connected: Promise<void>;
   /** Resolves with the receiver's figures once every flow has closed. */
   done: Promise<ReceiverResult>;
   kill(): void;
@@ -61,16 +63,19 @@ export async function startReceiver(o: { netns: Netns; port: number; flows: numb
   const child = spawn(o.netns, args);
   const lines: string[] = [];
   const rl = readline.createInterface({ input: child.stdout! });
-  const ready = new Promise<void>((resolve, reject) => {
-    rl.on('line', (line) => {
-      lines.push(line);
-      if (line.includes('"ready":true')) resolve();
-    });
-    child.then((r) => reject(new Error(`receiver exited before listening: ${lines.at(-1) ?? ''} ${String(r.stderr).trim()}`)));
-  });
+  const seen = (marker: string, stage: string) =>
+    settled(
+      new Promise<void>((resolve, reject) => {
+        rl.on('line', (line) => line.includes(marker) && resolve());
+        child.then((r) => reject(new Error(`receiver exited before ${stage}: ${lines.at(-1) ?? ''} ${String(r.stderr).trim()}`)));
+      }),
+    );
+  rl.on('line', (line) => lines.push(line));
+  const ready = seen('"ready":true', 'listening');
+  const connected = seen('"connected":true', 'every flow connected');
   await ready;
   const done = settled(child.then((r) => resultLine(r, lines, 'receiver') as unknown as ReceiverResult));
-  return { pid: child.pid!, done, kill: () => child.kill('SIGKILL') };
+  return { pid: child.pid!, connected, done, kill: () => child.kill('SIGKILL') };
 }
 
 export interface Sender {
