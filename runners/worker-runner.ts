@@ -3,6 +3,7 @@
 import type { Case, Result } from '../src/types.ts';
 import { COPY_TESTS, IPC_TESTS } from '../src/types.ts';
 import { withCollectors } from './collectors-hook.ts';
+import { descendants } from './process-tree.ts';
 import type { CaseRunner, RunContext } from './context.ts';
 import { failedResult, okResult, skippedResult } from './result.ts';
 import { sample } from './sampling.ts';
@@ -13,10 +14,14 @@ export type TransportFactory = () => Promise<WorkerTransport>;
 
 const WORKER_TESTS: readonly string[] = [...IPC_TESTS, ...COPY_TESTS];
 
-/** The worker's setup detail lists the pids of its children; with the worker's own, collectors watch them. */
+/**
+ * The processes of a set-up case, for the collectors: the worker and its servers, as the worker's
+ * setup detail lists them (`pids`) or, for a local worker that does not, as /proc shows them.
+ */
 function pidsOf(worker: Worker, detail: Record<string, unknown>): number[] {
-  const fromDetail = Array.isArray(detail.pids) ? detail.pids.filter((p): p is number => typeof p === 'number') : [];
-  return worker.pid ? [worker.pid, ...fromDetail] : fromDetail;
+  const listed = Array.isArray(detail.pids) ? detail.pids.filter((p): p is number => typeof p === 'number') : [];
+  if (!worker.pid) return listed;
+  return [worker.pid, ...(listed.length ? listed : descendants(worker.pid))];
 }
 
 export class WorkerRunner implements CaseRunner {

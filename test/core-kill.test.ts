@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { descendants } from '../runners/process-tree.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REAL_WORKER = path.join(ROOT, 'native', 'build', 'm3worker');
@@ -15,20 +16,6 @@ const FAKE_WORKER = path.join(ROOT, 'test', 'fixtures', 'core-fake-worker.mjs');
 const useReal = existsSync(REAL_WORKER);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function descendants(pid: number): number[] {
-  let children: number[] = [];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      if (text) children.push(...text.split(/\s+/).map(Number));
-    }
-  } catch {
-    return [];
-  }
-  children = [...new Set(children)];
-  return [...children, ...children.flatMap(descendants)];
-}
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 

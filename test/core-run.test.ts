@@ -9,6 +9,9 @@ import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { executeRun } from '../src/run.ts';
 import { ConfigError } from '../suites/index.ts';
+import { LocalTransport } from '../runners/transport.ts';
+import { WorkerRunner } from '../runners/worker-runner.ts';
+import type { Case } from '../src/types.ts';
 
 const FAKE_WORKER = [process.execPath, fileURLToPath(new URL('./fixtures/core-fake-worker.mjs', import.meta.url))];
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'core-run-'));
@@ -114,6 +117,32 @@ describe('executeRun', () => {
     writeFileSync(config, JSON.stringify({ name: 'c', tests: ['IPC1'], placements: ['same-cpu'], time: 0.05, collectors: ['proc-magic'] }));
     await assert.rejects(executeRun({ suite: config, out: path.join(dir, 'bad'), workerCommand: FAKE_WORKER }), /collectors: unknown "proc-magic"/);
     assert.equal(existsSync(path.join(dir, 'bad')), false);
+  });
+
+  it('gives the collectors the worker and its servers, from /proc when the worker does not list them', async () => {
+    for (const noPids of [false, true]) {
+      if (noPids) process.env.FAKE_NO_PIDS = '1';
+      const runner = new WorkerRunner(async () => new LocalTransport({ command: FAKE_WORKER }));
+      let seen: number[] = [];
+      let serverParent = 0;
+      const c: Case = { id: 'x', test: 'IPC1', mechanism: 'pipe', size: 36, placement: 'same-cpu', pairs: 1, spin: 1000, target: 'local', time: 0.05, collectors: ['stub'] };
+      const result = await runner.run(c, {
+        runDir: tmp(),
+        log: { info() {}, warn() {} },
+        signal: new AbortController().signal,
+        target: 'local',
+        startCollectors: async (_names, pids) => {
+          seen = pids;
+          // /proc/<pid>/stat: "pid (comm) state ppid ..."; the server must be the worker's child.
+          serverParent = Number(readFileSync(`/proc/${pids[1]}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+          return { stop: async () => ({}) };
+        },
+      });
+      await runner.close();
+      assert.equal(result.status, 'ok');
+      assert.equal(seen.length, 2, `pids ${seen} (noPids=${noPids})`);
+      assert.equal(serverParent, seen[0], 'the second pid is a server forked by the worker');
+    }
   });
 
   it('stops at an abort and keeps what finished', async () => {
