@@ -4,14 +4,25 @@ import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import { median } from './median.ts';
 import type { RunProgress } from './run.ts';
-import type { Result } from './types.ts';
+import type { Derived, Result } from './types.ts';
 
 function outcome(r: Result): string {
   if (r.status === 'skipped') return `skipped (${r.reason})`;
   if (r.status === 'failed') return `FAILED: ${r.error}`;
   const d = r.derived ?? {};
+  if (!r.stats) return `ok ${netFigures(d)}`;
   const rate = d.msgsPerSec !== undefined ? `${fmt(d.msgsPerSec)} msgs/s` : d.gbPerSec !== undefined ? `${d.gbPerSec.toFixed(2)} GB/s` : '';
-  return `ok ${fmt(r.stats!.p50)} ns/iter ±${r.stats!.rme.toFixed(1)}% ${rate}`;
+  return `ok ${fmt(r.stats.p50)} ns/iter ±${r.stats.rme.toFixed(1)}% ${rate}`;
+}
+
+/** Tests A/B cases have no per-iteration statistics: their figures are rates over the stream. */
+function netFigures(d: Derived): string {
+  const parts: Array<[string, number | undefined]> = [
+    ['Gbit/s', d.gbitPerSec],
+    ['cswch/s', d.cswchPerSec],
+    ['intr/s', d.intrPerSec],
+  ];
+  return parts.flatMap(([unit, v]) => (v === undefined ? [] : [`${fmt(v)} ${unit}`])).join(', ');
 }
 
 function fmt(n: number): string {
@@ -61,7 +72,7 @@ export function resultsTable(results: Result[]): string {
       r.case.mechanism,
       r.case.placement,
       `${r.case.size} B`,
-      r.status === 'ok' ? 'ok' : r.status === 'skipped' ? `skipped: ${r.reason}` : `failed: ${r.error}`,
+      r.status === 'ok' ? (r.stats ? 'ok' : `ok: ${netFigures(d)}`) : r.status === 'skipped' ? `skipped: ${r.reason}` : `failed: ${r.error}`,
       r.stats ? fmt(r.stats.p50) : '',
       r.stats ? r.stats.rme.toFixed(1) : '',
       d.usPerRoundTrip !== undefined ? d.usPerRoundTrip.toFixed(2) : '',
