@@ -29,6 +29,7 @@
 #include <linux/wait.h>
 #include <linux/bitmap.h>
 #include <linux/atomic.h>
+#include <linux/ktime.h>
 #include "m3ipc.h"
 #include "m3ipc_uapi.h"
 
@@ -81,7 +82,7 @@ struct m3k_proc {
 	unsigned int call_cmd;
 	int call_ep;
 	void __user *call_msg;
-	unsigned long deadline;     /* jiffies, unless forever */
+	ktime_t deadline;           /* CLOCK_MONOTONIC, unless forever */
 	bool forever;
 	struct m3k_ubuf buf;
 	struct m3k_proc *send_to;   /* receiver we queued on (referenced), owned by our thread */

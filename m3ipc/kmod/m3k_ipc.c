@@ -69,8 +69,10 @@ static void publish_call(struct m3k_proc *me, unsigned int cmd, int ep, void __u
 	me->call_cmd = cmd;
 	me->call_ep = ep;
 	me->call_msg = msg;
-	me->forever = timeout_ms < 0;
-	me->deadline = jiffies + msecs_to_jiffies(timeout_ms);
+	/* Beyond ~146 years the nanosecond deadline would overflow: that is forever too. */
+	me->forever = timeout_ms < 0 || timeout_ms > KTIME_MAX / NSEC_PER_MSEC / 2;
+	if (!me->forever)
+		me->deadline = ktime_add_ms(ktime_get(), timeout_ms);
 }
 
 /*
@@ -80,10 +82,19 @@ static void publish_call(struct m3k_proc *me, unsigned int cmd, int ep, void __u
  */
 static int wait_done(struct m3k_proc *me)
 {
-	long left = me->forever ? MAX_SCHEDULE_TIMEOUT : max_t(long, (long)(me->deadline - jiffies), 0);
+	int ret;
 
-	left = wait_event_interruptible_timeout(me->wq, READ_ONCE(me->done), left);
-	if (left == -ERESTARTSYS && !fatal_signal_pending(current)) {
+	/* A high-resolution deadline: a tick-based one may end a few ms early, which a caller
+	 * timing its own _T call would see. */
+	if (me->forever)
+		ret = wait_event_interruptible(me->wq, READ_ONCE(me->done));
+	else if (ktime_compare(ktime_get(), me->deadline) >= 0)
+		/* Checked first: a steady stream of signals must not keep an expired call alive. */
+		ret = READ_ONCE(me->done) ? 0 : -ETIME;
+	else
+		ret = wait_event_interruptible_hrtimeout(me->wq, READ_ONCE(me->done),
+							 ktime_sub(me->deadline, ktime_get()));
+	if (ret == -ERESTARTSYS && !fatal_signal_pending(current)) {
 		mutex_lock(&me->lock);
 		if (!me->done) {
 			me->in_call = false;
@@ -92,7 +103,7 @@ static int wait_done(struct m3k_proc *me)
 		}
 		mutex_unlock(&me->lock);
 	}
-	return m3k_finish_call(me, left == 0 ? EMOLTIMEDOUT : EMOLINTR);
+	return m3k_finish_call(me, ret == -ETIME ? EMOLTIMEDOUT : EMOLINTR);
 }
 
 /*
