@@ -32,10 +32,13 @@ export class LineQueue {
       if (waiter) waiter.resolve(line);
       else this.lines.push(line);
     });
-    rl.on('close', () => {
-      this.ended = new TransportClosedError(describeEnd());
+    const end = (cause?: Error) => {
+      this.ended ??= new TransportClosedError(cause ? `${describeEnd()} (${cause.message})` : describeEnd());
       for (const w of this.waiters.splice(0)) w.reject(this.ended);
-    });
+    };
+    rl.on('close', () => end());
+    // A stream error (e.g. ECONNRESET on a VM socket) ends the transport; unhandled it would crash the run.
+    rl.on('error', end);
   }
 
   next(timeoutMs: number): Promise<string> {

@@ -88,7 +88,7 @@ describe('m3ipc kernel module in the VM', () => {
     assert.equal(o.report.steps.rmmod, 0, said(o, 'rmmod'));
     assert.equal(o.report.done, true, `the guest did not finish its script:\n${o.console.slice(-2000)}`);
     assert.equal(o.exitCode, 0, `qemu did not power off by itself:\n${o.console.slice(-2000)}`);
-    const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('m3mode=test'));
+    const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(o.pidFile));
     assert.deepEqual(left, []);
   });
 });

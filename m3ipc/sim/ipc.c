@@ -128,14 +128,16 @@ static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
 		sim_reap_if_dead(vm, dst);
 		return EMOLDEADSRCDST;
 	}
+	bool queued = false;
 	if (accepts(dst, sim_me.p_nr)) {
 		/* Fast path: the destination is waiting. For sendrec we are receiving from it
 		 * before it can see the request, so its reply cannot miss us. */
 		atomic_store(&me->state, receive_bit);
 		deliver(dst, m);
+		/* Counted before the wake so that a status read by the woken peer sees it. */
+		sim_count(&me->n_sent);
 		sim_unlock(dst);
 		sim_wake(dst);
-		sim_count(&me->n_sent);
 		if (!then_receive)
 			return EMOLOK;
 	} else {
@@ -143,6 +145,7 @@ static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
 			sim_unlock(dst);
 			return EMOLAGAIN;
 		}
+		queued = true;
 		me->msg = *m;
 		atomic_store(&me->sendto, d);
 		atomic_store(&me->state, ST_SENDING | receive_bit);
@@ -155,8 +158,8 @@ static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
 		rc = cancel(vm, me, d, rc);
 	else
 		rc = atomic_load(&vm->alive) ? atomic_load(&me->result) : EMOLINTR;
-	if (rc == EMOLOK && !then_receive)
-		sim_count(&me->n_sent);
+	if (rc == EMOLOK && queued)
+		sim_count(&me->n_sent); /* a queued send (or sendrec) was taken by the receiver */
 	if (rc == EMOLOK && then_receive) {
 		*m = me->msg;
 		sim_me.hint = d;

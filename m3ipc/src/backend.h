@@ -3,8 +3,9 @@
  * functions (m3ipc/src/dispatch.c) validate nothing backend-specific: they pick the table
  * once (mnx_drvs_init / mnx_use_backend / $M3IPC_BACKEND) and forward each call.
  *
- * The kmod backend's table is defined by m3ipc/kmod/shim.c; it is referenced weakly so the
- * library links without it and reports EMOLNOSYS when "kmod" is asked for but not built.
+ * The kmod backend's table is defined by m3ipc/kmod/shim.c. The Makefile defines M3IPC_WITH_KMOD
+ * when that file is built into the library; without it the library reports EMOLNOSYS for "kmod".
+ * (A strong reference, not a weak one: a weak reference never pulls shim.o out of the archive.)
  * Timeouts reach the backend already normalised: -1 = forever, 0 = no wait, > 0 = ms.
  */
 #ifndef M3IPC_BACKEND_H
@@ -29,6 +30,11 @@ struct m3ipc_backend {
 };
 
 extern const struct m3ipc_backend m3ipc_sim_backend;
-extern const struct m3ipc_backend m3ipc_kmod_backend __attribute__((weak));
+#ifdef M3IPC_WITH_KMOD
+extern const struct m3ipc_backend m3ipc_kmod_backend;
+#define M3IPC_KMOD_BACKEND (&m3ipc_kmod_backend)
+#else
+#define M3IPC_KMOD_BACKEND NULL
+#endif
 
 #endif /* M3IPC_BACKEND_H */

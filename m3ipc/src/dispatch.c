@@ -13,9 +13,8 @@ static const struct m3ipc_backend *backend_named(const char *name)
 {
 	if (strcmp(name, "sim") == 0)
 		return &m3ipc_sim_backend;
-	/* Weak symbol: its address is NULL unless m3ipc/kmod/shim.c was linked in. */
-	if (strcmp(name, "kmod") == 0 && &m3ipc_kmod_backend != NULL)
-		return &m3ipc_kmod_backend;
+	if (strcmp(name, "kmod") == 0)
+		return M3IPC_KMOD_BACKEND; /* NULL when m3ipc/kmod/shim.c is not built in */
 	return NULL;
 }
 

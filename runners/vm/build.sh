@@ -13,16 +13,13 @@ OUT=$ROOT/$CACHE/static
 make -s -C "/usr/src/linux-headers-$KVER" M="$ROOT/m3ipc/kmod" modules >&2
 make -s -C m3ipc/kmod fuzz >&2
 # Static builds go to their own directories so that the host's (dynamic) binaries stay as they are.
-# libm3ipc.a refers to the kmod backend weakly, and a weak reference never pulls an archive
-# member in: -u makes the linker take shim.o, or "kmod" would be EMOLNOSYS in the VM.
-KEEP_SHIM=-Wl,-u,m3ipc_kmod_backend
 if [ -f m3ipc/Makefile ] && [ -d m3ipc/tests ]; then
-  make -s -C m3ipc STATIC=1 BUILD="$OUT/m3ipc" LDFLAGS="-pthread -static $KEEP_SHIM" "$OUT/m3ipc/m3ipc-conformance" >&2
+  make -s -C m3ipc STATIC=1 BUILD="$OUT/m3ipc" "$OUT/m3ipc/m3ipc-conformance" >&2
   ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -pthread -static -Im3ipc/include \
-    -o "$OUT/m3ipc-signal-check" m3ipc/kmod/signal_check.c "$OUT/m3ipc/libm3ipc.a" $KEEP_SHIM >&2
+    -o "$OUT/m3ipc-signal-check" m3ipc/kmod/signal_check.c "$OUT/m3ipc/libm3ipc.a" >&2
 fi
 if [ -f native/Makefile ]; then
-  make -s -C native BUILD="$OUT/native" CC="${CC:-cc} -static $KEEP_SHIM" "$OUT/native/m3worker" >&2
+  make -s -C native BUILD="$OUT/native" CC="${CC:-cc} -static" "$OUT/native/m3worker" >&2
 fi
 
 stage=$(mktemp -d)

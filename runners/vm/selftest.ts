@@ -13,6 +13,8 @@ export interface SelfTestOutcome {
   console: string;
   exitCode: number | undefined;
   seconds: number;
+  /** The qemu pid file of this boot: it names this VM among others on the host (ps args). */
+  pidFile: string;
 }
 
 export async function runVmSelfTest(timeoutS = 240): Promise<SelfTestOutcome> {
@@ -23,7 +25,7 @@ export async function runVmSelfTest(timeoutS = 240): Promise<SelfTestOutcome> {
   try {
     const vm = await bootVm({ artifacts, mode: 'test', timeoutS, pidFile });
     const console = `${vm.stdout}\n${vm.stderr}`;
-    return { artifacts, report: parseGuestReport(console), console, exitCode: vm.exitCode, seconds: (Date.now() - started) / 1000 };
+    return { artifacts, report: parseGuestReport(console), console, exitCode: vm.exitCode, seconds: (Date.now() - started) / 1000, pidFile };
   } finally {
     killQemu(pidFile);
     rmSync(dir, { recursive: true, force: true });
