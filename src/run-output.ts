@@ -68,7 +68,7 @@ export function resultsTable(results: Result[]): string {
   for (const r of results) {
     const d = r.derived ?? {};
     table.push([
-      r.case.test,
+      r.case.profile ? `${r.case.test} ${r.case.profile}/${r.case.repetition}` : r.case.test,
       r.case.mechanism,
       r.case.placement,
       `${r.case.size} B`,
