@@ -1,7 +1,7 @@
 // One whole run: validate the suite, ask the target what it offers, expand the plan, run every
 // case (a failing case never stops the run), append each result as it ends, write the manifest
 // and the CSV. Used by `m3bench run` and by the reports engineer's `check`.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { readCatalogue, type Catalogue } from '../runners/catalogue.ts';
 import { startCollectors } from '../runners/collectors-hook.ts';
@@ -102,6 +102,10 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
   const runDir = path.resolve(opts.out ?? path.join(REPO_ROOT, 'runs', `${stamp(started)}-${suite.name}`));
   let manifest: Manifest;
   try {
+    // Appending to another run's results would mix two runs under one manifest.
+    if (existsSync(path.join(runDir, 'results.jsonl'))) {
+      throw new ConfigError([`--out ${runDir} already holds a run (results.jsonl): choose a new directory or remove it`]);
+    }
     mkdirSync(runDir, { recursive: true });
     manifest = await buildManifest({
       id: path.basename(runDir),

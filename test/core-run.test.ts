@@ -87,6 +87,15 @@ describe('executeRun', () => {
     assert.equal(existsSync(out), false);
   });
 
+  it('refuses an --out directory that already holds a run, and leaves that run as it was', async () => {
+    const out = path.join(tmp(), 'run');
+    const first = { suite: 'smoke', overrides: { mechanisms: ['pipe'], tests: ['IPC1' as const], time: 0.05 }, out, workerCommand: FAKE_WORKER };
+    await executeRun(first);
+    const before = readFileSync(path.join(out, 'results.jsonl'), 'utf8');
+    await assert.rejects(executeRun(first), (err: unknown) => err instanceof ConfigError && /already holds a run/.test(err.message));
+    assert.equal(readFileSync(path.join(out, 'results.jsonl'), 'utf8'), before);
+  });
+
   it('measures the Node baselines in-process and skips the tests they cannot express', async () => {
     const { results } = await executeRun({
       suite: 'smoke',
