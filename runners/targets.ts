@@ -1,6 +1,6 @@
 // Where workers run: this host (spawned with execa) or a VM (runners/vm/, the VM engineer's
 // transport, loaded only when asked for so that a local run never depends on it).
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +22,15 @@ export interface TargetOptions {
 export interface OpenedTarget {
   openTransport: TransportFactory;
   describe(): Promise<Manifest['target']>;
+  /** After every worker is closed: what the target itself reported (the VM guest's module state,
+   * dmesg check and rmmod), written into the run directory; returns lines for the log. */
+  finish?(runDir: string): string[];
 }
 
-type VmTransport = WorkerTransport & { describe(): { kernel: string; emulated: boolean } };
+type VmTransport = WorkerTransport & {
+  describe(): { kernel: string; emulated: boolean };
+  guestReport(): { steps: Record<string, number>; output: Record<string, string[]>; notes: string[]; done: boolean };
+};
 interface VmModule {
   startVmTransport(opts: Record<string, unknown>): Promise<VmTransport>;
 }
@@ -55,12 +61,33 @@ export async function openTarget(opts: TargetOptions): Promise<OpenedTarget> {
   } catch (err) {
     throw new Error(`--target vm needs runners/vm/index.ts (the VM transport), which cannot be loaded here: ${(err as Error).message}`);
   }
-  let last: VmTransport | null = null;
+  const booted: VmTransport[] = [];
+  const boot = async () => {
+    const t = await vm.startVmTransport(opts.vm ?? {});
+    booted.push(t);
+    return t;
+  };
   return {
-    openTransport: async () => (last = await vm.startVmTransport(opts.vm ?? {})),
+    openTransport: boot,
     describe: async () => {
-      const d = (last ?? (last = await vm.startVmTransport(opts.vm ?? {}))).describe();
+      const d = (booted.at(-1) ?? (await boot())).describe();
       return { name: 'vm', kernel: d.kernel, emulated: d.emulated };
+    },
+    finish: (runDir) => {
+      // Each boot (a worker restart boots a new VM) ends with /proc/m3ipc, a dmesg check and rmmod.
+      const reports = booted.flatMap((t) => {
+        try {
+          return [t.guestReport()];
+        } catch {
+          return []; // a VM that never closed has nothing to say
+        }
+      });
+      writeFileSync(path.join(runDir, 'vm-guest.json'), `${JSON.stringify(reports, null, 2)}\n`);
+      return reports.map((r, i) => {
+        const steps = Object.entries(r.steps).map(([step, rc]) => `${step} rc=${rc}`).join(', ');
+        const stats = (r.output.proc ?? []).find((l) => l.includes('sent=')) ?? '';
+        return `VM boot ${i + 1}: ${steps}${r.done ? '' : ' (guest did not finish)'}; /proc/m3ipc: ${stats}`;
+      });
     },
   };
 }

@@ -140,6 +140,7 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
     }
   } finally {
     await closeRunners();
+    for (const line of opened.finish?.(runDir) ?? []) log.info(line);
     writeCsv(runDir, results);
     writeManifest(runDir, { ...manifest, endedAt: new Date().toISOString() });
   }
