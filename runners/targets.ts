@@ -71,7 +71,10 @@ export async function openTarget(opts: TargetOptions): Promise<OpenedTarget> {
     openTransport: boot,
     describe: async () => {
       const d = (booted.at(-1) ?? (await boot())).describe();
-      return { name: 'vm', kernel: d.kernel, emulated: d.emulated };
+      const note = d.emulated
+        ? `VM target, guest kernel ${d.kernel} under software emulation (qemu TCG): timings are for relative comparison only`
+        : `VM target, guest kernel ${d.kernel}, hardware-accelerated (KVM)`;
+      return { name: 'vm', kernel: d.kernel, emulated: d.emulated, note };
     },
     finish: (runDir) => {
       // Each boot (a worker restart boots a new VM) ends with /proc/m3ipc, a dmesg check and rmmod.
