@@ -2,7 +2,7 @@
 // baseline) times its own batch of N iterations and reports nanoseconds; tinybench only schedules
 // the batches (warm-up, time budget, sample count) and computes the statistics, from the
 // reported durations via `overriddenDuration`. Stats are converted to per-iteration ns.
-import { Bench } from 'tinybench';
+import { Bench, type Statistics } from 'tinybench';
 import type { Stats } from '../src/types.ts';
 
 /** Runs `iterations` iterations and returns the measured duration of the batch in ns. */
@@ -58,18 +58,7 @@ export async function calibrate(runBatch: BatchFn, targetMs: number, signal?: Ab
 }
 
 /** Converts tinybench's per-batch latency statistics (ms) to per-iteration nanoseconds. */
-function perIterationStats(latency: {
-  samplesCount: number;
-  mean: number;
-  p50: number;
-  p75: number;
-  p99: number;
-  min: number;
-  max: number;
-  sd: number;
-  rme: number;
-  moe: number;
-}, n: number): Stats {
+function perIterationStats(latency: Statistics, n: number): Stats {
   const toNs = (ms: number) => (ms * 1e6) / n;
   return {
     n: latency.samplesCount,
