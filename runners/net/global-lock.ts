@@ -13,7 +13,8 @@ export function touchesHost(profile: Profile): boolean {
   return profile.topology.kind === 'nics' || profile.knobs.some((k) => k.kind === 'irq-affinity' || (k.kind === 'sysctl' && k.scope === 'global'));
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -43,7 +44,7 @@ export function clearStaleLock(path = GLOBAL_LOCK): number | null {
   } catch {
     return null;
   }
-  if (Number.isInteger(holder) && holder > 0 && alive(holder)) return null;
+  if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) return null;
   rmSync(path, { force: true });
   return holder;
 }

@@ -4,7 +4,7 @@
 // changing it — and deletes namespaces of dead runs that no journal names.
 import type { Argv, CommandModule } from 'yargs';
 import { restoreJournal, type RestoreReport } from '../../runners/net/apply.ts';
-import { clearStaleLock, GLOBAL_LOCK } from '../../runners/net/global-lock.ts';
+import { clearStaleLock, GLOBAL_LOCK, processAlive } from '../../runners/net/global-lock.ts';
 import { Journal, listJournals } from '../../runners/net/journal.ts';
 import { run } from '../../runners/net/netns-exec.ts';
 import { deleteNetns } from '../../runners/net/topology.ts';
@@ -12,15 +12,6 @@ import { deleteNetns } from '../../runners/net/topology.ts';
 interface RestoreArgs {
   journal?: string;
   json: boolean;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Namespaces named m3b-<pid>-rx|tx whose run (pid) is gone. */
@@ -31,7 +22,7 @@ async function orphanNamespaces(): Promise<string[]> {
     .map((l) => l.split(' ')[0])
     .filter((name) => {
       const m = /^m3b-(\d+)-(rx|tx)$/.exec(name);
-      return m !== null && !alive(Number(m[1]));
+      return m !== null && !processAlive(Number(m[1]));
     });
 }
 
@@ -47,7 +38,7 @@ const command: CommandModule<object, RestoreArgs> = {
     const journals: Array<{ path: string; pid?: number }> = args.journal ? [{ path: args.journal }] : listJournals();
     for (const j of journals) {
       // A live run restores itself; replaying its journal under it would fight it.
-      if (j.pid !== undefined && alive(j.pid)) {
+      if (j.pid !== undefined && processAlive(j.pid)) {
         report.inUse.push(j.path);
         continue;
       }
