@@ -102,15 +102,23 @@ static int cancel(struct sim_vm *vm, struct sim_slot *me, int dst_p, int why)
 	return atomic_load(&me->result);
 }
 
+/* The caller's slot for a call that carries a message: EMOLOK, or why not (not bound, VM
+ * ended, then a NULL message), in that order. */
+static int self_slot_with_message(const message *m, struct sim_slot **me)
+{
+	int rc = sim_self_slot(me);
+	if (rc < 0)
+		return rc;
+	return m == NULL ? EMOLINVAL : EMOLOK;
+}
+
 /* The send half of send / sendrec. `then_receive`: stay blocked for the reply (sendrec). */
 static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
 {
 	struct sim_slot *me;
-	int rc = sim_self_slot(&me);
+	int rc = self_slot_with_message(m, &me);
 	if (rc < 0)
 		return rc;
-	if (m == NULL)
-		return EMOLINVAL;
 	int d;
 	if ((rc = sim_target(dst_ep, &d)) < 0)
 		return rc;
@@ -181,11 +189,9 @@ int sim_sendrec(int dst_ep, message *m, long timeout_ms)
 int sim_receive(int src_ep, message *m, long timeout_ms)
 {
 	struct sim_slot *me;
-	int rc = sim_self_slot(&me);
+	int rc = self_slot_with_message(m, &me);
 	if (rc < 0)
 		return rc;
-	if (m == NULL)
-		return EMOLINVAL;
 	int from = ANY;
 	if (src_ep != ANY && (rc = sim_target(src_ep, &from)) < 0)
 		return rc;
