@@ -130,18 +130,27 @@ static int resume_pending(struct m3k_proc *me, unsigned int cmd, int ep, void __
 	return 0;
 }
 
-static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout_ms, bool reply)
+/* The proc bound to dst_ep, referenced, as the destination of a send or notify from me:
+ * 0, or why not (bad endpoint, me itself, stale or unbound). */
+static int lookup_destination(struct m3k_proc *me, int dst_ep, struct m3k_proc **dst)
 {
-	struct m3k_proc *dst;
 	int err = m3k_check_ep(dst_ep);
 
 	if (err)
 		return err;
 	if (dst_ep == me->ep)
 		return EMOLDEADLOCK;
-	dst = m3k_lookup(me->vm, dst_ep);
-	if (!dst)
-		return EMOLDEADSRCDST;
+	*dst = m3k_lookup(me->vm, dst_ep);
+	return *dst ? 0 : EMOLDEADSRCDST;
+}
+
+static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout_ms, bool reply)
+{
+	struct m3k_proc *dst;
+	int err = lookup_destination(me, dst_ep, &dst);
+
+	if (err)
+		return err;
 	/* sendrec always waits for the reply, which lands in the same (pinned) buffer. */
 	if (reply) {
 		err = m3k_ubuf_pin(&me->buf, umsg, true);
@@ -339,15 +348,10 @@ int m3k_notify(struct m3k_proc *me, int dst_ep)
 	struct m3k_proc *dst;
 	message m;
 	u64 now = ktime_get_ns(); /* CLOCK_MONOTONIC, as the header promises */
-	int err = m3k_check_ep(dst_ep);
+	int err = lookup_destination(me, dst_ep, &dst);
 
 	if (err)
 		return err;
-	if (dst_ep == me->ep)
-		return EMOLDEADLOCK;
-	dst = m3k_lookup(me->vm, dst_ep);
-	if (!dst)
-		return EMOLDEADSRCDST;
 	mutex_lock(&dst->lock);
 	if (dst->dead) {
 		err = EMOLDEADSRCDST;
