@@ -27,7 +27,8 @@ KVER=$(dpkg -s linux-headers-amd64 | sed -n 's/^Depends:.*linux-headers-\([^ ]*\
 if [ ! -s "$CACHE/vmlinuz-$KVER" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  ( cd "$tmp" && apt-get download -qq "linux-image-$KVER" ) >&2 \
+  # Stale or absent package lists (all packages already installed, lists cleaned): update once, retry.
+  ( cd "$tmp" && { apt-get download -qq "linux-image-$KVER" || { apt-get update -qq && apt-get download -qq "linux-image-$KVER"; }; } ) >&2 \
     || { echo "cannot download linux-image-$KVER" >&2; exit 3; }
   dpkg-deb --fsys-tarfile "$tmp"/linux-image-"$KVER"_*.deb | tar -x -C "$tmp" "./boot/vmlinuz-$KVER"
   mv "$tmp/boot/vmlinuz-$KVER" "$CACHE/vmlinuz-$KVER"
