@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Manifest, TargetName } from '../src/types.ts';
-import { LocalTransport, type WorkerTransport } from './transport.ts';
+import { LocalTransport } from './transport.ts';
+import type { VmTransport, VmTransportOptions } from './vm/index.ts';
 import type { TransportFactory } from './worker-runner.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,7 +17,7 @@ export interface TargetOptions {
   /** Program and arguments of the local worker; default $M3BENCH_WORKER or native/build/m3worker. */
   workerCommand?: string[];
   /** Passed to the VM transport unchanged. */
-  vm?: Record<string, unknown>;
+  vm?: VmTransportOptions;
 }
 
 export interface OpenedTarget {
@@ -25,14 +26,6 @@ export interface OpenedTarget {
   /** After every worker is closed: what the target itself reported (the VM guest's module state,
    * dmesg check and rmmod), written into the run directory; returns lines for the log. */
   finish?(runDir: string): string[];
-}
-
-type VmTransport = WorkerTransport & {
-  describe(): { kernel: string; emulated: boolean };
-  guestReport(): { steps: Record<string, number>; output: Record<string, string[]>; notes: string[]; done: boolean };
-};
-interface VmModule {
-  startVmTransport(opts: Record<string, unknown>): Promise<VmTransport>;
 }
 
 export function localWorkerCommand(explicit?: string[]): string[] {
@@ -53,11 +46,10 @@ export async function openTarget(opts: TargetOptions): Promise<OpenedTarget> {
       describe: async () => ({ name: 'local', kernel: os.release(), emulated: false }),
     };
   }
-  let vm: VmModule;
+  let vm: typeof import('./vm/index.ts');
   try {
-    // A variable specifier: the module may not exist yet, and must not be needed to type-check.
-    const specifier = './vm/index.ts';
-    vm = (await import(specifier)) as VmModule;
+    // Loaded only for --target vm, so that a local run never depends on the VM tooling.
+    vm = await import('./vm/index.ts');
   } catch (err) {
     throw new Error(`--target vm needs runners/vm/index.ts (the VM transport), which cannot be loaded here: ${(err as Error).message}`);
   }
