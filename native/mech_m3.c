@@ -49,10 +49,6 @@ static const char *kmod_unavailable(void)
 
 static int m3_setup(struct bench *b, struct detail *d, const char *backend)
 {
-	if (strcmp(backend, "kmod") == 0 && kmod_unavailable()) {
-		mech_fail("%s", kmod_unavailable());
-		return MECH_SKIP;
-	}
 	if ((b->c.test == TEST_IPC1 || b->c.test == TEST_IPC2) && b->c.size > sizeof(message)) {
 		mech_fail("M3-IPC messages are fixed at %zu bytes (size %zu asked)", sizeof(message), b->c.size);
 		return MECH_SKIP;
@@ -97,7 +93,15 @@ static int m3_setup(struct bench *b, struct detail *d, const char *backend)
 }
 
 static int sim_setup(struct bench *b, struct detail *d) { return m3_setup(b, d, "sim"); }
-static int kmod_setup(struct bench *b, struct detail *d) { return m3_setup(b, d, "kmod"); }
+static int kmod_setup(struct bench *b, struct detail *d)
+{
+	const char *missing = kmod_unavailable();
+	if (missing) {
+		mech_fail("%s", missing);
+		return MECH_SKIP;
+	}
+	return m3_setup(b, d, "kmod");
+}
 
 static void m3_teardown(struct bench *b)
 {
