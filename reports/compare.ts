@@ -4,7 +4,7 @@ import type { Case, Result } from '../src/types.ts';
 import type { LoadedRun } from './load.ts';
 import { isNetResult } from './net-metrics.ts';
 import { measureValue, TABLE1_MEASURES } from './net-tables.ts';
-import { medianRatioInterval } from './stats.ts';
+import { medianRatioInterval, roundsOf } from './stats.ts';
 import { formatNumber, formatRatio, type Table } from './table.ts';
 
 export type Verdict = 'faster' | 'slower' | 'no significant change' | 'not comparable';
@@ -40,7 +40,10 @@ function compareCase(key: string, base?: Result, next?: Result): ComparisonRow {
   if (!base || !next) return { ...row, why: base ? 'only in base run' : 'only in new run' };
   if (base.status !== 'ok' || next.status !== 'ok') return { ...row, why: `base ${base.status}, new ${next.status}` };
   if (!base.samples?.length || !next.samples?.length) return { ...row, why: 'no raw samples to compare' };
-  const { point, lo, hi } = medianRatioInterval(base.samples, next.samples);
+  const { point, lo, hi } = medianRatioInterval(
+    roundsOf({ samples: base.samples, roundSizes: base.roundSizes }),
+    roundsOf({ samples: next.samples, roundSizes: next.roundSizes }),
+  );
   const verdict: Verdict = lo > 1 ? 'slower' : hi < 1 ? 'faster' : 'no significant change';
   return { ...row, ratio: point, lo, hi, verdict };
 }
@@ -66,7 +69,7 @@ export function comparisonTable(rows: ComparisonRow[], title = 'Comparison per c
       r.why ? `${r.verdict} (${r.why})` : r.verdict,
     ]),
     notes: [
-      'Ratio of median time per iteration, new/base: above 1 is slower. Interval: percentile bootstrap (2000 resamples of both runs\' batches, simple-statistics).',
+      'Ratio of median time per iteration, new/base: above 1 is slower. Interval: percentile bootstrap (2000 resamples of both runs, by rounds — fresh setups — then batches within a round; simple-statistics).',
     ],
   };
 }

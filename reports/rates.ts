@@ -3,7 +3,7 @@
 // the interval of the median time (bootstrapped from the raw samples) mapped through k / t.
 import type { Result } from '../src/types.ts';
 import { IPC_TESTS, COPY_TESTS } from '../src/types.ts';
-import { medianInterval, type Interval } from './stats.ts';
+import { medianInterval, roundsOf, type Interval } from './stats.ts';
 
 export interface Headline {
   metric: 'msgsPerSec' | 'gbPerSec';
@@ -23,7 +23,7 @@ export function rateInterval(r: Result): Interval | undefined {
   if (r.status !== 'ok' || value === undefined || !r.stats || r.stats.p50 <= 0) return undefined;
   const k = value * r.stats.p50;
   if (r.samples && r.samples.length >= 2) {
-    const t = medianInterval(r.samples);
+    const t = medianInterval(roundsOf({ samples: r.samples, roundSizes: r.roundSizes }));
     return { point: value, lo: k / t.hi, hi: k / t.lo };
   }
   // No raw samples kept: use tinybench's margin of error of the mean time instead.

@@ -33,30 +33,44 @@ function percentileInterval(point: number, draws: number[], confidence: number):
   return { point, lo, hi };
 }
 
-/** Percentile-bootstrap interval of the median of one sample. */
-export function medianInterval(samples: number[], opts: BootstrapOptions = {}): Interval {
-  const { resamples = 2000, confidence = 0.95, random = seededRandom() } = opts;
-  const draws = Array.from({ length: resamples }, () =>
-    median(sampleWithReplacement(samples, samples.length, random)),
-  );
-  return percentileInterval(median(samples), draws, confidence);
+/**
+ * The samples of a result grouped by the setup (round) that measured them; one group when the
+ * result has a single round (or predates rounds).
+ */
+export function roundsOf({ samples, roundSizes }: { samples: number[]; roundSizes?: number[] }): number[][] {
+  if (!roundSizes || roundSizes.length <= 1) return [samples];
+  const total = roundSizes.reduce((a, b) => a + b, 0);
+  if (total !== samples.length) throw new Error(`roundSizes add up to ${total}, but there are ${samples.length} samples`);
+  let at = 0;
+  return roundSizes.filter((size) => size > 0).map((size) => samples.slice(at, (at += size)));
 }
 
 /**
- * Percentile-bootstrap interval of median(next) / median(base), resampling both samples
- * independently. A ratio above 1 means `next` is larger (for times: slower).
+ * One two-level bootstrap draw (Davison & Hinkley's cluster bootstrap): rounds with replacement,
+ * then batches with replacement inside each drawn round, pooled. Rounds that disagree thus widen
+ * the interval, which resampling batches alone would hide.
  */
-export function medianRatioInterval(
-  base: number[],
-  next: number[],
-  opts: BootstrapOptions = {},
-): Interval {
+function resampleRounds(rounds: number[][], random: () => number): number[] {
+  return sampleWithReplacement(rounds, rounds.length, random).flatMap((round) => sampleWithReplacement(round, round.length, random));
+}
+
+/** Percentile-bootstrap interval of the median of samples grouped in rounds. */
+export function medianInterval(rounds: number[][], opts: BootstrapOptions = {}): Interval {
+  const { resamples = 2000, confidence = 0.95, random = seededRandom() } = opts;
+  const draws = Array.from({ length: resamples }, () => median(resampleRounds(rounds, random)));
+  return percentileInterval(median(rounds.flat()), draws, confidence);
+}
+
+/**
+ * Percentile-bootstrap interval of median(next) / median(base), resampling both runs
+ * independently, each by rounds then batches. A ratio above 1 means `next` is larger (for
+ * times: slower).
+ */
+export function medianRatioInterval(base: number[][], next: number[][], opts: BootstrapOptions = {}): Interval {
   const { resamples = 2000, confidence = 0.95, random = seededRandom() } = opts;
   const draws = Array.from(
     { length: resamples },
-    () =>
-      median(sampleWithReplacement(next, next.length, random)) /
-      median(sampleWithReplacement(base, base.length, random)),
+    () => median(resampleRounds(next, random)) / median(resampleRounds(base, random)),
   );
-  return percentileInterval(median(next) / median(base), draws, confidence);
+  return percentileInterval(median(next.flat()) / median(base.flat()), draws, confidence);
 }

@@ -2,16 +2,16 @@
 import type { Case } from '../src/types.ts';
 import type { CaseRunner } from './context.ts';
 import { NODE_BASELINE_NAMES, NodeBaselineRunner } from './node-baselines/runner.ts';
-import { WorkerRunner, type TransportFactory } from './worker-runner.ts';
+import { WorkerRunner, type TransportFactory, type WorkerRunnerOptions } from './worker-runner.ts';
 import type { Worker } from './worker.ts';
 
 export type { CaseRunner, RunContext } from './context.ts';
 
 /** `worker`: an already started worker (the one the catalogue was read from), used for the first cases. */
-export async function createRunners(openTransport: TransportFactory, worker?: Worker): Promise<CaseRunner[]> {
+export async function createRunners(openTransport: TransportFactory, worker?: Worker, options: WorkerRunnerOptions = {}): Promise<CaseRunner[]> {
   return [
     new NodeBaselineRunner(),
-    new WorkerRunner(openTransport, NODE_BASELINE_NAMES, worker),
+    new WorkerRunner(openTransport, NODE_BASELINE_NAMES, worker, options),
     // ---- other case runners register here (one line each) ----
     (await import('./net/index.ts')).netRunner,
   ];

@@ -2,6 +2,12 @@
 // baseline) times its own batch of N iterations and reports nanoseconds; tinybench only schedules
 // the batches (warm-up, time budget, sample count) and computes the statistics, from the
 // reported durations via `overriddenDuration`. Stats are converted to per-iteration ns.
+//
+// Rounds: the measured batches of a case can be split over several fresh setups of it (new
+// processes, new IPC objects, new buffers), like JMH's forks. One setup can be lucky or unlucky
+// as a whole (memory placement, which physical core the vCPU sits on), and no number of batches
+// in that setup shows it; a median pooled over rounds is robust to one odd round, and the
+// two-level bootstrap in reports/stats.ts turns their disagreement into a wider interval.
 import { Bench, type Statistics } from 'tinybench';
 import type { Stats } from '../src/types.ts';
 
@@ -14,12 +20,18 @@ export interface SamplingOptions {
   signal?: AbortSignal;
   /** Target batch duration; the brief's window is ~10–50 ms. */
   targetBatchMs?: number;
+  /** Fresh setups the measured batches are split over (default 1). */
+  rounds?: number;
+  /** Replaces the setup the batches run on by a fresh one; needed when `rounds` > 1. */
+  newRound?: () => Promise<void>;
 }
 
 export interface Sampled {
   stats: Stats;
   /** Per-iteration ns of every measured batch, in the order they ran (warm-up excluded). */
   samples: number[];
+  /** With several rounds: how many of `samples`, in order, each round measured. */
+  roundSizes?: number[];
 }
 
 const DEFAULT_TARGET_BATCH_MS = 20;
@@ -29,6 +41,10 @@ const MIN_CALIBRATION_BATCH_NS = 1e6;
 const MIN_BATCHES = 10;
 const MAX_ITERATIONS_PER_BATCH = 1 << 30;
 const MAX_REFINEMENTS = 4;
+/** Fewest measured batches in one round, so that each round has a median of its own. */
+const MIN_BATCHES_PER_ROUND = 4;
+/** Discarded batches after a fresh setup: the first ones pay page faults and cold caches. */
+const WARMUP_BATCHES_PER_ROUND = 2;
 
 /**
  * Finds N such that one batch lasts about `targetMs`: grow N geometrically until a batch is long
@@ -77,14 +93,25 @@ function perIterationStats(latency: Statistics, n: number): Stats {
 
 export async function sample(runBatch: BatchFn, opts: SamplingOptions): Promise<Sampled> {
   const targetMs = opts.targetBatchMs ?? DEFAULT_TARGET_BATCH_MS;
+  const rounds = opts.rounds ?? 1;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds: a whole number ≥ 1, got ${rounds}`);
+  if (rounds > 1 && !opts.newRound) throw new Error('rounds > 1 needs a way to make a fresh setup (newRound)');
   const n = await calibrate(runBatch, targetMs, opts.signal);
   const samples: number[] = [];
+  const roundSizes = [0];
   let recording = false;
 
   const timeMs = opts.timeSec * 1000;
+  const perRound = Math.max(MIN_BATCHES_PER_ROUND, Math.ceil(MIN_BATCHES / rounds));
+  let roundStartedAtMs = 0; // measured time when the current round began
+  let measuredMs = 0;
+  /** A round ends once it has its share of the time budget and its minimum of batches. */
+  const nextRoundDue = () =>
+    roundSizes.length < rounds && roundSizes.at(-1)! >= perRound && measuredMs - roundStartedAtMs >= timeMs / rounds;
+
   const bench = new Bench({
     time: timeMs,
-    iterations: MIN_BATCHES,
+    iterations: rounds === 1 ? MIN_BATCHES : perRound * rounds,
     // Warm-up: a fifth of the budget, at least two batches.
     warmupTime: timeMs / 5,
     warmupIterations: 2,
@@ -95,12 +122,24 @@ export async function sample(runBatch: BatchFn, opts: SamplingOptions): Promise<
     'batch',
     async () => {
       const ns = await runBatch(n);
-      if (recording) samples.push(ns / n);
+      if (recording) {
+        samples.push(ns / n);
+        roundSizes[roundSizes.length - 1]!++;
+        measuredMs += ns / 1e6;
+      }
       return { overriddenDuration: ns / 1e6 };
     },
     {
       beforeAll(mode) {
         recording = mode === 'run';
+      },
+      // Outside the timed function: a new setup and its warm-up are not part of any sample.
+      async beforeEach(mode) {
+        if (mode !== 'run' || !nextRoundDue()) return;
+        await opts.newRound!();
+        for (let i = 0; i < WARMUP_BATCHES_PER_ROUND; i++) await runBatch(n);
+        roundSizes.push(0);
+        roundStartedAtMs = measuredMs;
       },
     },
   );
@@ -112,5 +151,5 @@ export async function sample(runBatch: BatchFn, opts: SamplingOptions): Promise<
   if (result.state !== 'completed' && result.state !== 'aborted-with-statistics') {
     throw new Error(`tinybench ended the task in state "${result.state}"`);
   }
-  return { stats: perIterationStats(result.latency, n), samples };
+  return { stats: perIterationStats(result.latency, n), samples, ...(rounds > 1 ? { roundSizes } : {}) };
 }

@@ -22,6 +22,8 @@ export interface TargetOptions {
 
 export interface OpenedTarget {
   openTransport: TransportFactory;
+  /** Starting a worker costs milliseconds (local), not a boot (VM): each round may have its own. */
+  cheapWorkerStart: boolean;
   describe(): Promise<Manifest['target']>;
   /** After every worker is closed: what the target itself reported (the VM guest's module state,
    * dmesg check and rmmod), written into the run directory; returns lines for the log. */
@@ -43,6 +45,7 @@ export async function openTarget(opts: TargetOptions): Promise<OpenedTarget> {
     const command = localWorkerCommand(opts.workerCommand);
     return {
       openTransport: async () => new LocalTransport({ command }),
+      cheapWorkerStart: true,
       describe: async () => ({ name: 'local', kernel: os.release(), emulated: false }),
     };
   }
@@ -61,6 +64,7 @@ export async function openTarget(opts: TargetOptions): Promise<OpenedTarget> {
   };
   return {
     openTransport: boot,
+    cheapWorkerStart: false,
     describe: async () => {
       const d = (booted.at(-1) ?? (await boot())).describe();
       const note = d.emulated

@@ -12,6 +12,15 @@ import { Worker, WorkerCommandError } from './worker.ts';
 
 export type TransportFactory = () => Promise<WorkerTransport>;
 
+export interface WorkerRunnerOptions {
+  /**
+   * Each round of a case gets a fresh worker process (new address-space layout, like JMH's forks)
+   * rather than only a fresh setup in the same one. True where a start is cheap (local); a VM
+   * worker's start is a boot.
+   */
+  freshWorkerPerRound?: boolean;
+}
+
 const WORKER_TESTS: readonly string[] = [...IPC_TESTS, ...COPY_TESTS];
 
 /**
@@ -34,6 +43,7 @@ export class WorkerRunner implements CaseRunner {
     private readonly foreignMechanisms: ReadonlySet<string> = new Set(),
     /** A worker already started (e.g. to read the catalogue): saves a start, which is a boot on a VM. */
     initialWorker?: Worker,
+    private readonly options: WorkerRunnerOptions = {},
   ) {
     this.worker = initialWorker ?? null;
   }
@@ -58,22 +68,28 @@ export class WorkerRunner implements CaseRunner {
     const startedAt = new Date().toISOString();
     let detail: Record<string, unknown> | undefined;
     try {
-      const worker = await this.ensureWorker();
-      const setup = await worker.setup({
-        mechanism: c.mechanism,
-        test: c.test,
-        size: c.size,
-        placement: c.placement,
-        pairs: c.pairs,
-        spin: c.spin,
-      });
+      let worker = await this.ensureWorker();
+      const request = { mechanism: c.mechanism, test: c.test, size: c.size, placement: c.placement, pairs: c.pairs, spin: c.spin };
+      const setup = await worker.setup(request);
       if (setup.kind === 'skipped') return skippedResult(c, setup.reason, startedAt);
       const ready = (detail = setup.detail);
+      const roundWorkerPids = [worker.pid];
+      const newRound = async () => {
+        await worker.teardown();
+        if (this.options.freshWorkerPerRound) {
+          await this.discardWorker();
+          worker = await this.ensureWorker();
+        }
+        const again = await worker.setup(request);
+        if (again.kind !== 'ready') throw new Error(`setup of round ${roundWorkerPids.length + 1} was skipped: ${again.reason}`);
+        roundWorkerPids.push(worker.pid);
+      };
       try {
         const { value, collectors } = await withCollectors(c.collectors, pidsOf(worker, ready), ctx.startCollectors, () =>
-          sample(async (n) => (await worker.run(n)).ns, { timeSec: c.time, signal: ctx.signal }),
+          sample(async (n) => (await worker.run(n)).ns, { timeSec: c.time, signal: ctx.signal, rounds: c.rounds, newRound }),
         );
-        return okResult(c, value, startedAt, ready, collectors);
+        const roundsDetail = roundWorkerPids.length > 1 ? { round_worker_pids: roundWorkerPids } : {};
+        return okResult(c, value, startedAt, { ...ready, ...roundsDetail }, collectors);
       } finally {
         // Only a live worker can tear down; a dead one is replaced below.
         if (this.worker === worker) await worker.teardown().catch(() => this.discardWorker());

@@ -95,7 +95,7 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
   }
 
   // From here the runners own the worker: every exit path closes them.
-  const runners = await createRunners(opened.openTransport, worker);
+  const runners = await createRunners(opened.openTransport, worker, { freshWorkerPerRound: opened.cheapWorkerStart });
   const closeRunners = async () => {
     for (const runner of runners) await runner.close?.().catch((err: unknown) => log.warn(`closing ${runner.name}: ${String(err)}`));
   };

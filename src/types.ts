@@ -24,6 +24,8 @@ export interface Case {
   target: TargetName;
   /** Seconds of tinybench time budget for this case. */
   time: number;
+  /** Fresh setups (new worker process, new IPC objects) the batches are split over; absent = 1. */
+  rounds?: number;
   /** Collector names to attach (see collectors/). */
   collectors: string[];
   /** Tests A/B only: kernel-configuration profile and which repetition this is. */
@@ -68,6 +70,8 @@ export interface Result {
   stats?: Stats;
   /** Per-iteration ns of every batch, in order (raw samples, kept for compare/bootstrap). */
   samples?: number[];
+  /** With several rounds: how many of `samples`, in order, each fresh setup measured. */
+  roundSizes?: number[];
   derived?: Derived;
   /** Worker-reported facts about the setup (sizeof(message), pids, cpus, ...). */
   detail?: Record<string, unknown>;

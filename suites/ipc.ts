@@ -10,6 +10,8 @@ const WORKER_TESTS = [...IPC_TESTS, ...COPY_TESTS] as const;
 const IPC3_SIZE = 1;
 
 const positiveInt = z.number().int().positive();
+/** Three setups per case: a pooled median survives one odd setup (see runners/sampling.ts). */
+const DEFAULT_ROUNDS = 3;
 
 export const ipcSuiteSchema = z.strictObject({
   kind: z.literal('ipc').default('ipc'),
@@ -31,6 +33,11 @@ export const ipcSuiteSchema = z.strictObject({
   spin: z.number().int().nonnegative().default(1000),
   /** tinybench time budget per case, seconds. */
   time: z.number().positive().max(600),
+  /**
+   * Fresh setups each case's batches are split over (runners/sampling.ts): 1 = a single setup.
+   * Default: DEFAULT_ROUNDS, or 1 when collectors are attached (they follow one setup's processes).
+   */
+  rounds: positiveInt.max(20).optional(),
   collectors: z.array(z.string().min(1)).default([]),
 });
 
@@ -61,6 +68,11 @@ function expand({ config, source, catalogue, overrides, target }: PlanInput<IpcS
   const placements = overrides.placements ?? config.placements;
   const pairsList = overrides.pairs !== undefined ? [overrides.pairs] : config.pairs;
   const time = overrides.time ?? config.time;
+  const rounds = overrides.rounds ?? config.rounds ?? (config.collectors.length ? 1 : DEFAULT_ROUNDS);
+  // A collector follows the processes of one setup; a fresh setup per round would leave it behind.
+  if (rounds > 1 && config.collectors.length) {
+    throw new ConfigError([problem(source, ['rounds'], `collectors follow the processes of one setup: use "rounds": 1 with collectors (got ${rounds})`)]);
+  }
 
   const cases: Case[] = [];
   for (const test of tests)
@@ -69,7 +81,7 @@ function expand({ config, source, catalogue, overrides, target }: PlanInput<IpcS
         for (const size of sizesFor(test, config, overrides.size))
           for (const pairs of pairsList) {
             const c = { test, mechanism, placement, size, pairs };
-            cases.push({ id: caseId(c), ...c, spin: config.spin, target, time, collectors: config.collectors });
+            cases.push({ id: caseId(c), ...c, spin: config.spin, target, time, rounds, collectors: config.collectors });
           }
   return cases;
 }

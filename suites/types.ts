@@ -17,6 +17,7 @@ export interface PlanOverrides {
   size?: number;
   time?: number;
   pairs?: number;
+  rounds?: number;
 }
 
 export interface PlanInput<C> {

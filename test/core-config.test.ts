@@ -81,8 +81,20 @@ describe('plan expansion', () => {
       spin: 1000,
       target: 'local',
       time: 0.5,
+      rounds: 3,
       collectors: [],
     });
+  });
+
+  it('splits each case over 3 rounds by default, 1 with collectors, and refuses rounds > 1 with collectors', async () => {
+    const plain = await loadSuite(configFile(valid));
+    assert.deepEqual([...new Set(expandPlan(plain, catalogue, {}, 'local').map((c) => c.rounds))], [3]);
+    assert.deepEqual([...new Set(expandPlan(plain, catalogue, { rounds: 5 }, 'local').map((c) => c.rounds))], [5]);
+    const collecting = await loadSuite(configFile({ ...valid, collectors: ['sar'] }));
+    assert.deepEqual([...new Set(expandPlan(collecting, catalogue, {}, 'local').map((c) => c.rounds))], [1]);
+    const both = await loadSuite(configFile({ ...valid, collectors: ['sar'], rounds: 2 }));
+    assert.throws(() => expandPlan(both, catalogue, {}, 'local'), /rounds: collectors follow the processes of one setup/);
+    await assert.rejects(loadSuite(configFile({ ...valid, rounds: 0 })), /rounds/);
   });
 
   it('lets the command line narrow the lists and override size, time and pairs', async () => {

@@ -5,7 +5,7 @@ import type { Result } from '../src/types.ts';
 import { compareRuns } from '../reports/compare.ts';
 import type { LoadedRun } from '../reports/load.ts';
 import { confirmFindings, judge, regressedMechanisms } from '../reports/regression.ts';
-import { seededRandom } from '../reports/stats.ts';
+import { roundsOf, seededRandom } from '../reports/stats.ts';
 import { parseThreshold } from '../reports/thresholds.ts';
 
 const AT = '2026-01-01T00:00:00Z';
@@ -109,4 +109,34 @@ test('net-ab: an A run pairs with a B run; runs holding both profiles pair profi
   const both = compareRuns(run([net('A', 100), net('B', 70)]), run([net('A', 110), net('B', 60)]));
   assert.equal(both.length, 2);
   assert.ok(both.every((r) => r.base?.case.profile === r.next?.case.profile));
+});
+
+test('rounds: one odd setup in the base widens the interval instead of flagging a regression', () => {
+  // Base: rounds at 2000, 2000 and a lucky 1700 ns; new: three rounds at 2000 ns.
+  const base = [...samples(2000, 1, 10), ...samples(2000, 2, 10), ...samples(1700, 3, 10)];
+  const next = [...samples(2000, 4, 10), ...samples(2000, 5, 10), ...samples(2000, 6, 10)];
+  const flat = compareRuns(run([result('pipe', base)]), run([result('pipe', next)]))[0];
+  const byRound = compareRuns(
+    run([{ ...result('pipe', base), roundSizes: [10, 10, 10] }]),
+    run([{ ...result('pipe', next), roundSizes: [10, 10, 10] }]),
+  )[0];
+  assert.ok(byRound.hi! - byRound.lo! > 1.5 * (flat.hi! - flat.lo!), `flat ${flat.lo}–${flat.hi}, by round ${byRound.lo}–${byRound.hi}`);
+  assert.ok(byRound.lo! <= 1.05, `by round the interval starts at ${byRound.lo}`);
+  assert.equal(judge([byRound], THRESHOLDS)[0].regressed, false);
+});
+
+test('rounds: a slowdown in every round is still a regression', () => {
+  const rounds = (center: number, seed: number) => [...samples(center, seed, 10), ...samples(center * 1.02, seed + 1, 10), ...samples(center * 0.98, seed + 2, 10)];
+  const [row] = compareRuns(
+    run([{ ...result('pipe', rounds(2000, 1)), roundSizes: [10, 10, 10] }]),
+    run([{ ...result('pipe', rounds(2300, 7)), roundSizes: [10, 10, 10] }]),
+  );
+  assert.ok(row.lo! > 1.05, `interval from ${row.lo}`);
+  assert.equal(judge([row], THRESHOLDS)[0].regressed, true);
+});
+
+test('rounds: sizes that do not add up to the samples are an error, not a silent regrouping', () => {
+  assert.throws(() => roundsOf({ samples: [1, 2, 3], roundSizes: [1, 1] }), /add up to 2, but there are 3 samples/);
+  assert.deepEqual(roundsOf({ samples: [1, 2, 3] }), [[1, 2, 3]]);
+  assert.deepEqual(roundsOf({ samples: [1, 2, 3], roundSizes: [2, 1] }), [[1, 2], [3]]);
 });

@@ -17,6 +17,7 @@ interface RunArgs {
   size?: number;
   time?: number;
   pairs?: number;
+  rounds?: number;
   target: TargetName;
   out?: string;
   json: boolean;
@@ -42,6 +43,11 @@ const positive = (name: string) => (v: number | undefined) => {
   return v;
 };
 
+const wholeNumber = (name: string) => (v: number | undefined) => {
+  if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 20)) throw new Error(`--${name} must be a whole number from 1 to 20`);
+  return v;
+};
+
 const command: CommandModule<object, RunArgs> = {
   command: 'run',
   describe: 'run a benchmark suite and write a run directory',
@@ -54,6 +60,7 @@ const command: CommandModule<object, RunArgs> = {
       .option('size', { type: 'number', describe: 'message size (IPC1/2) or block size (COPY), bytes; IPC3 stays 1 byte', coerce: positive('size') })
       .option('time', { type: 'number', describe: 'tinybench time budget per case, seconds', coerce: positive('time') })
       .option('pairs', { type: 'number', describe: 'concurrent client/server pairs', coerce: positive('pairs') })
+      .option('rounds', { type: 'number', describe: 'fresh setups (new worker process) each case is measured in; 1 = one setup', coerce: wholeNumber('rounds') })
       .option('target', { choices: ['local', 'vm'] as const, default: 'local' as TargetName })
       .option('out', { type: 'string', describe: 'run directory (default runs/<UTC timestamp>-<suite>/)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON on stdout' })
@@ -82,6 +89,7 @@ const command: CommandModule<object, RunArgs> = {
           size: args.size,
           time: args.time,
           pairs: args.pairs,
+          rounds: args.rounds,
         },
         target: args.target,
         out: args.out,
