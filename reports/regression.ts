@@ -1,5 +1,6 @@
 // The CI verdict: which cases regressed significantly beyond their threshold.
-// A case regresses when the lower end of the 95 % interval of new/base (median time) exceeds
+// A case regresses when the lower end of the 95 % interval of new/base (median time), divided by
+// the machine's own drift (reports/machine-drift.ts; 1 when not established), exceeds
 // 1 + threshold — i.e. we are confident the slowdown is larger than what the test tolerates —
 // or when it ran in the base run and failed in the new one.
 import type { ComparisonRow } from './compare.ts';
@@ -13,7 +14,7 @@ export interface RegressionFinding {
   why: string;
 }
 
-export function judge(rows: ComparisonRow[], thresholds: Thresholds): RegressionFinding[] {
+export function judge(rows: ComparisonRow[], thresholds: Thresholds, drift = 1): RegressionFinding[] {
   return rows.map((row) => {
     const test = (row.next ?? row.base)!.case.test;
     const threshold = thresholdFor(thresholds, test);
@@ -21,9 +22,10 @@ export function judge(rows: ComparisonRow[], thresholds: Thresholds): Regression
       return { row, threshold, regressed: true, why: `failed in the new run: ${row.next.error ?? 'no error text'}` };
     }
     if (row.lo === undefined) return { row, threshold, regressed: false, why: row.why ?? 'not comparable' };
-    const regressed = row.lo > 1 + threshold;
+    const regressed = row.lo / drift > 1 + threshold;
+    const againstMachine = drift === 1 ? '' : `, ${formatRatio(row.ratio! / drift)} after the machine's ${formatRatio(drift)}`;
     const why = regressed
-      ? `slower by ${((row.ratio! - 1) * 100).toFixed(1)} % (interval from ${formatRatio(row.lo)}), beyond ${(threshold * 100).toFixed(0)} %`
+      ? `slower by ${((row.ratio! - 1) * 100).toFixed(1)} % (interval from ${formatRatio(row.lo)}${againstMachine}), beyond ${(threshold * 100).toFixed(0)} %`
       : row.verdict;
     return { row, threshold, regressed, why };
   });
@@ -42,7 +44,7 @@ export function regressionTable(findings: RegressionFinding[]): Table {
       `${(f.threshold * 100).toFixed(0)} %`,
       f.why,
     ]),
-    notes: ['new/base of the median time per iteration (above 1 = slower); a case fails when the whole 95 % bootstrap interval lies above 1 + threshold.'],
+    notes: ['new/base of the median time per iteration (above 1 = slower); a case fails when the whole 95 % bootstrap interval, divided by the machine drift below, lies above 1 + threshold.'],
   };
 }
 

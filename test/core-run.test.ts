@@ -115,6 +115,22 @@ describe('executeRun', () => {
     }
   });
 
+  it('measures each case in rounds: a fresh worker process per round, samples grouped by round', async () => {
+    const { results } = await executeRun({
+      suite: 'smoke',
+      overrides: { mechanisms: ['pipe', 'node-atomics'], tests: ['IPC1'], time: 0.05, rounds: 3 },
+      out: path.join(tmp(), 'run'),
+      workerCommand: FAKE_WORKER,
+    });
+    for (const r of results) {
+      assert.equal(r.status, 'ok', r.error);
+      assert.equal(r.roundSizes?.length, 3, `${r.case.id}: round sizes ${r.roundSizes}`);
+      assert.equal(r.roundSizes!.reduce((a, b) => a + b, 0), r.samples!.length);
+    }
+    const pids = results.find((r) => r.case.mechanism === 'pipe')!.detail!.round_worker_pids as number[];
+    assert.equal(new Set(pids).size, 3, `worker pids per round: ${pids}`);
+  });
+
   it('attaches the collectors a config names and stores their output in the result', async () => {
     const dir = tmp();
     const config = path.join(dir, 'with-collectors.json');

@@ -1,8 +1,9 @@
 // compare/check verdicts on synthetic samples: identical → no change, planted 15 % shift → slower.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Result } from '../src/types.ts';
 import { compareRuns } from '../reports/compare.ts';
+import { machineDrift } from '../reports/machine-drift.ts';
 import type { LoadedRun } from '../reports/load.ts';
 import { confirmFindings, judge, regressedMechanisms } from '../reports/regression.ts';
 import { roundsOf, seededRandom } from '../reports/stats.ts';
@@ -139,4 +140,54 @@ test('rounds: sizes that do not add up to the samples are an error, not a silent
   assert.throws(() => roundsOf({ samples: [1, 2, 3], roundSizes: [1, 1] }), /add up to 2, but there are 3 samples/);
   assert.deepEqual(roundsOf({ samples: [1, 2, 3] }), [[1, 2, 3]]);
   assert.deepEqual(roundsOf({ samples: [1, 2, 3], roundSizes: [2, 1] }), [[1, 2], [3]]);
+});
+
+describe('machine drift', () => {
+  const MECHS = ['pipe', 'fifo', 'tcp', 'eventfd', 'futex', 'simpl', 'pvm', 'posix-mq', 'sysv-mq', 'unix-stream', 'unix-dgram'];
+  /** Base at 2000 ns everywhere; new: every IPC mechanism × `kernel`, memcpy × `control`, and `extra` per mechanism. */
+  function rowsFor(kernel: number, control: number, extra: Record<string, number> = {}) {
+    const base = run([...MECHS, 'memcpy'].map((m, i) => result(m, samples(2000, 100 + i))));
+    const next = run([
+      ...MECHS.map((m, i) => result(m, samples(2000 * kernel * (extra[m] ?? 1), 200 + i))),
+      result('memcpy', samples(2000 * control, 300)),
+    ]);
+    return compareRuns(base, next);
+  }
+
+  test('the whole machine 8 % slower (memcpy control too): discounted, check passes', () => {
+    const rows = rowsFor(1.08, 1.08);
+    const drift = machineDrift(rows);
+    assert.ok(Math.abs(drift.factor - 1.08) < 0.02, drift.note);
+    assert.equal(judge(rows, THRESHOLDS).filter((f) => f.regressed).length, MECHS.length + 1, 'raw, everything looks slower');
+    assert.deepEqual(regressedMechanisms(judge(rows, THRESHOLDS, drift.factor)), []);
+  });
+
+  test('every kernel path 10 % slower but the control unmoved: never discounted', () => {
+    const rows = rowsFor(1.1, 1.0);
+    const drift = machineDrift(rows);
+    assert.ok(Math.abs(drift.factor - 1) < 0.02, drift.note);
+    assert.equal(regressedMechanisms(judge(rows, THRESHOLDS, drift.factor)).length, MECHS.length);
+  });
+
+  test('one wild witness is outvoted: a memcpy jump alone does not hide a regression', () => {
+    const rows = rowsFor(1.0, 1.6, { pipe: 1.15 });
+    const drift = machineDrift(rows);
+    assert.ok(drift.factor < 1.02, drift.note);
+    assert.deepEqual(regressedMechanisms(judge(rows, THRESHOLDS, drift.factor)), ['pipe', 'memcpy']);
+  });
+
+  test('a planted slowdown on a drifting machine is still caught, by its own excess', () => {
+    const rows = rowsFor(1.08, 1.08, { pipe: 1.15 });
+    const drift = machineDrift(rows);
+    assert.deepEqual(regressedMechanisms(judge(rows, THRESHOLDS, drift.factor)), ['pipe']);
+  });
+
+  test('no control case, or too few cases: no correction, and the note says why', () => {
+    const noControl = compareRuns(run([result('pipe', samples(2000, 1))]), run([result('pipe', samples(2200, 2))]));
+    assert.equal(machineDrift(noControl).factor, 1);
+    assert.match(machineDrift(noControl).note, /no control case \(memcpy\)/);
+    const few = compareRuns(run([result('pipe', samples(2000, 1)), result('memcpy', samples(20, 2))]), run([result('pipe', samples(2200, 3)), result('memcpy', samples(22, 4))]));
+    assert.match(machineDrift(few).note, /2 compared case\(s\), fewer than 10/);
+    assert.equal(machineDrift(few).factor, 1);
+  });
 });

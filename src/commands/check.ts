@@ -4,7 +4,8 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
 import { benchmarkEntries, type BenchmarkFormat } from '../../reports/benchmark-export.ts';
-import { compareRuns } from '../../reports/compare.ts';
+import { compareRuns, type ComparisonRow } from '../../reports/compare.ts';
+import { CONTROL_MECHANISMS, machineDrift } from '../../reports/machine-drift.ts';
 import { loadRun, type LoadedRun } from '../../reports/load.ts';
 import { markdownTable } from '../../reports/markdown-table.ts';
 import { confirmFindings, judge, regressedMechanisms, regressionTable, type RegressionFinding } from '../../reports/regression.ts';
@@ -22,6 +23,12 @@ interface CheckArgs {
   exportFormat: 'smaller' | 'bigger';
   confirm: number;
   out?: string;
+  driftCorrection: boolean;
+}
+
+/** The drift factor to judge `rows` with: 1 when correction is off (see reports/machine-drift.ts). */
+function driftOf(args: CheckArgs, rows: ComparisonRow[], runWideRows?: ComparisonRow[]) {
+  return args.driftCorrection ? machineDrift(rows, runWideRows) : { factor: 1, note: 'machine-drift correction off (--no-drift-correction)' };
 }
 
 /** A fresh run of the baseline's suite with the baseline's overrides (the runner's executeRun). */
@@ -35,15 +42,26 @@ async function runLikeBaseline(base: LoadedRun, suite: string | undefined, narro
   return runDir;
 }
 
-/** Re-runs only the mechanisms × tests that regressed, `times` times; a regression must reproduce each time. */
-async function confirmByRerun(base: LoadedRun, newDir: string, args: CheckArgs, thresholds: Thresholds, findings: RegressionFinding[]) {
+/**
+ * Re-runs only the mechanisms × tests that regressed, `times` times; a regression must reproduce
+ * each time. The control (memcpy COPY1) is re-measured too, so that the machine's drift at the
+ * time of the re-run is known; the run-wide witness stays the full new run's (`mainRows`).
+ */
+async function confirmByRerun(base: LoadedRun, newDir: string, args: CheckArgs, thresholds: Thresholds, findings: RegressionFinding[], mainRows: ComparisonRow[]) {
+  const control = args.driftCorrection && base.results.some((r) => CONTROL_MECHANISMS.includes(r.case.mechanism) && r.case.test === 'COPY1' && r.status === 'ok');
   for (let i = 1; i <= args.confirm && findings.some((f) => f.regressed); i++) {
     const suspects = findings.filter((f) => f.regressed).map((f) => f.row.next!.case);
-    const narrow = { mechanisms: [...new Set(suspects.map((c) => c.mechanism))], tests: [...new Set(suspects.map((c) => c.test))] };
+    const mechanisms = new Set(suspects.map((c) => c.mechanism));
+    const tests = new Set(suspects.map((c) => c.test));
+    if (control) {
+      for (const m of CONTROL_MECHANISMS) mechanisms.add(m);
+      tests.add('COPY1');
+    }
     // Give transient load elsewhere up to ~10 s to pass before measuring again.
     await idleGate({ maxBusyPercent: 25, retries: 10, windowMs: 1000 });
-    const again = await loadRun(await runLikeBaseline(base, args.suite, narrow, `${newDir}-confirm${i}`));
-    findings = confirmFindings(findings, judge(compareRuns(base, again), thresholds));
+    const again = await loadRun(await runLikeBaseline(base, args.suite, { mechanisms: [...mechanisms], tests: [...tests] }, `${newDir}-confirm${i}`));
+    const rows = compareRuns(base, again);
+    findings = confirmFindings(findings, judge(rows, thresholds, driftOf(args, rows, mainRows).factor));
   }
   return findings;
 }
@@ -60,6 +78,7 @@ const command: CommandModule<object, CheckArgs> = {
       .option('thresholds', { type: 'string', describe: 'per-test thresholds file', default: DEFAULT_THRESHOLDS_FILE.pathname })
       .option('export', { type: 'string', describe: 'write github-action-benchmark JSON of the new run to this file' })
       .option('out', { type: 'string', describe: 'run directory for the new run check makes (default runs/<UTC timestamp>-<suite>/)' })
+      .option('drift-correction', { type: 'boolean', default: true, describe: 'judge cases against the machine\'s own drift when the memcpy control and the run-wide median agree (--no-drift-correction: raw ratios)' })
       .option('confirm', { type: 'number', default: 1, describe: 'when check makes the new run itself: re-run regressed cases this many times; a regression must reproduce every time (0: off)' })
       .option('export-format', { choices: ['smaller', 'bigger'] as const, default: 'smaller' as const, describe: 'customSmallerIsBetter (ns/iter) or customBiggerIsBetter (msgs/s, GB/s)' }) as unknown as Argv<CheckArgs>,
   handler: async (args) => {
@@ -75,9 +94,12 @@ const command: CommandModule<object, CheckArgs> = {
       // Other load on the machine is the usual cause of a false alarm: measure it and say so.
       const gate = args.new ? undefined : await idleGate({ maxBusyPercent: 25, retries: 5, windowMs: 1000 });
       const next = await loadRun(args.new ?? (await runLikeBaseline(base, args.suite, {}, args.out)));
-      let findings = judge(compareRuns(base, next), thresholds);
-      if (!args.new) findings = await confirmByRerun(base, next.dir, args, thresholds, findings);
+      const rows = compareRuns(base, next);
+      const drift = driftOf(args, rows);
+      let findings = judge(rows, thresholds, drift.factor);
+      if (!args.new) findings = await confirmByRerun(base, next.dir, args, thresholds, findings, rows);
       const table = regressionTable(findings);
+      table.notes.push(`Machine: ${drift.note}.`);
       if (gate?.noisy) {
         const top = gate.top.map((p) => `${p.comm} ${p.cpuPercent} %`).join(', ');
         table.notes.push(`Warning: the machine was ${gate.busyPercent.toFixed(0)} % busy before the new run (${top}); a regression may be other load.`);
