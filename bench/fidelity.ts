@@ -45,6 +45,7 @@ const context = () => ({
   log: { info: console.error, warn: console.error },
   signal: new AbortController().signal,
   target: 'local' as const,
+  round: 1,
   startCollectors: async () => {
     throw new Error('the fidelity benchmark attaches no collectors');
   },

@@ -1,6 +1,7 @@
 // Reads run directories (manifest.json + results.jsonl) into memory for every report and comparison.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { mergeRounds } from '../src/rounds.ts';
 import type { Manifest, Result } from '../src/types.ts';
 
 export interface LoadedRun {
@@ -31,7 +32,8 @@ export async function loadRun(dir: string): Promise<LoadedRun> {
       badLines++;
     }
   }
-  return { dir, manifest, results, badLines };
+  // One line per case and round in the file; one result per case from here on.
+  return { dir, manifest, results: await mergeRounds(results), badLines };
 }
 
 export async function loadRuns(dirs: string[]): Promise<LoadedRun[]> {

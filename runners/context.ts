@@ -16,6 +16,8 @@ export interface RunContext {
   log: RunLogger;
   signal: AbortSignal;
   target: TargetName;
+  /** Which round of its case this is (1-based; src/rounds.ts). */
+  round: number;
   /** Starts the named collectors around the measured part of a case (collectors/index.ts). */
   startCollectors(names: string[], pids: number[]): Promise<RunningCollectors>;
 }

@@ -24,7 +24,6 @@ export function okResult(
     status: 'ok',
     stats: sampled.stats,
     samples: sampled.samples,
-    ...(sampled.roundSizes ? { roundSizes: sampled.roundSizes } : {}),
     derived: deriveFigures(c, sampled.stats),
     detail,
     ...(collectors ? { collectors } : {}),

@@ -2,12 +2,8 @@
 // baseline) times its own batch of N iterations and reports nanoseconds; tinybench only schedules
 // the batches (warm-up, time budget, sample count) and computes the statistics, from the
 // reported durations via `overriddenDuration`. Stats are converted to per-iteration ns.
-//
-// Rounds: the measured batches of a case can be split over several fresh setups of it (new
-// processes, new IPC objects, new buffers), like JMH's forks. One setup can be lucky or unlucky
-// as a whole (memory placement, which physical core the vCPU sits on), and no number of batches
-// in that setup shows it; a median pooled over rounds is robust to one odd round, and the
-// two-level bootstrap in reports/stats.ts turns their disagreement into a wider interval.
+// A case measured in several rounds (src/rounds.ts) calls this once per round, with its share of
+// the time budget.
 import { Bench, type Statistics } from 'tinybench';
 import type { Stats } from '../src/types.ts';
 
@@ -20,18 +16,14 @@ export interface SamplingOptions {
   signal?: AbortSignal;
   /** Target batch duration; the brief's window is ~10–50 ms. */
   targetBatchMs?: number;
-  /** Fresh setups the measured batches are split over (default 1). */
+  /** The case is measured in this many rounds: this call gets 1/rounds of `timeSec`. Default 1. */
   rounds?: number;
-  /** Replaces the setup the batches run on by a fresh one; needed when `rounds` > 1. */
-  newRound?: () => Promise<void>;
 }
 
 export interface Sampled {
   stats: Stats;
   /** Per-iteration ns of every measured batch, in the order they ran (warm-up excluded). */
   samples: number[];
-  /** With several rounds: how many of `samples`, in order, each round measured. */
-  roundSizes?: number[];
 }
 
 const DEFAULT_TARGET_BATCH_MS = 20;
@@ -41,10 +33,8 @@ const MIN_CALIBRATION_BATCH_NS = 1e6;
 const MIN_BATCHES = 10;
 const MAX_ITERATIONS_PER_BATCH = 1 << 30;
 const MAX_REFINEMENTS = 4;
-/** Fewest measured batches in one round, so that each round has a median of its own. */
+/** Fewest measured batches in one of several rounds, so that each round has a median of its own. */
 const MIN_BATCHES_PER_ROUND = 4;
-/** Discarded batches after a fresh setup: the first ones pay page faults and cold caches. */
-const WARMUP_BATCHES_PER_ROUND = 2;
 
 /**
  * Finds N such that one batch lasts about `targetMs`: grow N geometrically until a batch is long
@@ -74,7 +64,7 @@ export async function calibrate(runBatch: BatchFn, targetMs: number, signal?: Ab
 }
 
 /** Converts tinybench's per-batch latency statistics (ms) to per-iteration nanoseconds. */
-function perIterationStats(latency: Statistics, n: number): Stats {
+export function perIterationStats(latency: Statistics, n: number): Stats {
   const toNs = (ms: number) => (ms * 1e6) / n;
   return {
     n: latency.samplesCount,
@@ -93,25 +83,16 @@ function perIterationStats(latency: Statistics, n: number): Stats {
 
 export async function sample(runBatch: BatchFn, opts: SamplingOptions): Promise<Sampled> {
   const targetMs = opts.targetBatchMs ?? DEFAULT_TARGET_BATCH_MS;
-  const rounds = opts.rounds ?? 1;
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds: a whole number ≥ 1, got ${rounds}`);
-  if (rounds > 1 && !opts.newRound) throw new Error('rounds > 1 needs a way to make a fresh setup (newRound)');
   const n = await calibrate(runBatch, targetMs, opts.signal);
   const samples: number[] = [];
-  const roundSizes = [0];
   let recording = false;
 
-  const timeMs = opts.timeSec * 1000;
-  const perRound = Math.max(MIN_BATCHES_PER_ROUND, Math.ceil(MIN_BATCHES / rounds));
-  let roundStartedAtMs = 0; // measured time when the current round began
-  let measuredMs = 0;
-  /** A round ends once it has its share of the time budget and its minimum of batches. */
-  const nextRoundDue = () =>
-    roundSizes.length < rounds && roundSizes.at(-1)! >= perRound && measuredMs - roundStartedAtMs >= timeMs / rounds;
-
+  const rounds = opts.rounds ?? 1;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds: a whole number ≥ 1, got ${rounds}`);
+  const timeMs = (opts.timeSec * 1000) / rounds;
   const bench = new Bench({
     time: timeMs,
-    iterations: rounds === 1 ? MIN_BATCHES : perRound * rounds,
+    iterations: rounds === 1 ? MIN_BATCHES : Math.max(MIN_BATCHES_PER_ROUND, Math.ceil(MIN_BATCHES / rounds)),
     // Warm-up: a fifth of the budget, at least two batches.
     warmupTime: timeMs / 5,
     warmupIterations: 2,
@@ -122,24 +103,12 @@ export async function sample(runBatch: BatchFn, opts: SamplingOptions): Promise<
     'batch',
     async () => {
       const ns = await runBatch(n);
-      if (recording) {
-        samples.push(ns / n);
-        roundSizes[roundSizes.length - 1]!++;
-        measuredMs += ns / 1e6;
-      }
+      if (recording) samples.push(ns / n);
       return { overriddenDuration: ns / 1e6 };
     },
     {
       beforeAll(mode) {
         recording = mode === 'run';
-      },
-      // Outside the timed function: a new setup and its warm-up are not part of any sample.
-      async beforeEach(mode) {
-        if (mode !== 'run' || !nextRoundDue()) return;
-        await opts.newRound!();
-        for (let i = 0; i < WARMUP_BATCHES_PER_ROUND; i++) await runBatch(n);
-        roundSizes.push(0);
-        roundStartedAtMs = measuredMs;
       },
     },
   );
@@ -151,5 +120,5 @@ export async function sample(runBatch: BatchFn, opts: SamplingOptions): Promise<
   if (result.state !== 'completed' && result.state !== 'aborted-with-statistics') {
     throw new Error(`tinybench ended the task in state "${result.state}"`);
   }
-  return { stats: perIterationStats(result.latency, n), samples, ...(rounds > 1 ? { roundSizes } : {}) };
+  return { stats: perIterationStats(result.latency, n), samples };
 }

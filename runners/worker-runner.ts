@@ -14,9 +14,8 @@ export type TransportFactory = () => Promise<WorkerTransport>;
 
 export interface WorkerRunnerOptions {
   /**
-   * Each round of a case gets a fresh worker process (new address-space layout, like JMH's forks)
-   * rather than only a fresh setup in the same one. True where a start is cheap (local); a VM
-   * worker's start is a boot.
+   * Each round (pass over the plan, src/rounds.ts) gets a new worker process: a new address-space
+   * layout, like JMH's forks. True where a start is cheap (local); a VM worker's start is a boot.
    */
   freshWorkerPerRound?: boolean;
 }
@@ -36,6 +35,8 @@ function pidsOf(worker: Worker, detail: Record<string, unknown>): number[] {
 export class WorkerRunner implements CaseRunner {
   readonly name = 'worker';
   private worker: Worker | null;
+  /** The round the current worker has served. */
+  private workerRound = 1;
 
   constructor(
     private readonly openTransport: TransportFactory,
@@ -68,28 +69,24 @@ export class WorkerRunner implements CaseRunner {
     const startedAt = new Date().toISOString();
     let detail: Record<string, unknown> | undefined;
     try {
-      let worker = await this.ensureWorker();
-      const request = { mechanism: c.mechanism, test: c.test, size: c.size, placement: c.placement, pairs: c.pairs, spin: c.spin };
-      const setup = await worker.setup(request);
+      if (this.options.freshWorkerPerRound && ctx.round !== this.workerRound) await this.discardWorker();
+      this.workerRound = ctx.round;
+      const worker = await this.ensureWorker();
+      const setup = await worker.setup({
+        mechanism: c.mechanism,
+        test: c.test,
+        size: c.size,
+        placement: c.placement,
+        pairs: c.pairs,
+        spin: c.spin,
+      });
       if (setup.kind === 'skipped') return skippedResult(c, setup.reason, startedAt);
       const ready = (detail = setup.detail);
-      const roundWorkerPids = [worker.pid];
-      const newRound = async () => {
-        await worker.teardown();
-        if (this.options.freshWorkerPerRound) {
-          await this.discardWorker();
-          worker = await this.ensureWorker();
-        }
-        const again = await worker.setup(request);
-        if (again.kind !== 'ready') throw new Error(`setup of round ${roundWorkerPids.length + 1} was skipped: ${again.reason}`);
-        roundWorkerPids.push(worker.pid);
-      };
       try {
         const { value, collectors } = await withCollectors(c.collectors, pidsOf(worker, ready), ctx.startCollectors, () =>
-          sample(async (n) => (await worker.run(n)).ns, { timeSec: c.time, signal: ctx.signal, rounds: c.rounds, newRound }),
+          sample(async (n) => (await worker.run(n)).ns, { timeSec: c.time, signal: ctx.signal, rounds: c.rounds }),
         );
-        const roundsDetail = roundWorkerPids.length > 1 ? { round_worker_pids: roundWorkerPids } : {};
-        return okResult(c, value, startedAt, { ...ready, ...roundsDetail }, collectors);
+        return okResult(c, value, startedAt, ready, collectors);
       } finally {
         // Only a live worker can tear down; a dead one is replaced below.
         if (this.worker === worker) await worker.teardown().catch(() => this.discardWorker());

@@ -13,14 +13,6 @@ export function appendResult(runDir: string, result: Result): void {
   appendFileSync(path.join(runDir, RESULTS_JSONL), `${JSON.stringify(result)}\n`);
 }
 
-export function readResults(runDir: string): Result[] {
-  const text = readFileSync(path.join(runDir, RESULTS_JSONL), 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as Result);
-}
-
 export function writeManifest(runDir: string, manifest: Manifest): void {
   writeFileSync(path.join(runDir, MANIFEST_JSON), `${JSON.stringify(manifest, null, 2)}\n`);
 }

@@ -33,13 +33,13 @@ function fmt(n: number): string {
 export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): RunProgress & { stop(): void } {
   if (stream.isTTY) {
     const bar = new SingleBar(
-      { format: ' {bar} {value}/{total} cases | {case}', stream, hideCursor: true, clearOnComplete: true },
+      { format: ' {bar} {value}/{total} case-rounds | {case}', stream, hideCursor: true, clearOnComplete: true },
       Presets.shades_classic,
     );
     return {
-      planned: (cases, runDir) => {
+      planned: (_cases, runDir, steps) => {
         stream.write(`run directory: ${runDir}\n`);
-        bar.start(cases.length, 0, { case: '' });
+        bar.start(steps, 0, { case: '' });
       },
       caseStarted: (c) => bar.update({ case: c.id }),
       caseEnded: (_r, i) => bar.update(i + 1),
@@ -48,11 +48,12 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): Ru
   }
   let total = 0;
   return {
-    planned: (cases, runDir) => {
-      total = cases.length;
-      stream.write(`run directory: ${runDir}\n${total} cases\n`);
+    planned: (cases, runDir, steps) => {
+      total = steps;
+      const rounds = steps === cases.length ? '' : ` in ${steps} case-rounds (one pass over the plan per round)`;
+      stream.write(`run directory: ${runDir}\n${cases.length} cases${rounds}\n`);
     },
-    caseEnded: (r, i) => stream.write(`[${i + 1}/${total}] ${r.case.id}: ${outcome(r)}\n`),
+    caseEnded: (r, i) => stream.write(`[${i + 1}/${total}] ${r.case.id}${r.round ? ` round ${r.round}` : ''}: ${outcome(r)}\n`),
     stop: () => {},
   };
 }

@@ -13,13 +13,15 @@ import { Worker } from '../runners/worker.ts';
 import { ConfigError, expandPlan, loadSuite, type PlanOverrides } from '../suites/index.ts';
 import { buildManifest } from './manifest.ts';
 import { appendResult, writeCsv, writeManifest } from './results-store.ts';
+import { mergeRounds } from './rounds.ts';
 import type { Case, Manifest, Result, TargetName } from './types.ts';
 
 export interface RunProgress {
-  /** The plan is known: `total` cases will run. */
-  planned?(cases: Case[], runDir: string): void;
-  caseStarted?(c: Case, index: number): void;
-  caseEnded?(r: Result, index: number): void;
+  /** The plan is known: `steps` case-rounds will run (a case of 3 rounds is 3 steps). */
+  planned?(cases: Case[], runDir: string, steps: number): void;
+  /** `step`: 0-based over all steps; `r.round` says which round of its case a step was. */
+  caseStarted?(c: Case, step: number): void;
+  caseEnded?(r: Result, step: number): void;
 }
 
 export interface RunOptions {
@@ -121,26 +123,38 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
     await closeRunners();
     throw err;
   }
-  opts.progress?.planned?.(plan, runDir);
+  const roundsOf = (c: Case) => c.rounds ?? 1;
+  const passes = Math.max(1, ...plan.map(roundsOf));
+  opts.progress?.planned?.(plan, runDir, plan.reduce((sum, c) => sum + roundsOf(c), 0));
 
-  const results: Result[] = [];
+  // One pass over the plan per round (src/rounds.ts): a case's rounds are a whole pass apart.
+  const lines: Result[] = [];
+  const settled = new Set<string>(); // cases that ended skipped or failed: no further rounds
+  let step = 0;
+  let results: Result[] = [];
   try {
-    for (const [index, c] of plan.entries()) {
-      if (signal.aborted) break;
-      opts.progress?.caseStarted?.(c, index);
-      const runner = runnerFor(runners, c);
-      const result = runner
-        ? await runCase(runner, c, { runDir, log, signal, target, startCollectors })
-        : skippedResult(c, `no runner for test ${c.test} on target ${target}`, new Date().toISOString());
-      // A case cut short by SIGINT/SIGTERM measured nothing worth keeping.
-      if (signal.aborted && result.status !== 'ok') break;
-      appendResult(runDir, result);
-      results.push(result);
-      opts.progress?.caseEnded?.(result, index);
+    passes: for (let round = 1; round <= passes; round++) {
+      for (const c of plan) {
+        if (roundsOf(c) < round || settled.has(c.id)) continue;
+        if (signal.aborted) break passes;
+        opts.progress?.caseStarted?.(c, step);
+        const runner = runnerFor(runners, c);
+        const result = runner
+          ? await runCase(runner, c, { runDir, log, signal, target, round, startCollectors })
+          : skippedResult(c, `no runner for test ${c.test} on target ${target}`, new Date().toISOString());
+        // A case cut short by SIGINT/SIGTERM measured nothing worth keeping.
+        if (signal.aborted && result.status !== 'ok') break passes;
+        const line = roundsOf(c) > 1 ? { ...result, round } : result;
+        if (result.status !== 'ok') settled.add(c.id);
+        appendResult(runDir, line);
+        lines.push(line);
+        opts.progress?.caseEnded?.(line, step++);
+      }
     }
   } finally {
     await closeRunners();
     for (const line of opened.finish?.(runDir) ?? []) log.info(line);
+    results = await mergeRounds(lines);
     writeCsv(runDir, results);
     writeManifest(runDir, { ...manifest, endedAt: new Date().toISOString() });
   }

@@ -1,5 +1,5 @@
 // The data model shared by suites, runners, collectors and reports (see ../shared/DESIGN.md).
-// A run directory holds manifest.json, results.jsonl (one Result per line, appended as each
+// A run directory holds manifest.json, results.jsonl (one Result per line — per case and round — appended as each
 // case ends), results.csv and report/.
 
 export const IPC_TESTS = ['IPC1', 'IPC2', 'IPC3'] as const;
@@ -70,7 +70,9 @@ export interface Result {
   stats?: Stats;
   /** Per-iteration ns of every batch, in order (raw samples, kept for compare/bootstrap). */
   samples?: number[];
-  /** With several rounds: how many of `samples`, in order, each fresh setup measured. */
+  /** A line of results.jsonl for one round of a case (src/rounds.ts merges them); absent once merged. */
+  round?: number;
+  /** Merged over several rounds: how many of `samples`, in order, each round measured. */
   roundSizes?: number[];
   derived?: Derived;
   /** Worker-reported facts about the setup (sizeof(message), pids, cpus, ...). */

@@ -24,7 +24,7 @@ afterEach(() => {
 });
 
 describe('executeRun', () => {
-  it('appends each result to results.jsonl as soon as its case ends', async () => {
+  it('appends each case-round to results.jsonl as soon as it ends, one pass over the plan per round', async () => {
     const out = path.join(tmp(), 'run');
     const linesWhenEnded: number[] = [];
     const { runDir, results } = await executeRun({
@@ -35,8 +35,17 @@ describe('executeRun', () => {
       progress: { caseEnded: () => linesWhenEnded.push(jsonlLines(out).length) },
     });
     assert.equal(runDir, out);
-    assert.deepEqual(linesWhenEnded, [1, 2, 3, 4]);
+    assert.deepEqual(linesWhenEnded, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], '4 cases × 3 rounds');
+    const order = jsonlLines(out).map((l) => JSON.parse(l) as { case: { id: string }; round: number });
+    assert.deepEqual(order.slice(0, 5).map((l) => [l.case.id, l.round]), [
+      ['IPC1/pipe/same-cpu/36B/1p', 1],
+      ['IPC1/fifo/same-cpu/36B/1p', 1],
+      ['COPY1/pipe/same-cpu/4096B/1p', 1],
+      ['COPY1/fifo/same-cpu/4096B/1p', 1],
+      ['IPC1/pipe/same-cpu/36B/1p', 2],
+    ]);
     assert.deepEqual(results.map((r) => r.status), ['ok', 'ok', 'ok', 'ok']);
+    assert.ok(results.every((r) => r.roundSizes?.length === 3 && r.round === undefined), 'merged: one result per case');
     const copy = results.find((r) => r.case.test === 'COPY1')!;
     assert.ok(copy.derived?.gbPerSec && copy.derived.copiesPerSec);
     const ipc = results[0]!;
@@ -75,7 +84,8 @@ describe('executeRun', () => {
     assert.equal(byId['IPC1/pipe/same-cpu/36B/1p']!.status, 'ok');
     assert.equal(byId['IPC3/pipe/same-cpu/1B/1p']!.status, 'skipped');
     assert.equal(byId['IPC3/pipe/same-cpu/1B/1p']!.reason, 'cannot express it');
-    assert.equal(jsonlLines(runDir).length, 8);
+    // A case that failed or was skipped gets no further rounds.
+    assert.equal(jsonlLines(runDir).length, 8 + 2 * results.filter((r) => r.status === 'ok').length);
   });
 
   it('runs nothing and creates no run directory when the config is bad', async () => {
@@ -126,6 +136,7 @@ describe('executeRun', () => {
       assert.equal(r.status, 'ok', r.error);
       assert.equal(r.roundSizes?.length, 3, `${r.case.id}: round sizes ${r.roundSizes}`);
       assert.equal(r.roundSizes!.reduce((a, b) => a + b, 0), r.samples!.length);
+      assert.equal(r.stats!.n, r.samples!.length, 'statistics of the pooled rounds');
     }
     const pids = results.find((r) => r.case.mechanism === 'pipe')!.detail!.round_worker_pids as number[];
     assert.equal(new Set(pids).size, 3, `worker pids per round: ${pids}`);
@@ -156,6 +167,7 @@ describe('executeRun', () => {
         log: { info() {}, warn() {} },
         signal: new AbortController().signal,
         target: 'local',
+        round: 1,
         startCollectors: async (_names, pids) => {
           seen = pids;
           // /proc/<pid>/stat: "pid (comm) state ppid ..."; the server must be the worker's child.

@@ -45,29 +45,13 @@ describe('sample', () => {
     assert.ok(stats.iterationsPerBatch >= 9000 && stats.iterationsPerBatch <= 11200, `N ${stats.iterationsPerBatch}`);
   });
 
-  it('splits the measured batches over fresh setups (rounds), discarding each new setup\'s warm-up', async () => {
-    // Setup k "runs at" 1000 × k ns per iteration, except its first two batches, which are cold.
-    let setup = 1;
-    let batchesInSetup = 0;
-    const fn = async (n: number) => n * (batchesInSetup++ < 2 && setup > 1 ? 50_000 : 1000 * setup);
-    const newRound = async () => {
-      setup++;
-      batchesInSetup = 0;
-    };
-    const { stats, samples, roundSizes } = await sample(fn, { timeSec: 0.3, targetBatchMs: 10, rounds: 3, newRound });
-    assert.equal(setup, 3, 'two fresh setups after the first');
-    assert.ok(roundSizes && roundSizes.length === 3 && roundSizes.every((k) => k >= 4), `round sizes ${roundSizes}`);
-    assert.equal(roundSizes.reduce((a, b) => a + b, 0), samples.length);
-    assert.equal(stats.n, samples.length);
-    // Every sample belongs to the setup its position says, and no cold batch was recorded.
-    let at = 0;
-    roundSizes.forEach((size, r) => {
-      for (const s of samples.slice(at, (at += size))) assert.equal(s, 1000 * (r + 1));
-    });
-  });
-
-  it('refuses rounds without a way to make a fresh setup', async () => {
-    await assert.rejects(sample(async (n) => n, { timeSec: 0.1, rounds: 2 }), /newRound/);
+  it('one of several rounds gets its share of the time budget and at least 4 batches', async () => {
+    const whole = await sample(async (n) => n * 1000, { timeSec: 0.3, targetBatchMs: 10 });
+    const third = await sample(async (n) => n * 1000, { timeSec: 0.3, targetBatchMs: 10, rounds: 3 });
+    assert.ok(whole.stats.n >= 25 && whole.stats.n <= 35, `whole budget: ${whole.stats.n} batches of 10 ms`);
+    assert.ok(third.stats.n >= 8 && third.stats.n <= 12, `a third: ${third.stats.n} batches of 10 ms`);
+    const short = await sample(async (n) => n * 1000, { timeSec: 0.01, targetBatchMs: 10, rounds: 5 });
+    assert.equal(short.stats.n, 4, 'a round has a median of its own');
     await assert.rejects(sample(async (n) => n, { timeSec: 0.1, rounds: 0 }), /rounds/);
   });
 

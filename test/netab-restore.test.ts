@@ -82,6 +82,7 @@ const ctx: RunContext = {
   log: { info: () => {}, warn: () => {} },
   signal: new AbortController().signal,
   target: 'local',
+  round: 1,
   startCollectors: () => Promise.reject(new Error('the net runner starts its own collectors')),
 };
 
@@ -143,7 +144,7 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
       script,
       `import { netRunner } from ${JSON.stringify(path.join(ROOT, 'runners/net/index.ts'))};\n` +
         `const c = ${JSON.stringify({ ...netCase(profileFile, 30), collectors: ['proc-stat'] })};\n` +
-        `await netRunner.run(c, { runDir: '/tmp', log: { info() {}, warn() {} }, signal: new AbortController().signal, target: 'local', startCollectors: null });\n`,
+        `await netRunner.run(c, { runDir: '/tmp', log: { info() {}, warn() {} }, signal: new AbortController().signal, target: "local", round: 1, startCollectors: null });\n`,
     );
     // The victim journals where a real run does, so that `m3bench restore` has to find it by itself.
     const { M3BENCH_JOURNAL: _own, ...env } = process.env;

@@ -30,12 +30,6 @@ export function placementUnsupported(placement: Placement): string | null {
   return null;
 }
 
-/** Pins a server thread to its CPU: also for the fresh server of a later round inside withPinning. */
-export async function pinServer(placement: Placement, serverTid: number): Promise<void> {
-  const cpus = cpusFor(placement);
-  if (cpus) await setAffinity(serverTid, String(cpus[1]));
-}
-
 /**
  * Pins the client (this main thread) and the server thread for the duration of `body`, then gives
  * the main thread its old affinity back so the rest of the run is not pinned.
@@ -47,7 +41,7 @@ export async function withPinning<T>(placement: Placement, serverTid: number, bo
   const saved = await getAffinity(mainTid);
   try {
     await setAffinity(mainTid, String(cpus[0]));
-    await pinServer(placement, serverTid);
+    await setAffinity(serverTid, String(cpus[1]));
     return await body();
   } finally {
     await setAffinity(mainTid, saved);

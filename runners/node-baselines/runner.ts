@@ -7,7 +7,7 @@ import type { CaseRunner, RunContext } from '../context.ts';
 import type { MechanismInfo } from '../worker.ts';
 import { failedResult, okResult, skippedResult } from '../result.ts';
 import { sample } from '../sampling.ts';
-import { pinServer, placementUnsupported, withPinning } from './affinity.ts';
+import { placementUnsupported, withPinning } from './affinity.ts';
 import { NODE_BASELINES, type NodeBaseline } from './baselines.ts';
 
 const SUPPORTED_TEST = 'IPC1';
@@ -42,20 +42,13 @@ export class NodeBaselineRunner implements CaseRunner {
     if (c.pairs !== 1) return skippedResult(c, 'Node baseline: one client/server pair only', startedAt);
     const unsupported = placementUnsupported(c.placement);
     if (unsupported) return skippedResult(c, unsupported, startedAt);
-    const first = await baseline.open(c.size).catch((err: unknown) => err as Error);
-    if (first instanceof Error) return failedResult(c, first, startedAt);
-    let opened = first;
+    const opened = await baseline.open(c.size).catch((err: unknown) => err as Error);
+    if (opened instanceof Error) return failedResult(c, opened, startedAt);
     const detail = { serverTid: opened.serverTid, ncpus: availableParallelism(), mainThreadIsClient: true };
-    // A round's fresh setup: a new server thread and channel (closing twice is harmless).
-    const newRound = async () => {
-      await opened.close();
-      opened = await baseline.open(c.size);
-      await pinServer(c.placement, opened.serverTid);
-    };
     try {
       const { value, collectors } = await withPinning(c.placement, opened.serverTid, () =>
         withCollectors(c.collectors, [process.pid], ctx.startCollectors, () =>
-          sample((n) => opened.runBatch(n), { timeSec: c.time, signal: ctx.signal, rounds: c.rounds, newRound }),
+          sample(opened.runBatch, { timeSec: c.time, signal: ctx.signal, rounds: c.rounds }),
         ),
       );
       return okResult(c, value, startedAt, detail, collectors);
