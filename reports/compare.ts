@@ -40,10 +40,7 @@ function compareCase(key: string, base?: Result, next?: Result): ComparisonRow {
   if (!base || !next) return { ...row, why: base ? 'only in base run' : 'only in new run' };
   if (base.status !== 'ok' || next.status !== 'ok') return { ...row, why: `base ${base.status}, new ${next.status}` };
   if (!base.samples?.length || !next.samples?.length) return { ...row, why: 'no raw samples to compare' };
-  const { point, lo, hi } = medianRatioInterval(
-    roundsOf({ samples: base.samples, roundSizes: base.roundSizes }),
-    roundsOf({ samples: next.samples, roundSizes: next.roundSizes }),
-  );
+  const { point, lo, hi } = medianRatioInterval(roundsOf(base), roundsOf(next));
   const verdict: Verdict = lo > 1 ? 'slower' : hi < 1 ? 'faster' : 'no significant change';
   return { ...row, ratio: point, lo, hi, verdict };
 }

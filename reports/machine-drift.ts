@@ -10,11 +10,19 @@
 // of every kernel path leaves the control at 1, so it is never discounted; one wild witness alone
 // (a memcpy case hitting 4 KiB aliasing) is outvoted by the other.
 import { median } from 'simple-statistics';
+import type { Result, TestName } from '../src/types.ts';
 import type { ComparisonRow } from './compare.ts';
 import { formatRatio } from './table.ts';
 
 /** User-space only: moves with the host, never with the IPC or kernel code under test. */
 export const CONTROL_MECHANISMS: readonly string[] = ['memcpy'];
+/** What a confirmation re-run repeats of the control: COPY1, its steadier case (COPY2 can hit 4 KiB aliasing). */
+export const CONTROL_RERUN: { mechanisms: readonly string[]; tests: readonly TestName[] } = { mechanisms: CONTROL_MECHANISMS, tests: ['COPY1'] };
+
+/** Whether `results` hold the control case a confirmation re-run would repeat. */
+export function measuredControl(results: Result[]): boolean {
+  return results.some((r) => r.status === 'ok' && CONTROL_RERUN.mechanisms.includes(r.case.mechanism) && CONTROL_RERUN.tests.includes(r.case.test));
+}
 /** Fewer compared cases than this, and the median of their ratios says little about the machine. */
 const MIN_CASES_FOR_RUN_WIDE_SHIFT = 10;
 
@@ -27,7 +35,7 @@ export interface MachineDrift {
   note: string;
 }
 
-const ratiosOf = (rows: ComparisonRow[]) => rows.flatMap((r) => (r.ratio !== undefined && r.lo !== undefined ? [r.ratio] : []));
+const ratiosOf = (rows: ComparisonRow[]) => rows.flatMap((r) => (r.ratio !== undefined ? [r.ratio] : []));
 const mechanismOf = (r: ComparisonRow) => (r.next ?? r.base)!.case.mechanism;
 
 /**

@@ -23,7 +23,7 @@ export function rateInterval(r: Result): Interval | undefined {
   if (r.status !== 'ok' || value === undefined || !r.stats || r.stats.p50 <= 0) return undefined;
   const k = value * r.stats.p50;
   if (r.samples && r.samples.length >= 2) {
-    const t = medianInterval(roundsOf({ samples: r.samples, roundSizes: r.roundSizes }));
+    const t = medianInterval(roundsOf(r));
     return { point: value, lo: k / t.hi, hi: k / t.lo };
   }
   // No raw samples kept: use tinybench's margin of error of the mean time instead.

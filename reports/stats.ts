@@ -37,7 +37,7 @@ function percentileInterval(point: number, draws: number[], confidence: number):
  * The samples of a result grouped by the setup (round) that measured them; one group when the
  * result has a single round (or predates rounds).
  */
-export function roundsOf({ samples, roundSizes }: { samples: number[]; roundSizes?: number[] }): number[][] {
+export function roundsOf({ samples = [], roundSizes }: { samples?: number[]; roundSizes?: number[] }): number[][] {
   if (!roundSizes || roundSizes.length <= 1) return [samples];
   const total = roundSizes.reduce((a, b) => a + b, 0);
   if (total !== samples.length) throw new Error(`roundSizes add up to ${total}, but there are ${samples.length} samples`);

@@ -34,13 +34,15 @@ async function pooledStats(samples: number[], iterationsPerBatch: number): Promi
   return perIterationStats(result.latency, iterationsPerBatch);
 }
 
+const withoutRound = ({ round: _, ...result }: Result): Result => result;
+
 /** One case's round lines → one result. All rounds must be ok; otherwise the first that is not stands. */
 async function mergeCase(lines: Result[]): Promise<Result> {
-  const [{ round: _first, ...first }] = lines as [Result];
+  const first = withoutRound(lines[0]!);
   const notOk = lines.find((r) => r.status !== 'ok');
   if (notOk) {
-    const { round, ...rest } = notOk;
-    return lines.length === 1 || !rest.error ? rest : { ...rest, error: `round ${round}: ${rest.error}` };
+    const rest = withoutRound(notOk);
+    return lines.length === 1 || !rest.error ? rest : { ...rest, error: `round ${notOk.round}: ${rest.error}` };
   }
   if (lines.length === 1) return first;
   const samples = lines.flatMap((r) => r.samples ?? []);

@@ -123,9 +123,9 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
     await closeRunners();
     throw err;
   }
-  const roundsOf = (c: Case) => c.rounds ?? 1;
-  const passes = Math.max(1, ...plan.map(roundsOf));
-  opts.progress?.planned?.(plan, runDir, plan.reduce((sum, c) => sum + roundsOf(c), 0));
+  const roundCount = (c: Case) => c.rounds ?? 1;
+  const passes = Math.max(1, ...plan.map(roundCount));
+  opts.progress?.planned?.(plan, runDir, plan.reduce((sum, c) => sum + roundCount(c), 0));
 
   // One pass over the plan per round (src/rounds.ts): a case's rounds are a whole pass apart.
   const lines: Result[] = [];
@@ -135,7 +135,7 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
   try {
     passes: for (let round = 1; round <= passes; round++) {
       for (const c of plan) {
-        if (roundsOf(c) < round || settled.has(c.id)) continue;
+        if (roundCount(c) < round || settled.has(c.id)) continue;
         if (signal.aborted) break passes;
         opts.progress?.caseStarted?.(c, step);
         const runner = runnerFor(runners, c);
@@ -144,7 +144,7 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
           : skippedResult(c, `no runner for test ${c.test} on target ${target}`, new Date().toISOString());
         // A case cut short by SIGINT/SIGTERM measured nothing worth keeping.
         if (signal.aborted && result.status !== 'ok') break passes;
-        const line = roundsOf(c) > 1 ? { ...result, round } : result;
+        const line = roundCount(c) > 1 ? { ...result, round } : result;
         if (result.status !== 'ok') settled.add(c.id);
         appendResult(runDir, line);
         lines.push(line);

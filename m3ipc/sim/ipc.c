@@ -112,6 +112,16 @@ static int self_slot_with_message(const message *m, struct sim_slot **me)
 	return m == NULL ? EMOLINVAL : EMOLOK;
 }
 
+/* The destination of send / sendrec / notify: its slot number and its slot in the caller's VM. */
+static int destination(int dst_ep, int *d, struct sim_slot **dst)
+{
+	int rc = sim_target(dst_ep, d);
+	if (rc < 0)
+		return rc;
+	*dst = &sim_me.vm->slots[*d];
+	return EMOLOK;
+}
+
 /* The send half of send / sendrec. `then_receive`: stay blocked for the reply (sendrec). */
 static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
 {
@@ -120,10 +130,10 @@ static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
 	if (rc < 0)
 		return rc;
 	int d;
-	if ((rc = sim_target(dst_ep, &d)) < 0)
+	struct sim_slot *dst;
+	if ((rc = destination(dst_ep, &d, &dst)) < 0)
 		return rc;
 	struct sim_vm *vm = sim_me.vm;
-	struct sim_slot *dst = &vm->slots[d];
 	m->m_source = sim_me.ep;
 	sim_note_cpu(me);
 	uint32_t receive_bit = then_receive ? ST_RECEIVING : 0;
@@ -259,10 +269,10 @@ int sim_notify(int dst_ep)
 	if (rc < 0)
 		return rc;
 	int d;
-	if ((rc = sim_target(dst_ep, &d)) < 0)
+	struct sim_slot *dst;
+	if ((rc = destination(dst_ep, &d, &dst)) < 0)
 		return rc;
 	struct sim_vm *vm = sim_me.vm;
-	struct sim_slot *dst = &vm->slots[d];
 	bool delivered = false;
 	sim_lock(vm, dst);
 	if (atomic_load(&dst->ep) != dst_ep) {

@@ -5,7 +5,7 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
 import { benchmarkEntries, type BenchmarkFormat } from '../../reports/benchmark-export.ts';
 import { compareRuns, type ComparisonRow } from '../../reports/compare.ts';
-import { CONTROL_MECHANISMS, machineDrift } from '../../reports/machine-drift.ts';
+import { CONTROL_RERUN, machineDrift, measuredControl } from '../../reports/machine-drift.ts';
 import { loadRun, type LoadedRun } from '../../reports/load.ts';
 import { markdownTable } from '../../reports/markdown-table.ts';
 import { confirmFindings, judge, regressedMechanisms, regressionTable, type RegressionFinding } from '../../reports/regression.ts';
@@ -48,14 +48,14 @@ async function runLikeBaseline(base: LoadedRun, suite: string | undefined, narro
  * time of the re-run is known; the run-wide witness stays the full new run's (`mainRows`).
  */
 async function confirmByRerun(base: LoadedRun, newDir: string, args: CheckArgs, thresholds: Thresholds, findings: RegressionFinding[], mainRows: ComparisonRow[]) {
-  const control = args.driftCorrection && base.results.some((r) => CONTROL_MECHANISMS.includes(r.case.mechanism) && r.case.test === 'COPY1' && r.status === 'ok');
+  const control = args.driftCorrection && measuredControl(base.results);
   for (let i = 1; i <= args.confirm && findings.some((f) => f.regressed); i++) {
     const suspects = findings.filter((f) => f.regressed).map((f) => f.row.next!.case);
     const mechanisms = new Set(suspects.map((c) => c.mechanism));
     const tests = new Set(suspects.map((c) => c.test));
     if (control) {
-      for (const m of CONTROL_MECHANISMS) mechanisms.add(m);
-      tests.add('COPY1');
+      for (const m of CONTROL_RERUN.mechanisms) mechanisms.add(m);
+      for (const t of CONTROL_RERUN.tests) tests.add(t);
     }
     // Give transient load elsewhere up to ~10 s to pass before measuring again.
     await idleGate({ maxBusyPercent: 25, retries: 10, windowMs: 1000 });
