@@ -30,7 +30,7 @@ int evsync_open(struct link *l)
 int evsync_post(struct link *l, int end)
 {
     uint64_t one = 1;
-    return write_full(l->wfd[end], &one, sizeof one);
+    return write_full(l, end, &one, sizeof one);
 }
 
 int evsync_wait(struct link *l, int end)

@@ -10,15 +10,17 @@
 
 #include "mech.h"
 
-int write_full(int fd, const void *buf, size_t len)
+/* An interrupted read or write looks at the peer (retry_or_fail): a datagram socket has no EOF,
+ * so a peer that died between taking our request and answering it would leave us waiting. */
+int write_full(const struct link *l, int end, const void *buf, size_t len)
 {
     const char *p = buf;
     while (len > 0) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = write(l->wfd[end], p, len);
         if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return mech_fail("write: %s", strerror(errno));
+            if (retry_or_fail(l, end, "write") < 0)
+                return -1;
+            continue;
         }
         p += n;
         len -= (size_t)n;
@@ -26,15 +28,15 @@ int write_full(int fd, const void *buf, size_t len)
     return 0;
 }
 
-int read_full(int fd, void *buf, size_t len)
+int read_full(const struct link *l, int end, void *buf, size_t len)
 {
     char *p = buf;
     while (len > 0) {
-        ssize_t n = read(fd, p, len);
+        ssize_t n = read(l->rfd[end], p, len);
         if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return mech_fail("read: %s", strerror(errno));
+            if (retry_or_fail(l, end, "read") < 0)
+                return -1;
+            continue;
         }
         if (n == 0)
             return mech_fail("read: peer closed the channel");
@@ -105,12 +107,12 @@ void futex_wake(unsigned *addr, int n)
 
 int fd_send(struct link *l, int end, size_t len)
 {
-    return write_full(l->wfd[end], l->buf[end], len);
+    return write_full(l, end, l->buf[end], len);
 }
 
 int fd_recv(struct link *l, int end, size_t len)
 {
-    return read_full(l->rfd[end], l->buf[end], len);
+    return read_full(l, end, l->buf[end], len);
 }
 
 /* Slots are cache-line aligned so the two directions never share a line. */

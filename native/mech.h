@@ -144,8 +144,9 @@ void detail_int(struct detail *d, const char *key, long long value);
 void detail_str(struct detail *d, const char *key, const char *value);
 
 /* Helpers for mechanisms (io.c). */
-int write_full(int fd, const void *buf, size_t len); /* -1 + mech_fail on error or EOF */
-int read_full(int fd, void *buf, size_t len);
+/* Whole buffer over the link's fd of `end`; -1 + mech_fail on error, EOF or a dead peer. */
+int write_full(const struct link *l, int end, const void *buf, size_t len);
+int read_full(const struct link *l, int end, void *buf, size_t len);
 int fd_send(struct link *l, int end, size_t len);    /* send/recv ops of fd-based links */
 int fd_recv(struct link *l, int end, size_t len);
 void *shared_alloc(size_t len);                      /* anonymous MAP_SHARED, zeroed; NULL on error */

@@ -19,13 +19,13 @@ static int simpl_send(struct link *l, int end, size_t len)
 {
     uint32_t token = (uint32_t)len;
     memcpy(shm_slot(l, link_peer(end)), l->buf[end], len);
-    return write_full(l->wfd[end], &token, sizeof token);
+    return write_full(l, end, &token, sizeof token);
 }
 
 static int simpl_recv(struct link *l, int end, size_t len)
 {
     uint32_t token;
-    if (read_full(l->rfd[end], &token, sizeof token) < 0)
+    if (read_full(l, end, &token, sizeof token) < 0)
         return -1;
     if (token != len)
         return mech_fail("simpl: token says %u bytes, expected %zu", token, len);
