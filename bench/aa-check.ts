@@ -6,13 +6,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../core/paths.ts';
 import { execa } from 'execa';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { idleGate } from '../runners/net/idle-gate.ts';
+import { idleGate } from '../collectors/idle-gate.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = REPO_ROOT;
 const CLI = ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts')];
 
 const args = await yargs(hideBin(process.argv))

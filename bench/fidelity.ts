@@ -9,11 +9,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { caseId } from '../suites/ipc.ts';
-import { localWorkerCommand, REPO_ROOT } from '../runners/targets.ts';
-import { LocalTransport } from '../runners/transport.ts';
-import { WorkerRunner } from '../runners/worker-runner.ts';
-import { median } from '../src/median.ts';
-import type { Case } from '../src/types.ts';
+import { REPO_ROOT } from '../core/paths.ts';
+import { localWorkerCommand } from '../runners/targets/index.ts';
+import { LocalTransport } from '../runners/targets/transport.ts';
+import { WorkerRunner } from '../runners/ipc/worker-runner.ts';
+import { median } from '../core/median.ts';
+import type { Case } from '../core/types.ts';
+import { LocalTarget } from '../runners/targets/local.ts';
 
 const { values } = parseArgs({
   options: {
@@ -44,7 +46,7 @@ const context = () => ({
   runDir: REPO_ROOT,
   log: { info: console.error, warn: console.error },
   signal: new AbortController().signal,
-  target: 'local' as const,
+  target: new LocalTarget(),
   round: 1,
   startCollectors: async () => {
     throw new Error('the fidelity benchmark attaches no collectors');

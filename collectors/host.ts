@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import si from 'systeminformation';
-import type { HostFingerprint } from '../src/types.ts';
+import type { HostFingerprint } from '../core/types.ts';
 
 function readProc(file: string): string {
   try {

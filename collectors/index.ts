@@ -1,6 +1,6 @@
 // The collectors registry: names a case lists in `collectors` → one module each, all sharing the
 // sampling interface of sampler.ts. startCollectors starts them together and stops them together.
-import type { CollectorOutput } from '../src/types.ts';
+import type { CollectorOutput } from '../core/types.ts';
 import { perfCollector } from './perf.ts';
 import { procInterruptsCollector } from './proc-interrupts.ts';
 import { procPidCollector } from './proc-pid.ts';

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import type { CollectorOutput } from '../src/types.ts';
+import type { CollectorOutput } from '../core/types.ts';
 import { groupShares, parsePerfReport, profileTables } from './perf-report.ts';
 import type { Collector, CollectorContext } from './sampler.ts';
 
@@ -92,6 +92,8 @@ export function perfCollector(options: PerfOptions = {}): Collector {
   return {
     name: 'perf',
     async start(ctx: CollectorContext) {
+      // perf record runs until it is interrupted; that needs a process of ours beside it.
+      if (ctx.target.kind !== 'local') throw new Error(`perf profiles this host only; target ${ctx.target.name} is not this host`);
       const frequency = ctx.perfFrequency ?? DEFAULT_PERF_FREQUENCY;
       const caps = await detectPerf();
       if (!caps.usable) throw new Error(`perf cannot profile the kernel here: ${caps.reasons.join('; ')}`);

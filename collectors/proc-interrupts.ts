@@ -1,7 +1,6 @@
 // /proc/interrupts: per IRQ and per CPU rates with device names. Numbered rows are device IRQs;
 // named rows (LOC, RES, CAL, TLB, NMI, ...) are architecture interrupts and are reported separately,
 // because Paper 2's "interrupts" are device interrupts while LOC/RES/CAL are the kernel's own.
-import { readFile } from 'node:fs/promises';
 import { round } from './counters.ts';
 import { cpuTableRates, parseCpuTable, sum, type CpuTable } from './cpu-table.ts';
 import { snapshotCollector } from './sampler.ts';
@@ -52,7 +51,7 @@ function seriesValues(prev: CpuTable, cur: CpuTable, seconds: number): Record<st
 
 export const procInterruptsCollector = snapshotCollector<CpuTable>({
   name: 'proc-interrupts',
-  read: async () => parseInterrupts(await readFile('/proc/interrupts', 'utf8')),
+  read: async (ctx) => parseInterrupts(await ctx.target.readFile('/proc/interrupts')),
   rates: seriesValues,
   summarize: (first, last, seconds) => {
     const rates = interruptRates(first, last, seconds);

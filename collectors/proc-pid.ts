@@ -1,7 +1,7 @@
 // Per-process voluntary / involuntary context switches and CPU time of the benchmark's own
 // processes (every thread: /proc/PID/task/TID/status and schedstat). A process that exits before
 // the collector stops keeps its last reading, so short-lived workers are still counted.
-import { readdir, readFile } from 'node:fs/promises';
+import type { Target } from '../core/target.ts';
 import { counterDelta, round } from './counters.ts';
 import { snapshotCollector, type CollectorContext } from './sampler.ts';
 
@@ -24,21 +24,21 @@ export function parseSwitches(statusText: string): { voluntary: number; involunt
   return { voluntary: field('voluntary_ctxt_switches'), involuntary: field('nonvoluntary_ctxt_switches') };
 }
 
-async function readTask(dir: string): Promise<TaskCounters | undefined> {
+async function readTask(target: Target, dir: string): Promise<TaskCounters | undefined> {
   try {
-    const [status, schedstat] = await Promise.all([readFile(`${dir}/status`, 'utf8'), readFile(`${dir}/schedstat`, 'utf8')]);
+    const [status, schedstat] = await Promise.all([target.readFile(`${dir}/status`), target.readFile(`${dir}/schedstat`)]);
     return { ...parseSwitches(status), runNs: Number(schedstat.split(' ')[0]) };
   } catch {
     return undefined; // the task exited between readdir and read
   }
 }
 
-export async function readPids(pids: number[]): Promise<PidSnapshot> {
+export async function readPids(target: Target, pids: number[]): Promise<PidSnapshot> {
   const out: PidSnapshot = {};
   for (const pid of pids) {
-    const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+    const tids = await target.listDir(`/proc/${pid}/task`).catch(() => [] as string[]);
     for (const tid of tids) {
-      const t = await readTask(`/proc/${pid}/task/${tid}`);
+      const t = await readTask(target, `/proc/${pid}/task/${tid}`);
       if (t) out[`${pid}/${tid}`] = t;
     }
   }
@@ -67,7 +67,7 @@ const seen = new WeakMap<CollectorContext, PidSnapshot>();
 export const procPidCollector = snapshotCollector<PidSnapshot>({
   name: 'proc-pid',
   read: async (ctx) => {
-    const merged = { ...(seen.get(ctx) ?? {}), ...(await readPids(ctx.pids)) };
+    const merged = { ...(seen.get(ctx) ?? {}), ...(await readPids(ctx.target, ctx.pids)) };
     seen.set(ctx, merged);
     return merged;
   },

@@ -1,5 +1,4 @@
 // /proc/softirqs: NET_RX, NET_TX, TIMER, SCHED, ... per CPU and second.
-import { readFile } from 'node:fs/promises';
 import { round } from './counters.ts';
 import { cpuTableRates, parseCpuTable, sum, type CpuTable } from './cpu-table.ts';
 import { snapshotCollector } from './sampler.ts';
@@ -19,7 +18,7 @@ export function softirqRates(prev: CpuTable, cur: CpuTable, seconds: number): Re
 
 export const procSoftirqsCollector = snapshotCollector<CpuTable>({
   name: 'proc-softirqs',
-  read: async () => parseSoftirqs(await readFile('/proc/softirqs', 'utf8')),
+  read: async (ctx) => parseSoftirqs(await ctx.target.readFile('/proc/softirqs')),
   rates: (prev, cur, seconds) => {
     const values: Record<string, number> = {};
     for (const [kind, perCpu] of Object.entries(softirqRates(prev, cur, seconds))) {

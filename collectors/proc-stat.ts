@@ -1,6 +1,5 @@
 // /proc/stat: context switches/s (cswch/s as `sar -w`), processes created/s (proc/s), interrupts/s
 // (the `intr` total, as `sar -I SUM`) and per-CPU time split in percent (as `sar -P ALL -u ALL`).
-import { readFile } from 'node:fs/promises';
 import { counterDelta, round } from './counters.ts';
 import { snapshotCollector } from './sampler.ts';
 
@@ -65,7 +64,7 @@ export function procStatRates(prev: ProcStat, cur: ProcStat, seconds: number): R
 
 export const procStatCollector = snapshotCollector<ProcStat>({
   name: 'proc-stat',
-  read: async () => parseProcStat(await readFile('/proc/stat', 'utf8')),
+  read: async (ctx) => parseProcStat(await ctx.target.readFile('/proc/stat')),
   rates: procStatRates,
   summarize: (first, last, seconds) => ({
     ...procStatRates(first, last, seconds),

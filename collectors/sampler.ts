@@ -1,9 +1,13 @@
 // The one sampling interface every collector shares: take a snapshot at start, one per interval,
 // one at stop; each interval's difference becomes a point of the time series, and the first→last
 // difference becomes the summary (so the summary is exact over the whole window, like sar's Average).
-import type { CollectorOutput } from '../src/types.ts';
+import type { Target } from '../core/target.ts';
+import type { CollectorOutput } from '../core/types.ts';
 
 export interface CollectorContext {
+  /** Where the case runs: every read goes through it. */
+  target: Target;
+  /** Processes of the case, as pids on the target. */
   pids: number[];
   intervalMs?: number;
   /** perf record -F (Hz); the perf collector's default otherwise. */

@@ -1,6 +1,6 @@
 // Export for CI benchmark dashboards in github-action-benchmark's custom JSON formats:
 // customSmallerIsBetter (median ns per iteration) or customBiggerIsBetter (msgs/s or GB/s).
-import type { Result } from '../src/types.ts';
+import type { Result } from '../core/types.ts';
 import { headlineOf, rateInterval } from './rates.ts';
 
 export type BenchmarkFormat = 'customSmallerIsBetter' | 'customBiggerIsBetter';

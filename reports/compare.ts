@@ -1,6 +1,6 @@
 // Case-by-case comparison of two runs: medians, the ratio new/base of the median time per
 // iteration with a bootstrap 95 % interval (simple-statistics resampling), and a verdict.
-import type { Case, Result } from '../src/types.ts';
+import type { Case, Result } from '../core/types.ts';
 import type { LoadedRun } from './load.ts';
 import { isNetResult } from './net-metrics.ts';
 import { measureValue, TABLE1_MEASURES } from './net-tables.ts';
@@ -51,6 +51,43 @@ export function compareRuns(base: LoadedRun, next: LoadedRun): ComparisonRow[] {
   const nextByKey = new Map(next.results.map((r) => [caseKey(r.case, ignoreProfile), r]));
   const keys = [...new Set([...baseByKey.keys(), ...nextByKey.keys()])];
   return keys.map((k) => compareCase(k, baseByKey.get(k), nextByKey.get(k)));
+}
+
+/** A case id without the `@TARGET` that a run over several targets appends. */
+export function idWithoutTarget(c: Case): string {
+  const suffix = `@${c.target}`;
+  return c.id.endsWith(suffix) ? c.id.slice(0, -suffix.length) : c.id;
+}
+
+export interface TargetComparison {
+  base: string;
+  next: string;
+  rows: ComparisonRow[];
+}
+
+/**
+ * Host against host: the results of every run given, split by the target they ran on; the first
+ * target (or `baseTarget`) is the base each other target is compared with, case by case.
+ */
+export function compareTargets(runs: LoadedRun[], baseTarget?: string): TargetComparison[] {
+  const byTarget = new Map<string, Map<string, Result>>();
+  for (const r of runs.flatMap((run) => run.results)) {
+    const group = byTarget.get(r.case.target) ?? new Map<string, Result>();
+    byTarget.set(r.case.target, group);
+    group.set(r.case.test === 'NET' ? caseKey(r.case, false) : idWithoutTarget(r.case), r);
+  }
+  const targets = [...byTarget.keys()];
+  const base = baseTarget ?? targets[0];
+  if (!base || !byTarget.has(base)) throw new Error(`no results of target ${base ?? '(none)'}; the runs hold: ${targets.join(', ') || 'nothing'}`);
+  if (targets.length < 2) throw new Error(`compare --by host needs results of two targets or more; the runs hold only ${base}`);
+  const baseResults = byTarget.get(base)!;
+  return targets
+    .filter((t) => t !== base)
+    .map((t) => {
+      const other = byTarget.get(t)!;
+      const keys = [...new Set([...baseResults.keys(), ...other.keys()])];
+      return { base, next: t, rows: keys.map((k) => compareCase(k, baseResults.get(k), other.get(k))) };
+    });
 }
 
 export function comparisonTable(rows: ComparisonRow[], title = 'Comparison per case'): Table {

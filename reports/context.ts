@@ -1,5 +1,5 @@
 // Everything the exporters need, computed once: the runs, their results, the figures and tables.
-import type { Result } from '../src/types.ts';
+import type { Result } from '../core/types.ts';
 import type { Figure } from './charts/style.ts';
 import { figure1 } from './charts/figure1.ts';
 import { figure2 } from './charts/figure2.ts';

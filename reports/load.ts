@@ -1,8 +1,8 @@
 // Reads run directories (manifest.json + results.jsonl) into memory for every report and comparison.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { mergeRounds } from '../src/rounds.ts';
-import type { Manifest, Result } from '../src/types.ts';
+import { mergeRounds } from '../core/rounds.ts';
+import type { Manifest, Result } from '../core/types.ts';
 
 export interface LoadedRun {
   dir: string;

@@ -10,7 +10,7 @@
 // of every kernel path leaves the control at 1, so it is never discounted; one wild witness alone
 // (a memcpy case hitting 4 KiB aliasing) is outvoted by the other.
 import { median } from 'simple-statistics';
-import type { Result, TestName } from '../src/types.ts';
+import type { Result, TestName } from '../core/types.ts';
 import type { ComparisonRow } from './compare.ts';
 import { formatRatio } from './table.ts';
 

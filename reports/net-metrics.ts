@@ -1,6 +1,6 @@
 // Reads Table 1 figures (cswch/s, intr/s) and the kernel profile (Tables 2/3) from net-ab results,
 // whatever exact keys the collectors chose: derived figures first, then collector summaries.
-import type { Result } from '../src/types.ts';
+import type { Result } from '../core/types.ts';
 import type { ProfileRow } from './paper.ts';
 
 export type Table1Measure = 'cswchPerSec' | 'intrPerSec';

@@ -1,6 +1,6 @@
 // Table 1 (context switches, interrupts per second) and Tables 2/3 (kernel profiles) of the
 // asymmetric-kernel paper, ours beside the paper's (labelled with its 2006 hardware).
-import type { Result } from '../src/types.ts';
+import type { Result } from '../core/types.ts';
 import { asymmetricKernelPaper as paper } from './paper.ts';
 import { isNetResult, kernelProfile, kernelProfilePerCpu, table1Value } from './net-metrics.ts';
 import { formatNumber, formatRatio, type Table } from './table.ts';

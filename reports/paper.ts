@@ -1,5 +1,6 @@
 // The papers' reference values (fixtures/paper/), always shown with the hardware they came from.
 import { readFileSync } from 'node:fs';
+import { repoPath } from '../core/paths.ts';
 
 export interface PaperValue {
   value: number;
@@ -25,7 +26,7 @@ export interface AsymmetricKernelPaper {
 }
 
 function fixture<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../fixtures/paper/${name}`, import.meta.url), 'utf8')) as T;
+  return JSON.parse(readFileSync(repoPath('fixtures', 'paper', name), 'utf8')) as T;
 }
 
 export const m3ipcPaper = fixture<M3ipcPaper>('m3ipc.json');

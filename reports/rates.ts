@@ -1,8 +1,8 @@
 // The headline figure of a result (msgs/s for IPC, GB/s for COPY) with a 95 % interval.
 // Rates are inversely proportional to the per-iteration time, so the interval of the rate is
 // the interval of the median time (bootstrapped from the raw samples) mapped through k / t.
-import type { Result } from '../src/types.ts';
-import { IPC_TESTS, COPY_TESTS } from '../src/types.ts';
+import type { Result } from '../core/types.ts';
+import { IPC_TESTS, COPY_TESTS } from '../core/types.ts';
 import { medianInterval, roundsOf, type Interval } from './stats.ts';
 
 export interface Headline {

@@ -1,5 +1,5 @@
 // The per-case summary table: what was measured, the headline figure with its interval, or why not.
-import type { Result } from '../src/types.ts';
+import type { Result } from '../core/types.ts';
 import { headlineOf, rateInterval } from './rates.ts';
 import { formatNumber, type Table } from './table.ts';
 

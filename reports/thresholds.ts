@@ -1,13 +1,15 @@
 // Regression thresholds per test (config/thresholds.json) and the --threshold syntax ("5%", "0.05").
 import { readFile } from 'node:fs/promises';
-import { TESTS } from '../src/types.ts';
+import path from 'node:path';
+import { CONFIG_DIR } from '../core/paths.ts';
+import { TESTS } from '../core/types.ts';
 
 export interface Thresholds {
   default: number;
   tests: Record<string, number>;
 }
 
-export const DEFAULT_THRESHOLDS_FILE = new URL('../config/thresholds.json', import.meta.url);
+export const DEFAULT_THRESHOLDS_FILE = path.join(CONFIG_DIR, 'thresholds.json');
 
 function checkFraction(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value >= 10) {

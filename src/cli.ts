@@ -1,7 +1,7 @@
-// m3bench command-line entry (yargs). Commands live in src/commands/, one module each.
+// m3bench command-line entry (yargs). Commands live in src/cli/, one module each.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commands } from './commands/index.ts';
+import { commands } from './cli/index.ts';
 
 await yargs(hideBin(process.argv))
   .scriptName('m3bench')

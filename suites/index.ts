@@ -2,13 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Case, TargetName } from '../src/types.ts';
-import { ConfigError, parseOrThrow, problem } from './config-error.ts';
+import { CONFIG_DIR } from '../core/paths.ts';
+import type { Case, TargetName } from '../core/types.ts';
+import { ConfigError, parseOrThrow, problem } from '../core/config-error.ts';
 import { ipcSuite } from './ipc.ts';
 import type { CatalogueEntry, PlanOverrides, SuiteKind } from './types.ts';
 
-export { ConfigError } from './config-error.ts';
+export { ConfigError } from '../core/config-error.ts';
 export type { CatalogueEntry, PlanOverrides } from './types.ts';
 
 const SUITE_KINDS: Record<string, SuiteKind> = {
@@ -17,7 +17,7 @@ const SUITE_KINDS: Record<string, SuiteKind> = {
   'net-ab': (await import('./netab.ts')).netAbSuite,
 };
 
-export const CONFIG_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'config');
+export { CONFIG_DIR };
 
 /** `--suite paper` → config/paper.json; anything with a slash or .json is a path. */
 export function resolveSuitePath(suite: string): string {
@@ -52,8 +52,16 @@ export async function loadSuite(suite: string): Promise<LoadedSuite> {
   return { source, kind: suiteKind.kind, name: String(config.name), config };
 }
 
-export function expandPlan(suite: LoadedSuite, catalogue: CatalogueEntry[], overrides: PlanOverrides, target: TargetName): Case[] {
+export interface PlanOptions {
+  /** Append `@TARGET` to every case id: a lab host's cases, or any target's in a run over several. */
+  qualifyIds?: boolean;
+}
+
+/** Separates a case id from the target a run over several targets appends to it. */
+export const TARGET_ID_SEPARATOR = '@';
+
+export function expandPlan(suite: LoadedSuite, catalogue: CatalogueEntry[], overrides: PlanOverrides, target: TargetName, options: PlanOptions = {}): Case[] {
   const cases = SUITE_KINDS[suite.kind]!.expand({ config: suite.config, source: suite.source, catalogue, overrides, target });
   if (cases.length === 0) throw new ConfigError([`${suite.source}: the plan is empty after the command-line filters`]);
-  return cases;
+  return options.qualifyIds ? cases.map((c) => ({ ...c, id: `${c.id}${TARGET_ID_SEPARATOR}${target}` })) : cases;
 }

@@ -1,8 +1,8 @@
 // Suite kind "ipc": mechanisms × tests × placements × sizes × pairs, the M3-IPC micro-benchmarks.
 import { z } from 'zod';
-import type { Case, TestName } from '../src/types.ts';
-import { COPY_TESTS, IPC_TESTS, PLACEMENTS } from '../src/types.ts';
-import { ConfigError, oneOf, problem } from './config-error.ts';
+import type { Case, TestName } from '../core/types.ts';
+import { COPY_TESTS, IPC_TESTS, PLACEMENTS } from '../core/types.ts';
+import { ConfigError, oneOf, problem } from '../core/config-error.ts';
 import type { PlanInput, SuiteKind } from './types.ts';
 
 const WORKER_TESTS = [...IPC_TESTS, ...COPY_TESTS] as const;
@@ -10,7 +10,7 @@ const WORKER_TESTS = [...IPC_TESTS, ...COPY_TESTS] as const;
 const IPC3_SIZE = 1;
 
 const positiveInt = z.number().int().positive();
-/** Three setups per case: a pooled median survives one odd setup (see runners/sampling.ts). */
+/** Three setups per case: a pooled median survives one odd setup (see runners/ipc/sampling.ts). */
 const DEFAULT_ROUNDS = 3;
 
 export const ipcSuiteSchema = z.strictObject({
@@ -34,7 +34,7 @@ export const ipcSuiteSchema = z.strictObject({
   /** tinybench time budget per case, seconds. */
   time: z.number().positive().max(600),
   /**
-   * Fresh setups each case's batches are split over (runners/sampling.ts): 1 = a single setup.
+   * Fresh setups each case's batches are split over (runners/ipc/sampling.ts): 1 = a single setup.
    * Default: DEFAULT_ROUNDS, or 1 when collectors are attached (they follow one setup's processes).
    */
   rounds: positiveInt.max(20).optional(),

@@ -3,11 +3,11 @@
 // perf's own interrupts never enter Table 1).
 import { readFileSync, existsSync } from 'node:fs';
 import { z } from 'zod';
-import type { Case } from '../src/types.ts';
-import { ConfigError, oneOf, parseOrThrow, problem } from './config-error.ts';
+import type { Case } from '../core/types.ts';
+import { ConfigError, oneOf, parseOrThrow, problem } from '../core/config-error.ts';
 import type { PlanInput, SuiteKind } from './types.ts';
-import { COUNTERS_COLLECTORS, netParamsSchema, PROFILE_COLLECTORS } from '../runners/net/params.ts';
-import { profilePath, profileSchema } from '../runners/net/profile.ts';
+import { COUNTERS_COLLECTORS, netParamsSchema, PROFILE_COLLECTORS } from './net-params.ts';
+import { profilePath, profileSchema } from './profile.ts';
 
 const REPETITIONS = ['counters', 'profile'] as const;
 

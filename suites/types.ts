@@ -1,6 +1,6 @@
 // What a suite kind is: a schema for its config and the expansion of a valid config into cases.
 import type { z } from 'zod';
-import type { Case, Placement, TargetName, TestName } from '../src/types.ts';
+import type { Case, Placement, TargetName, TestName } from '../core/types.ts';
 
 /** A mechanism as the target reports it (the worker's `list`, plus the Node baselines). */
 export interface CatalogueEntry {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import readline from 'node:readline';
 import { execa } from 'execa';
 import { startCollectors } from '../collectors/index.ts';
+import { LocalTarget } from '../runners/targets/local.ts';
 
 const INTERVALS = 6;
 const TOLERANCE = 0.02;
@@ -56,14 +57,14 @@ async function compareOnce(): Promise<Comparison> {
   const sar = execa('stdbuf', ['-oL', 'sar', '-w', '-I', 'SUM', '1', String(INTERVALS)], { env: { LC_ALL: 'C' }, reject: false });
   const lines: string[] = [];
   let collectors: Awaited<ReturnType<typeof startCollectors>> | undefined;
-  let stopped: Promise<Record<string, import('../src/types.ts').CollectorOutput>> | undefined;
+  let stopped: Promise<Record<string, import('../core/types.ts').CollectorOutput>> | undefined;
   let blanks = 0;
   for await (const line of readline.createInterface({ input: sar.stdout! })) {
     lines.push(line);
     // Each interval's output opens with a blank line, printed just after that interval's read.
     if (line.trim() !== '') continue;
     blanks++;
-    if (blanks === 1) collectors = await startCollectors(['proc-stat', 'proc-interrupts'], { pids: [], intervalMs: 1000 });
+    if (blanks === 1) collectors = await startCollectors(['proc-stat', 'proc-interrupts'], { target: new LocalTarget(), pids: [], intervalMs: 1000 });
     if (blanks === 2 * INTERVALS - 1) stopped = collectors!.stop();
   }
   await sar;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { descendants } from '../runners/process-tree.ts';
+import { descendants } from '../runners/targets/process-tree.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REAL_WORKER = path.join(ROOT, 'native', 'build', 'm3worker');

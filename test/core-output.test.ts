@@ -1,9 +1,9 @@
 // What a person reads at the end of a run: the table and the summary line.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resultsTable, summaryLine } from '../src/run-output.ts';
-import { deriveFigures } from '../runners/derived.ts';
-import type { Case, Result, Stats } from '../src/types.ts';
+import { resultsTable, summaryLine } from '../src/cli/run-output.ts';
+import { deriveFigures } from '../core/derived.ts';
+import type { Case, Result, Stats } from '../core/types.ts';
 
 const kase = (test: Case['test'], mechanism: string, size = 36): Case => ({
   id: `${test}/${mechanism}`,

@@ -1,8 +1,8 @@
-// Merging the per-round lines of results.jsonl into one result per case (src/rounds.ts).
+// Merging the per-round lines of results.jsonl into one result per case (core/rounds.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mergeRounds } from '../src/rounds.ts';
-import type { Result, Status } from '../src/types.ts';
+import { mergeRounds } from '../core/rounds.ts';
+import type { Result, Status } from '../core/types.ts';
 
 const AT = '2026-01-01T00:00:00Z';
 

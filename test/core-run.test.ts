@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { executeRun } from '../src/run.ts';
+import { executeRun } from '../runners/run.ts';
 import { ConfigError } from '../suites/index.ts';
-import { LocalTransport } from '../runners/transport.ts';
-import { WorkerRunner } from '../runners/worker-runner.ts';
-import type { Case } from '../src/types.ts';
+import { LocalTransport } from '../runners/targets/transport.ts';
+import { WorkerRunner } from '../runners/ipc/worker-runner.ts';
+import type { Case } from '../core/types.ts';
+import { LocalTarget } from '../runners/targets/local.ts';
 
 const FAKE_WORKER = [process.execPath, fileURLToPath(new URL('./fixtures/core-fake-worker.mjs', import.meta.url))];
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'core-run-'));
@@ -21,6 +22,31 @@ const savedEnv = { ...process.env };
 afterEach(() => {
   for (const key of Object.keys(process.env)) if (key.startsWith('FAKE_')) delete process.env[key];
   Object.assign(process.env, savedEnv);
+});
+
+describe('executeRun --resume', () => {
+  it('keeps the ok case-rounds, measures again what failed, and refuses a directory without results', async () => {
+    const out = path.join(tmp(), 'run');
+    process.env.FAKE_ERROR_MECH = 'fifo';
+    const first = await executeRun({ suite: 'smoke', overrides: { mechanisms: ['pipe', 'fifo'], tests: ['IPC1'], time: 0.05, rounds: 2 }, out, workerCommand: FAKE_WORKER });
+    assert.deepEqual(first.results.map((r) => [r.case.mechanism, r.status]), [['pipe', 'ok'], ['fifo', 'failed']]);
+    const pipeLines = jsonlLines(out).filter((l) => l.includes('"mechanism":"pipe"'));
+    delete process.env.FAKE_ERROR_MECH;
+    const measured: string[] = [];
+    const resumed = await executeRun({
+      suite: 'smoke',
+      overrides: { mechanisms: ['pipe', 'fifo'], tests: ['IPC1'], time: 0.05, rounds: 2 },
+      resume: out,
+      workerCommand: FAKE_WORKER,
+      progress: { caseEnded: (r) => measured.push(`${r.case.mechanism}#${r.round}`) },
+    });
+    assert.deepEqual(measured, ['fifo#1', 'fifo#2'], 'only the failed case is measured again');
+    assert.deepEqual(resumed.results.map((r) => [r.case.mechanism, r.status]), [['pipe', 'ok'], ['fifo', 'ok']]);
+    assert.deepEqual(jsonlLines(out).slice(0, 2), pipeLines, "the earlier ok lines are kept as they were");
+    const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.resumedAt.length, 1);
+    await assert.rejects(executeRun({ suite: 'smoke', resume: tmp(), workerCommand: FAKE_WORKER }), /no results.jsonl there/);
+  });
 });
 
 describe('executeRun', () => {
@@ -166,7 +192,7 @@ describe('executeRun', () => {
         runDir: tmp(),
         log: { info() {}, warn() {} },
         signal: new AbortController().signal,
-        target: 'local',
+        target: new LocalTarget(FAKE_WORKER),
         round: 1,
         startCollectors: async (_names, pids) => {
           seen = pids;

@@ -2,7 +2,7 @@
 // the "measured" durations are whatever the function reports).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { calibrate, sample } from '../runners/sampling.ts';
+import { calibrate, sample } from '../runners/ipc/sampling.ts';
 
 /** A batch of n iterations "takes" n × perIterationNs, except the first call, which is cold. */
 function syntheticBatch(perIterationNs: number, coldFirstNs = 0) {

@@ -1,7 +1,7 @@
-// The parser of what the VM's /init reports on its console (runners/vm/guest-report.ts).
+// The parser of what the VM's /init reports on its console (runners/targets/vm/guest-report.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseGuestReport } from '../runners/vm/guest-report.ts';
+import { parseGuestReport } from '../runners/targets/vm/guest-report.ts';
 
 const CONSOLE = [
   '\u001b[?7l\u001b[2JM3VM: kernel 6.1.0-56-amd64 ncpus 2',

@@ -1,13 +1,13 @@
-// The VM target's transport (runners/vm/index.ts): the worker line protocol to m3worker inside
+// The VM target's transport (runners/targets/vm/index.ts): the worker line protocol to m3worker inside
 // the VM, the same Worker driver as locally. After the worker quits, the guest removes the module
 // and powers off; no qemu may be left. Skipped only where qemu or the packaged kernel cannot be
 // installed.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { VmUnavailableError } from '../runners/vm/artifacts.ts';
-import { startVmTransport, type VmTransport } from '../runners/vm/index.ts';
-import { Worker } from '../runners/worker.ts';
+import { VmUnavailableError } from '../runners/targets/vm/artifacts.ts';
+import { startVmTransport, type VmTransport } from '../runners/targets/vm/index.ts';
+import { Worker } from '../runners/ipc/worker.ts';
 
 const qemuWorkers = () =>
   execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('m3mode=worker'));

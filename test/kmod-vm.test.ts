@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { before, describe, it, type TestContext } from 'node:test';
-import { VmUnavailableError } from '../runners/vm/artifacts.ts';
-import { runVmSelfTest, type SelfTestOutcome } from '../runners/vm/selftest.ts';
+import { VmUnavailableError } from '../runners/targets/vm/artifacts.ts';
+import { runVmSelfTest, type SelfTestOutcome } from '../runners/targets/vm/selftest.ts';
 
 let outcome: SelfTestOutcome | undefined;
 let unavailable: string | undefined;

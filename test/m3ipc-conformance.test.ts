@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
-import { readM3Status } from '../src/commands/m3.ts';
+import { readM3Status } from '../src/cli/m3.ts';
 import { WorkerClient, workerBuilt } from './native-worker-client.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -2,7 +2,7 @@
 // apart from the machine-wide counters, and everything normalised per GB received.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { CollectorOutput } from '../src/types.ts';
+import type { CollectorOutput } from '../core/types.ts';
 import { netFigures } from '../runners/net/figures.ts';
 
 const out = (name: string, summary: Record<string, unknown>): CollectorOutput => ({ name, intervalMs: 1000, series: [], summary });

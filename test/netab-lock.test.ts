@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
-import { acquireGlobalLock, touchesHost } from '../runners/net/global-lock.ts';
-import { loadProfile } from '../runners/net/profile.ts';
+import { acquireGlobalLock, touchesHost } from '../runners/kernel/global-lock.ts';
+import { loadProfile } from '../suites/profile.ts';
 
 const lock = path.join(mkdtempSync(path.join(tmpdir(), 'netab-lock-')), 'lock');
 const never = new AbortController().signal;

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { describe, it, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import type { Case } from '../src/types.ts';
-import type { RunContext } from '../runners/context.ts';
+import type { Case, Result } from '../core/types.ts';
+import type { RunContext } from '../core/runner.ts';
+import { LocalTarget } from '../runners/targets/local.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'netab-restore-'));
@@ -17,12 +18,42 @@ const dir = mkdtempSync(path.join(tmpdir(), 'netab-restore-'));
 process.env.M3BENCH_JOURNAL = path.join(dir, 'journal.jsonl');
 const { netRunner } = await import('../runners/net/index.ts');
 const { m3netBuilt } = await import('../runners/net/workload.ts');
-const { GLOBAL_LOCK } = await import('../runners/net/global-lock.ts');
+const { GLOBAL_LOCK } = await import('../runners/kernel/global-lock.ts');
 
 function whyNot(): string | null {
   if (process.getuid?.() !== 0) return 'needs root (namespaces, sysfs, IRQ knobs)';
   if (!m3netBuilt()) return 'native/build/m3net is not built (npm run build)';
   return null;
+}
+
+/**
+ * The runner's own reason when this host lacks a tool it needs (`ethtool is not installed (Debian:
+ * ...)`): such a test skips with it (scripts/install-test-deps.sh installs the tools). Any other
+ * skip is not excused.
+ */
+function missingTool(r: Pick<Result, 'status' | 'reason'>): string | null {
+  return r.status === 'skipped' && / is not installed\b/.test(r.reason ?? '') ? r.reason! : null;
+}
+
+/** `ip`'s output; none without iproute2 (the runner then skips before it makes any namespace). */
+async function ip(args: string[]): Promise<string> {
+  try {
+    return (await execa('ip', args)).stdout;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return '';
+    throw err;
+  }
+}
+
+/** Command lines of every process (from /proc: a minimal machine may have no `ps`). */
+function processArgs(): string[] {
+  return list('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+    try {
+      return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()];
+    } catch {
+      return []; // exited meanwhile
+    }
+  });
 }
 
 function readAll(paths: string[]): Record<string, string> {
@@ -52,10 +83,10 @@ async function hostState() {
     ...['threaded', 'napi_defer_hard_irqs', 'gro_flush_timeout'].map((a) => `/sys/class/net/${dev}/${a}`),
     ...list(`/sys/class/net/${dev}/queues`).filter((q) => q.startsWith('rx-')).map((q) => `/sys/class/net/${dev}/queues/${q}/rps_cpus`),
   ]);
-  const netns = (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => ours.has(Number(/^m3b-(\d+)-/.exec(l)?.[1])));
+  const netns = (await ip(['netns', 'list'])).split('\n').filter((l) => ours.has(Number(/^m3b-(\d+)-/.exec(l)?.[1])));
   // veth ends are created inside the namespaces; one in the host's would be a leak.
-  const links = (await execa('ip', ['-o', 'link'])).stdout.split('\n').filter((l) => /: m3[0-9a-z]{2}[tr]\d/.test(l));
-  const procs = (await execa('ps', ['-eo', 'args'])).stdout.split('\n').filter((a) => a.includes('m3net') && a.includes(`--port ${PORT}`));
+  const links = (await ip(['-o', 'link'])).split('\n').filter((l) => /: m3[0-9a-z]{2}[tr]\d/.test(l));
+  const procs = processArgs().filter((a) => a.includes('m3net') && a.includes(`--port ${PORT}`));
   return { knobs: readAll([...netCore, ...irqs, ...devs]), leftovers: { netns, links, procs } };
 }
 
@@ -81,7 +112,7 @@ const ctx: RunContext = {
   runDir: dir,
   log: { info: () => {}, warn: () => {} },
   signal: new AbortController().signal,
-  target: 'local',
+  target: new LocalTarget(),
   round: 1,
   startCollectors: () => Promise.reject(new Error('the net runner starts its own collectors')),
 };
@@ -93,9 +124,11 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     assert.deepEqual(baseline.leftovers, { netns: [], links: [], procs: [] }, 'leftovers from an earlier run: run m3bench restore');
   });
 
-  it('a short A and B run reports every knob, verifies B, and leaves nothing behind', async () => {
+  it('a short A and B run reports every knob, verifies B, and leaves nothing behind', async (t) => {
     for (const profile of ['A', 'B']) {
       const r = await netRunner.run(netCase(profile, 1), ctx);
+      const missing = missingTool(r);
+      if (missing) return t.skip(missing);
       assert.equal(r.status, 'ok', `${profile}: ${r.error}`);
       const knobs = r.detail!.knobs as Array<{ status: string }>;
       assert.ok(knobs.length > 0 && knobs.every((k) => ['applied', 'unsupported', 'ineffective'].includes(k.status)));
@@ -112,11 +145,18 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     assert.equal(existsSync(process.env.M3BENCH_JOURNAL!), false, 'journal removed after a clean restore');
   });
 
-  it('an abort mid-stream (SIGINT/SIGTERM in `m3bench run`) stops the workload and restores', async () => {
+  it('an abort mid-stream (SIGINT/SIGTERM in `m3bench run`) stops the workload and restores', async (t) => {
     const abort = new AbortController();
     const running = netRunner.run(netCase('B', 30), { ...ctx, signal: abort.signal });
+    const ended: { r?: Result } = {}; // set when the runner ends, e.g. before its stream started
+    void running.then((r) => (ended.r = r));
     const deadline = Date.now() + 30000;
     while ((await hostState()).leftovers.procs.length < 2) {
+      if (ended.r) {
+        const missing = missingTool(ended.r);
+        if (missing) return t.skip(missing);
+        assert.fail(`the runner ended before streaming: ${ended.r.status} ${ended.r.reason ?? ended.r.error ?? ''}`);
+      }
       assert.ok(Date.now() < deadline, 'the stream never started');
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -137,14 +177,19 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     return profileFile;
   }
 
-  /** A runner in its own process with no signal handlers of its own, stopped once it streams. */
+  /**
+   * A runner in its own process with no signal handlers of its own, stopped once it streams; or,
+   * when the runner skips for a missing tool before streaming, that reason (`skip`).
+   */
   async function startVictim(profileFile: string) {
     const script = path.join(dir, 'victim.mts');
     writeFileSync(
       script,
       `import { netRunner } from ${JSON.stringify(path.join(ROOT, 'runners/net/index.ts'))};\n` +
+        `import { LocalTarget } from ${JSON.stringify(path.join(ROOT, 'runners/targets/local.ts'))};\n` +
         `const c = ${JSON.stringify({ ...netCase(profileFile, 30), collectors: ['proc-stat'] })};\n` +
-        `await netRunner.run(c, { runDir: '/tmp', log: { info() {}, warn() {} }, signal: new AbortController().signal, target: "local", round: 1, startCollectors: null });\n`,
+        `const r = await netRunner.run(c, { runDir: '/tmp', log: { info() {}, warn() {} }, signal: new AbortController().signal, target: new LocalTarget(), round: 1, startCollectors: null });\n` +
+        `console.log(JSON.stringify({ status: r.status, reason: r.reason, error: r.error }));\n`,
     );
     // The victim journals where a real run does, so that `m3bench restore` has to find it by itself.
     const { M3BENCH_JOURNAL: _own, ...env } = process.env;
@@ -152,8 +197,23 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     ours.add(victim.pid!);
     const journal = `/run/m3bench/net-journal-${victim.pid}.jsonl`;
     // Mid-run = the receiver is streaming: a m3net process exists and the last knob is journaled.
+    const exit: { ended?: { stdout?: unknown; stderr?: unknown; exitCode?: number } } = {};
+    void victim.then((res) => (exit.ended = res));
     const deadline = Date.now() + 30000;
     for (;;) {
+      const ended = exit.ended;
+      if (ended) {
+        const line = String(ended.stdout ?? '').trim().split('\n').at(-1) ?? '';
+        let r: Pick<Result, 'status' | 'reason' | 'error'> | undefined;
+        try {
+          r = JSON.parse(line);
+        } catch {
+          // no result line: the victim crashed
+        }
+        const missing = r && missingTool(r);
+        if (missing) return { skip: missing };
+        assert.fail(`the victim ended before streaming (exit ${ended.exitCode}): ${r ? `${r.status} ${r.reason ?? r.error ?? ''}` : String(ended.stderr)}`);
+      }
       const text = existsSync(journal) ? readFileSync(journal, 'utf8') : '';
       const streaming = (await hostState()).leftovers.procs.length > 0;
       if (streaming && text.includes('gro_flush_timeout')) break;
@@ -169,9 +229,11 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     return hostState();
   }
 
-  it('SIGTERM to a runner nobody else handles signals for: it restores, then exits', async () => {
+  it('SIGTERM to a runner nobody else handles signals for: it restores, then exits', async (t) => {
     const budget = Number(readFileSync(budgetPath, 'utf8'));
-    const { victim, journal } = await startVictim(globalKnobProfile(budget));
+    const started = await startVictim(globalKnobProfile(budget));
+    if (started.skip !== undefined) return t.skip(started.skip);
+    const { victim, journal } = started;
     assert.equal(Number(readFileSync(budgetPath, 'utf8')), budget + 7, 'the global knob was applied');
     victim.kill('SIGTERM');
     assert.equal((await victim).exitCode, 143);
@@ -180,9 +242,11 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     assert.ok(!existsSync(GLOBAL_LOCK) || readFileSync(GLOBAL_LOCK, 'utf8') !== String(victim.pid), 'host-wide lock released');
   });
 
-  it('after kill -9 mid-run, m3bench restore puts every knob back and removes the namespaces', async () => {
+  it('after kill -9 mid-run, m3bench restore puts every knob back and removes the namespaces', async (t) => {
     const budget = Number(readFileSync(budgetPath, 'utf8'));
-    const { victim, journal } = await startVictim(globalKnobProfile(budget));
+    const started = await startVictim(globalKnobProfile(budget));
+    if (started.skip !== undefined) return t.skip(started.skip);
+    const { victim, journal } = started;
     assert.equal(Number(readFileSync(budgetPath, 'utf8')), budget + 7, 'the global knob was applied');
     victim.kill('SIGKILL');
     await victim;

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, expandPlan, loadSuite } from '../suites/index.ts';
-import { loadProfile } from '../runners/net/profile.ts';
-import { normalise } from '../runners/net/knobs.ts';
+import { loadProfile } from '../suites/profile.ts';
+import { normalise } from '../runners/kernel/knobs.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'netab-suite-'));
 let counter = 0;

@@ -2,8 +2,8 @@
 // A-like behaviour (NET_RX on the receiver's CPU, idle NAPI threads, napi_id 0) and pass on B-like.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CollectorOutput } from '../src/types.ts';
-import { loadProfile } from '../runners/net/profile.ts';
+import type { CollectorOutput } from '../core/types.ts';
+import { loadProfile } from '../suites/profile.ts';
 import { verifyRun } from '../runners/net/verify.ts';
 
 const softirqs = (cpu0: number, cpu1: number): Record<string, CollectorOutput> => ({

@@ -1,7 +1,7 @@
 // compare/check verdicts on synthetic samples: identical → no change, planted 15 % shift → slower.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Result } from '../src/types.ts';
+import type { Result } from '../core/types.ts';
 import { compareRuns } from '../reports/compare.ts';
 import { machineDrift } from '../reports/machine-drift.ts';
 import type { LoadedRun } from '../reports/load.ts';

@@ -1,5 +1,5 @@
 // The data behind a grouped bar chart: one row per ok case with its rate and 95 % interval.
-import type { Result } from '../../src/types.ts';
+import type { Result } from '../../core/types.ts';
 import { rateInterval } from '../rates.ts';
 import { mechanismColor, placementLabel, ZERO_LABEL } from './style.ts';
 

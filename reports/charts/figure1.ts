@@ -1,6 +1,6 @@
 // Figure 1 of the M3-IPC paper: messages/s for IPC1-3, one bar per mechanism, one panel per placement.
-import type { Result } from '../../src/types.ts';
-import { IPC_TESTS } from '../../src/types.ts';
+import type { Result } from '../../core/types.ts';
+import { IPC_TESTS } from '../../core/types.ts';
 import { barRows, groupedBarLayers } from './bar-rows.ts';
 import { absentBlock } from './skipped-notes.ts';
 import { facetedFigure, PANEL_ORDER, type Figure } from './style.ts';

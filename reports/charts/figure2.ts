@@ -1,7 +1,7 @@
 // Figure 2 of the M3-IPC paper: COPY1/COPY2 throughput per mechanism, with the memcpy bound
 // measured on this host as a dashed line and the paper's bw_mem bound as a dotted one.
-import type { Result } from '../../src/types.ts';
-import { COPY_TESTS } from '../../src/types.ts';
+import type { Result } from '../../core/types.ts';
+import { COPY_TESTS } from '../../core/types.ts';
 import { m3ipcPaper } from '../paper.ts';
 import { barRows, groupedBarLayers } from './bar-rows.ts';
 import { paperPanels } from './figure1.ts';

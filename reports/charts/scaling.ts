@@ -1,7 +1,7 @@
 // The scaling chart: aggregate msgs/s against the number of concurrent client/server pairs,
 // one line per mechanism, with the paper's 1.46 M msgs/s IPC2 aggregate as a dotted reference.
-import type { Result } from '../../src/types.ts';
-import { IPC_TESTS } from '../../src/types.ts';
+import type { Result } from '../../core/types.ts';
+import { IPC_TESTS } from '../../core/types.ts';
 import { m3ipcPaper } from '../paper.ts';
 import { rateInterval } from '../rates.ts';
 import { referenceLayers, type RefRow } from './reference-lines.ts';

@@ -1,6 +1,6 @@
 // "Absent bar" footnotes: skipped or failed cases grouped by mechanism and reason, as the paper
 // leaves a zero where a mechanism cannot express a test.
-import type { Result } from '../../src/types.ts';
+import type { Result } from '../../core/types.ts';
 import { orderMechanisms } from '../mechanisms.ts';
 
 function absentNotes(results: Result[]): string[] {

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { Result } from '../../src/types.ts';
+import type { Result } from '../../core/types.ts';
 import type { Exporter } from './exporter.ts';
 
 const CASE_FIELDS = ['id', 'test', 'mechanism', 'size', 'placement', 'pairs', 'spin', 'target', 'profile', 'repetition'] as const;

@@ -1,6 +1,6 @@
 // Table 1 figures of one case from its collectors and the receiver's own count of bytes, each also
 // normalised per GB received (so A and B compare even if they did not reach the same rate).
-import type { CollectorOutput, Derived } from '../../src/types.ts';
+import type { CollectorOutput, Derived } from '../../core/types.ts';
 import type { IrqRate } from '../../collectors/proc-interrupts.ts';
 import type { ReceiverResult } from './workload.ts';
 

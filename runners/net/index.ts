@@ -5,22 +5,22 @@
 import { cpus } from 'node:os';
 import { startCollectors } from '../../collectors/index.ts';
 import { detectPerf } from '../../collectors/perf.ts';
-import type { Case, CollectorOutput, Result } from '../../src/types.ts';
-import type { CaseRunner, RunContext } from '../context.ts';
-import { failedResult, skippedResult } from '../result.ts';
-import { applyKnobs, restoreJournal, type KnobReport } from './apply.ts';
+import type { Case, CollectorOutput, Result } from '../../core/types.ts';
+import type { CaseRunner, RunContext } from '../../core/runner.ts';
+import { failedResult, skippedResult } from '../../core/result.ts';
+import { applyKnobs, restoreJournal, type KnobReport } from '../kernel/apply.ts';
 import { netFigures, type StreamPids } from './figures.ts';
-import { acquireGlobalLock, touchesHost } from './global-lock.ts';
-import { idleGate } from './idle-gate.ts';
-import { Journal } from './journal.ts';
-import { netParamsSchema, type NetParams } from './params.ts';
+import { acquireGlobalLock, touchesHost } from '../kernel/global-lock.ts';
+import { idleGate } from '../../collectors/idle-gate.ts';
+import { Journal } from '../kernel/journal.ts';
+import { netParamsSchema, type NetParams } from '../../suites/net-params.ts';
 import { paperReference, symbolGroups } from './paper.ts';
-import { loadProfile, type Profile } from './profile.ts';
-import { napiThreadsOf } from './resolve.ts';
-import { createTopology, type Topology } from './topology.ts';
+import { loadProfile, type Profile } from '../../suites/profile.ts';
+import { napiThreadsOf } from '../kernel/resolve.ts';
+import { createTopology, type Topology } from '../kernel/topology.ts';
 import { threadRunNs, verifyRun } from './verify.ts';
 import { m3netBuilt, M3NET, remoteSenderCommand, startReceiver, startSender, type Receiver, type Sender } from './workload.ts';
-import { run } from './netns-exec.ts';
+import { run } from '../targets/netns-exec.ts';
 
 /** Seconds a stream may run past its duration: local sender / remote senders (lab, started by hand). */
 const LOCAL_MARGIN_S = 30;
@@ -99,6 +99,7 @@ async function stream(c: Case, ctx: RunContext, profile: Profile, params: NetPar
   try {
     await receiver.connected; // sample the stream, not the wait for remote senders
     running = await startCollectors(c.collectors, {
+      target: ctx.target,
       // NAPI kthreads are ours too: in B they do the receive work that softirqs do in A.
       pids: [receiver.pid, ...(sender ? [sender.pid] : []), ...napiPids],
       perfFrequency: params.perfFrequency,
@@ -194,6 +195,8 @@ export const netRunner: CaseRunner = {
   accepts: (c) => c.test === 'NET',
   async run(c, ctx): Promise<Result> {
     const startedAt = new Date().toISOString();
+    // The namespaces, veths and knobs of this runner are made on the host m3bench runs on.
+    if (ctx.target.kind !== 'local') return skippedResult(c, `tests A/B over veth pairs run on this host; target ${ctx.target.name} is not this host`, startedAt);
     const prepared = await prepare(c, startedAt);
     if ('status' in prepared) return prepared;
     let release: (() => void) | undefined;

@@ -2,8 +2,8 @@
 // each row of Table 2/3 beside our share of the same work under today's symbol names.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CollectorOutput } from '../../src/types.ts';
-import { PROFILE_DIR } from './profile.ts';
+import type { CollectorOutput } from '../../core/types.ts';
+import { PROFILE_DIR } from '../../suites/profile.ts';
 
 interface PaperRow {
   samples: number;

@@ -1,8 +1,8 @@
 // Did the profile take effect? A knob that reads back right can still change nothing (threaded
 // NAPI on a veth without GRO, for instance), so the run checks the behaviour it was meant to cause.
 import { readFile } from 'node:fs/promises';
-import type { CollectorOutput } from '../../src/types.ts';
-import type { Profile } from './profile.ts';
+import type { CollectorOutput } from '../../core/types.ts';
+import type { Profile } from '../../suites/profile.ts';
 import type { ReceiverResult } from './workload.ts';
 
 export interface Check {

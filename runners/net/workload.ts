@@ -4,11 +4,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { M3NET } from '../../core/paths.ts';
 import { execa, type ResultPromise } from 'execa';
-import type { Netns } from './netns-exec.ts';
+import type { Netns } from '../targets/netns-exec.ts';
 
-export const M3NET = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'build', 'm3net');
+export { M3NET };
 
 export function m3netBuilt(): boolean {
   return existsSync(M3NET);

@@ -1,0 +1,77 @@
+// The files of a run directory. results.jsonl is appended synchronously as each case ends, so a
+// crash or kill keeps every case that finished; results.csv is written from it at the end.
+import { stringify } from 'csv-stringify/sync';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Manifest, Result } from './types.ts';
+
+export const RESULTS_JSONL = 'results.jsonl';
+export const RESULTS_CSV = 'results.csv';
+export const MANIFEST_JSON = 'manifest.json';
+
+export function appendResult(runDir: string, result: Result): void {
+  appendFileSync(path.join(runDir, RESULTS_JSONL), `${JSON.stringify(result)}\n`);
+}
+
+/** Every line of a run's results.jsonl, in order (one per case and round). */
+export function readResultLines(runDir: string): Result[] {
+  const text = readFileSync(path.join(runDir, RESULTS_JSONL), 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as Result;
+      } catch {
+        throw new Error(`${path.join(runDir, RESULTS_JSONL)} line ${i + 1}: not JSON`);
+      }
+    });
+}
+
+export function readManifest(runDir: string): Manifest {
+  const file = path.join(runDir, MANIFEST_JSON);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+}
+
+export function writeManifest(runDir: string, manifest: Manifest): void {
+  writeFileSync(path.join(runDir, MANIFEST_JSON), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** One row per case. Column names carry their units; msgs/s is 2 × round trips/s (the paper's rule). */
+const CSV_COLUMNS: Array<[string, (r: Result) => unknown]> = [
+  ['id', (r) => r.case.id],
+  ['test', (r) => r.case.test],
+  ['mechanism', (r) => r.case.mechanism],
+  ['placement', (r) => r.case.placement],
+  ['size_bytes', (r) => r.case.size],
+  ['pairs', (r) => r.case.pairs],
+  ['target', (r) => r.case.target],
+  ['status', (r) => r.status],
+  ['reason_or_error', (r) => r.reason ?? r.error ?? ''],
+  ['batches', (r) => r.stats?.n],
+  ['iterations_per_batch', (r) => r.stats?.iterationsPerBatch],
+  ['mean_ns', (r) => r.stats?.mean],
+  ['p50_ns', (r) => r.stats?.p50],
+  ['p75_ns', (r) => r.stats?.p75],
+  ['p99_ns', (r) => r.stats?.p99],
+  ['min_ns', (r) => r.stats?.min],
+  ['max_ns', (r) => r.stats?.max],
+  ['sd_ns', (r) => r.stats?.sd],
+  ['rme_percent', (r) => r.stats?.rme],
+  ['round_trips_per_s', (r) => r.derived?.roundTripsPerSec],
+  ['msgs_per_s_2x_round_trips', (r) => r.derived?.msgsPerSec],
+  ['us_per_round_trip', (r) => r.derived?.usPerRoundTrip],
+  ['copies_per_s', (r) => r.derived?.copiesPerSec],
+  ['gb_per_s', (r) => r.derived?.gbPerSec],
+  ['started_at', (r) => r.startedAt],
+  ['ended_at', (r) => r.endedAt],
+];
+
+export function writeCsv(runDir: string, results: Result[]): void {
+  const rows = results.map((r) => CSV_COLUMNS.map(([, get]) => get(r) ?? ''));
+  writeFileSync(path.join(runDir, RESULTS_CSV), stringify([CSV_COLUMNS.map(([name]) => name), ...rows]));
+}

@@ -1,0 +1,104 @@
+// Runs IPC and COPY cases on the native worker. The worker is long-lived across cases; if it dies
+// or stops answering mid-case, that case fails and the next case gets a fresh worker.
+import type { Case, Result } from '../../core/types.ts';
+import { COPY_TESTS, IPC_TESTS } from '../../core/types.ts';
+import { withCollectors } from './collectors-hook.ts';
+import { descendants } from '../targets/process-tree.ts';
+import type { CaseRunner, RunContext } from '../../core/runner.ts';
+import { failedResult, okResult, skippedResult } from '../../core/result.ts';
+import { sample } from './sampling.ts';
+import type { WorkerTransport } from '../targets/transport.ts';
+import { Worker, WorkerCommandError } from './worker.ts';
+
+export type TransportFactory = () => Promise<WorkerTransport>;
+
+export interface WorkerRunnerOptions {
+  /**
+   * Each round (pass over the plan, core/rounds.ts) gets a new worker process: a new address-space
+   * layout, like JMH's forks. True where a start is cheap (local); a VM worker's start is a boot.
+   */
+  freshWorkerPerRound?: boolean;
+}
+
+const WORKER_TESTS: readonly string[] = [...IPC_TESTS, ...COPY_TESTS];
+
+/**
+ * The processes of a set-up case, for the collectors: the worker and its servers, as the worker's
+ * setup detail lists them (`pids`) or, for a local worker that does not, as /proc shows them.
+ */
+function pidsOf(worker: Worker, detail: Record<string, unknown>): number[] {
+  const listed = Array.isArray(detail.pids) ? detail.pids.filter((p): p is number => typeof p === 'number') : [];
+  if (!worker.pid) return listed;
+  return [worker.pid, ...(listed.length ? listed : descendants(worker.pid))];
+}
+
+export class WorkerRunner implements CaseRunner {
+  readonly name = 'worker';
+  private worker: Worker | null;
+  /** The round the current worker has served. */
+  private workerRound = 1;
+
+  constructor(
+    private readonly openTransport: TransportFactory,
+    /** Mechanisms served elsewhere (Node baselines) are not the worker's. */
+    private readonly foreignMechanisms: ReadonlySet<string> = new Set(),
+    /** A worker already started (e.g. to read the catalogue): saves a start, which is a boot on a VM. */
+    initialWorker?: Worker,
+    private readonly options: WorkerRunnerOptions = {},
+  ) {
+    this.worker = initialWorker ?? null;
+  }
+
+  accepts(c: Case): boolean {
+    return WORKER_TESTS.includes(c.test) && !this.foreignMechanisms.has(c.mechanism);
+  }
+
+  private async ensureWorker(): Promise<Worker> {
+    this.worker ??= await Worker.start(await this.openTransport());
+    return this.worker;
+  }
+
+  /** Drops a worker that died or wedged; quit() kills it if it does not leave by itself. */
+  private async discardWorker(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    await w?.quit();
+  }
+
+  async run(c: Case, ctx: RunContext): Promise<Result> {
+    const startedAt = new Date().toISOString();
+    let detail: Record<string, unknown> | undefined;
+    try {
+      if (this.options.freshWorkerPerRound && ctx.round !== this.workerRound) await this.discardWorker();
+      this.workerRound = ctx.round;
+      const worker = await this.ensureWorker();
+      const setup = await worker.setup({
+        mechanism: c.mechanism,
+        test: c.test,
+        size: c.size,
+        placement: c.placement,
+        pairs: c.pairs,
+        spin: c.spin,
+      });
+      if (setup.kind === 'skipped') return skippedResult(c, setup.reason, startedAt);
+      const ready = (detail = setup.detail);
+      try {
+        const { value, collectors } = await withCollectors(c.collectors, pidsOf(worker, ready), ctx.startCollectors, () =>
+          sample(async (n) => (await worker.run(n)).ns, { timeSec: c.time, signal: ctx.signal, rounds: c.rounds }),
+        );
+        return okResult(c, value, startedAt, ready, collectors);
+      } finally {
+        // Only a live worker can tear down; a dead one is replaced below.
+        if (this.worker === worker) await worker.teardown().catch(() => this.discardWorker());
+      }
+    } catch (err) {
+      // A command the worker refused leaves it usable; anything else (EOF, timeout, bad line) does not.
+      if (!(err instanceof WorkerCommandError)) await this.discardWorker();
+      return failedResult(c, err, startedAt, detail);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.discardWorker();
+  }
+}

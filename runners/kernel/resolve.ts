@@ -1,0 +1,97 @@
+// From a profile's abstract knob (device "rx*", scope "netns", ...) to the concrete kernel objects
+// it means right now: files in a namespace, IRQ numbers, NAPI kthread pids. Resolution happens at
+// apply time, knob by knob, because earlier knobs create later ones' objects (threaded NAPI
+// creates the kthreads that napi-affinity pins).
+import { readdir, readFile } from 'node:fs/promises';
+import { parseInterrupts, irqName } from '../../collectors/proc-interrupts.ts';
+import type { ResolvedKnob } from './knobs.ts';
+import { run } from '../targets/netns-exec.ts';
+import type { KnobSpec } from '../../suites/profile.ts';
+import type { Endpoint, Topology } from './topology.ts';
+
+export type Resolution = { knobs: ResolvedKnob[] } | { unsupported: string };
+
+export function knobLabel(spec: KnobSpec): string {
+  const { kind, scope, value } = spec;
+  const where = 'dev' in spec ? spec.dev : spec.kind === 'sysctl' ? spec.key : '';
+  const what = spec.kind === 'device-attr' ? spec.attr : spec.kind === 'ethtool' ? spec.feature : '';
+  return `${kind}(${scope}) ${where}${what ? ` ${what}` : ''}=${value}`;
+}
+
+export function devices(ref: string, topo: Topology): Endpoint[] {
+  const m = /^(rx|tx)(\d+|\*)$/.exec(ref);
+  if (!m) return [{ name: ref, netns: null, address: null }];
+  const side = topo[m[1] as 'rx' | 'tx'];
+  return m[2] === '*' ? side : side.filter((_, i) => i === Number(m[2]));
+}
+
+async function rxQueues(ep: Endpoint): Promise<string[]> {
+  const out = await run(ep.netns, 'ls', [`/sys/class/net/${ep.name}/queues`]);
+  return out.split(/\s+/).filter((q) => q.startsWith('rx-'));
+}
+
+/** NAPI kthreads are named "napi/<dev>-<napi id>". */
+async function napiThreads(dev: string): Promise<Array<{ pid: number; comm: string }>> {
+  const out: Array<{ pid: number; comm: string }> = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const comm = await readFile(`/proc/${entry}/comm`, 'utf8').then((s) => s.trim(), () => '');
+    if (comm.startsWith(`napi/${dev}-`)) out.push({ pid: Number(entry), comm });
+  }
+  return out;
+}
+
+export async function napiThreadsOf(topo: Topology): Promise<Array<{ pid: number; comm: string }>> {
+  const all = await Promise.all([...topo.rx, ...topo.tx].map((ep) => napiThreads(ep.name)));
+  return all.flat();
+}
+
+async function irqsOf(dev: string, pattern: string | undefined): Promise<number[]> {
+  const re = new RegExp(pattern ?? `^${dev}(-|$)`);
+  const table = parseInterrupts(await readFile('/proc/interrupts', 'utf8'));
+  return table.rows.filter((r) => /^\d+$/.test(r.key) && re.test(irqName(r.rest))).map((r) => Number(r.key));
+}
+
+export async function resolveKnob(spec: KnobSpec, topo: Topology): Promise<Resolution> {
+  const label = knobLabel(spec);
+  if (spec.kind === 'sysctl') {
+    const netns = spec.scope === 'global' ? null : spec.netns === 'rx' ? topo.rxNetns : topo.txNetns;
+    const path = `/proc/sys/${spec.key.replace(/\./g, '/')}`;
+    return { knobs: [{ kind: 'file', netns, path, format: 'text', value: spec.value, label }] };
+  }
+  const eps = devices(spec.dev, topo);
+  if (eps.length === 0) return { unsupported: `${spec.dev} is not a device of this topology` };
+  const knobs: ResolvedKnob[] = [];
+  for (const ep of eps) {
+    const base = `/sys/class/net/${ep.name}`;
+    const at = `${label} [${ep.name}]`;
+    switch (spec.kind) {
+      case 'rps':
+        for (const q of await rxQueues(ep)) {
+          knobs.push({ kind: 'file', netns: ep.netns, path: `${base}/queues/${q}/rps_cpus`, format: 'hexmask', value: spec.value, label: `${at} ${q}` });
+        }
+        break;
+      case 'device-attr':
+        knobs.push({ kind: 'file', netns: ep.netns, path: `${base}/${spec.attr}`, format: 'text', value: spec.value, label: at });
+        break;
+      case 'ethtool':
+        knobs.push({ kind: 'ethtool', netns: ep.netns, dev: ep.name, feature: spec.feature, value: spec.value, label: at });
+        break;
+      case 'irq-affinity':
+        for (const irq of await irqsOf(ep.name, spec.irqName)) {
+          knobs.push({ kind: 'file', netns: null, path: `/proc/irq/${irq}/smp_affinity_list`, format: 'cpulist', value: spec.value, label: `${at} irq ${irq}` });
+        }
+        break;
+      case 'napi-affinity':
+        for (const t of await napiThreads(ep.name)) {
+          knobs.push({ kind: 'task-affinity', pid: t.pid, comm: t.comm, value: spec.value, label: `${at} ${t.comm}` });
+        }
+        break;
+    }
+  }
+  if (knobs.length === 0) {
+    const why = spec.kind === 'irq-affinity' ? 'has no IRQ of its own (virtual device?)' : spec.kind === 'napi-affinity' ? 'has no NAPI kthread (threaded NAPI off?)' : 'has nothing to set';
+    return { unsupported: `${spec.dev} ${why}` };
+  }
+  return { knobs };
+}

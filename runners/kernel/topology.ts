@@ -1,0 +1,83 @@
+// The network the workload runs over. veth: two namespaces (sender, receiver) joined by N veth
+// pairs, created by the run and deleted by it (journaled first, so `m3bench restore` deletes them
+// after a crash). nics: the host's own NICs, receiving from remote senders.
+import type { Journal } from './journal.ts';
+import { netnsExists, run, type Netns } from '../targets/netns-exec.ts';
+import type { Profile } from '../../suites/profile.ts';
+
+export interface Endpoint {
+  name: string;
+  netns: Netns;
+  /** IPv4 address the sender connects to (receive side of a veth pair); null for lab NICs. */
+  address: string | null;
+}
+
+export interface Topology {
+  rx: Endpoint[];
+  tx: Endpoint[];
+  /** Namespace of the receiver and of the sender (null = host). */
+  rxNetns: Netns;
+  txNetns: Netns;
+  namespaces: string[];
+}
+
+/** Private addresses used only between the run's own two namespaces. */
+const SUBNET = '10.203';
+
+export function netnsNames(tag: string): { tx: string; rx: string } {
+  return { tx: `m3b-${tag}-tx`, rx: `m3b-${tag}-rx` };
+}
+
+/**
+ * veth names carry a two-character code of the run, because NAPI kthreads ("napi/<dev>-<id>",
+ * truncated to 15 characters) are system-wide and found by device name: two concurrent runs must
+ * not pin or count each other's threads. Short enough that the name survives the truncation.
+ */
+export function vethName(tag: string, side: 't' | 'r', index: number): string {
+  const code = (Number(tag) % 36 ** 2).toString(36).padStart(2, '0');
+  return `m3${code}${side}${index}`;
+}
+
+/** `tag` names the run's objects: the runner's pid (a dead pid marks an orphan for `m3bench restore`). */
+export async function createTopology(spec: Profile['topology'], journal: Journal, tag: string): Promise<Topology> {
+  if (spec.kind === 'nics') {
+    return { rx: spec.nics.map((name) => ({ name, netns: null, address: null })), tx: [], rxNetns: null, txNetns: null, namespaces: [] };
+  }
+  const ns = netnsNames(tag);
+  const topo: Topology = { rx: [], tx: [], rxNetns: ns.rx, txNetns: ns.tx, namespaces: [] };
+  for (const name of [ns.tx, ns.rx]) {
+    journal.record({ op: 'netns', name });
+    await run(null, 'ip', ['netns', 'add', name]);
+    topo.namespaces.push(name);
+    await run(null, 'ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  }
+  for (let i = 0; i < spec.pairs; i++) {
+    const tx = vethName(tag, 't', i);
+    const rx = vethName(tag, 'r', i);
+    await run(null, 'ip', ['link', 'add', tx, 'netns', ns.tx, 'type', 'veth', 'peer', 'name', rx, 'netns', ns.rx]);
+    await run(null, 'ip', ['-n', ns.tx, 'addr', 'add', `${SUBNET}.${i}.1/24`, 'dev', tx]);
+    await run(null, 'ip', ['-n', ns.rx, 'addr', 'add', `${SUBNET}.${i}.2/24`, 'dev', rx]);
+    await run(null, 'ip', ['-n', ns.tx, 'link', 'set', tx, 'up']);
+    await run(null, 'ip', ['-n', ns.rx, 'link', 'set', rx, 'up']);
+    topo.tx.push({ name: tx, netns: ns.tx, address: `${SUBNET}.${i}.1` });
+    topo.rx.push({ name: rx, netns: ns.rx, address: `${SUBNET}.${i}.2` });
+  }
+  return topo;
+}
+
+/**
+ * Deleting a namespace deletes its veth ends, and with them their peers — but only once no process
+ * is left inside (after a crash the workload may outlive the runner), so those are killed first.
+ */
+export async function deleteNetns(name: string): Promise<void> {
+  if (!(await netnsExists(name))) return;
+  const pids = (await run(null, 'ip', ['netns', 'pids', name])).split(/\s+/).filter(Boolean).map(Number);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await run(null, 'ip', ['netns', 'del', name]);
+}

@@ -1,0 +1,132 @@
+// `m3bench run`: run a suite, show progress and a table, write the run directory and the report.
+import { constants as osConstants } from 'node:os';
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { writeReport } from '../../reports/index.ts';
+import { ConfigError, type PlanOverrides } from '../../suites/index.ts';
+import { executeRun, type RunOptions } from '../../runners/run.ts';
+import { readManifest } from '../../core/run-dir.ts';
+import { progressDisplay, resultsTable, summaryLine } from './run-output.ts';
+import { PLACEMENTS, TESTS, type Placement, type TargetName, type TestName } from '../../core/types.ts';
+
+interface RunArgs {
+  suite: string;
+  mechanism?: string[];
+  test?: TestName[];
+  placement?: Placement[];
+  size?: number;
+  time?: number;
+  pairs?: number;
+  rounds?: number;
+  target: TargetName[];
+  resume?: string;
+  out?: string;
+  json: boolean;
+  report: boolean;
+}
+
+async function writeRunReport(runDir: string): Promise<string> {
+  const outDir = path.join(runDir, 'report');
+  await writeReport([runDir], outDir);
+  return outDir;
+}
+
+/** What a run directory was asked to measure, from its manifest: resuming repeats it exactly. */
+function resumedPlan(runDir: string): Pick<RunOptions, 'suite' | 'overrides' | 'targets'> {
+  const manifest = readManifest(runDir);
+  const config = (manifest.config ?? {}) as { source?: string; overrides?: PlanOverrides; targets?: string[] };
+  if (!config.source) throw new ConfigError([`--resume ${runDir}: manifest.json names no suite (config.source)`]);
+  return { suite: config.source, overrides: config.overrides ?? {}, targets: config.targets ?? [manifest.target.name] };
+}
+
+const positive = (name: string) => (v: number | undefined) => {
+  if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new Error(`--${name} must be a positive number`);
+  return v;
+};
+
+const wholeNumber = (name: string) => (v: number | undefined) => {
+  if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 20)) throw new Error(`--${name} must be a whole number from 1 to 20`);
+  return v;
+};
+
+const command: CommandModule<object, RunArgs> = {
+  command: 'run',
+  describe: 'run a benchmark suite and write a run directory',
+  builder: (y: Argv) =>
+    y
+      .option('suite', { type: 'string', default: 'paper', describe: 'suite name in config/ or path to a config file' })
+      .option('mechanism', { type: 'string', array: true, describe: 'only these mechanisms' })
+      .option('test', { choices: TESTS, array: true, describe: 'only these tests' })
+      .option('placement', { choices: PLACEMENTS, array: true, describe: 'only these placements' })
+      .option('size', { type: 'number', describe: 'message size (IPC1/2) or block size (COPY), bytes; IPC3 stays 1 byte', coerce: positive('size') })
+      .option('time', { type: 'number', describe: 'tinybench time budget per case, seconds', coerce: positive('time') })
+      .option('pairs', { type: 'number', describe: 'concurrent client/server pairs', coerce: positive('pairs') })
+      .option('rounds', { type: 'number', describe: 'fresh setups (new worker process) each case is measured in; 1 = one setup', coerce: wholeNumber('rounds') })
+      .option('target', { type: 'string', array: true, default: ['local'], describe: 'where the cases run: local, vm (qemu guest with the module) or ssh:HOST (a lab host via your ssh config); several are measured in parallel' })
+      .option('resume', { type: 'string', describe: 'complete this run directory: measure only its missing or failed case-rounds, with its suite, filters and targets' })
+      .option('out', { type: 'string', describe: 'run directory (default runs/<UTC timestamp>-<suite>/)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON on stdout' })
+      .option('report', { type: 'boolean', default: true, describe: 'write <run dir>/report (use --no-report to skip)' }) as unknown as Argv<RunArgs>,
+  handler: async (args) => {
+    const abort = new AbortController();
+    // `on`, not `once`: execa's exit hook re-raises a signal that no other listener is left to
+    // handle, which would kill us before the worker is torn down. A second signal means "now".
+    let exitCode = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      exitCode = 128 + (osConstants.signals[sig] ?? 0); // the shell's convention: 130 for SIGINT, 143 for SIGTERM
+      if (abort.signal.aborted) process.exit(exitCode);
+      process.stderr.write(`\n${sig}: stopping after the current case; finished cases stay in results.jsonl\n`);
+      abort.abort(new Error(`interrupted by ${sig}`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const progress = progressDisplay();
+    try {
+      const plan = args.resume
+        ? resumedPlan(args.resume)
+        : {
+            suite: args.suite,
+            overrides: {
+              mechanisms: args.mechanism,
+              tests: args.test,
+              placements: args.placement,
+              size: args.size,
+              time: args.time,
+              pairs: args.pairs,
+              rounds: args.rounds,
+            },
+            targets: args.target,
+          };
+      const { runDir, results } = await executeRun({
+        ...plan,
+        resume: args.resume,
+        out: args.out,
+        argv: process.argv.slice(2),
+        signal: abort.signal,
+        log: { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) },
+        progress,
+      });
+      progress.stop();
+      if (args.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      else process.stdout.write(`${resultsTable(results)}\n${summaryLine(results)}\n`);
+      if (args.report && !abort.signal.aborted) {
+        const reportDir = await writeRunReport(runDir).catch((err: unknown) => {
+          process.stderr.write(`warning: report not written: ${(err as Error).message}\n`);
+          return null;
+        });
+        if (reportDir) process.stderr.write(`report: ${reportDir}\n`);
+      }
+      process.stderr.write(`results: ${runDir}\n`);
+      if (abort.signal.aborted) process.exitCode = exitCode;
+    } catch (err) {
+      progress.stop();
+      process.stderr.write(`${err instanceof ConfigError ? 'invalid config:\n' : 'error: '}${(err as Error).message}\n`);
+      process.exitCode = 2;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+};
+
+export default command;
