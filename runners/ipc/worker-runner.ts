@@ -7,6 +7,7 @@ import { descendants } from '../targets/process-tree.ts';
 import type { CaseRunner, RunContext } from '../../core/runner.ts';
 import { failedResult, okResult, skippedResult } from '../../core/result.ts';
 import { sample } from './sampling.ts';
+import type { Target } from '../../core/target.ts';
 import type { WorkerTransport } from '../targets/transport.ts';
 import { Worker, WorkerCommandError } from './worker.ts';
 
@@ -23,13 +24,16 @@ export interface WorkerRunnerOptions {
 const WORKER_TESTS: readonly string[] = [...IPC_TESTS, ...COPY_TESTS];
 
 /**
- * The processes of a set-up case, for the collectors: the worker and its servers, as the worker's
- * setup detail lists them (`pids`) or, for a local worker that does not, as /proc shows them.
+ * The processes of a set-up case on its target, for the collectors: the worker and its servers, as
+ * the worker's setup detail lists them (`worker_pid`, `pids`). Only for a local worker that lists
+ * none does this host's /proc say which they are; a remote worker's pids are the target's.
  */
-function pidsOf(worker: Worker, detail: Record<string, unknown>): number[] {
+function pidsOf(worker: Worker, detail: Record<string, unknown>, target: Target): number[] {
   const listed = Array.isArray(detail.pids) ? detail.pids.filter((p): p is number => typeof p === 'number') : [];
-  if (!worker.pid) return listed;
-  return [worker.pid, ...(listed.length ? listed : descendants(worker.pid))];
+  const own = typeof detail.worker_pid === 'number' ? detail.worker_pid : target.kind === 'local' ? worker.pid : undefined;
+  if (own === undefined) return listed;
+  if (listed.length || target.kind !== 'local') return [own, ...listed];
+  return [own, ...descendants(own)];
 }
 
 export class WorkerRunner implements CaseRunner {
@@ -83,7 +87,7 @@ export class WorkerRunner implements CaseRunner {
       if (setup.kind === 'skipped') return skippedResult(c, setup.reason, startedAt);
       const ready = (detail = setup.detail);
       try {
-        const { value, collectors } = await withCollectors(c.collectors, pidsOf(worker, ready), ctx.startCollectors, () =>
+        const { value, collectors } = await withCollectors(c.collectors, pidsOf(worker, ready, ctx.target), ctx.startCollectors, () =>
           sample(async (n) => (await worker.run(n)).ns, { timeSec: c.time, signal: ctx.signal, rounds: c.rounds }),
         );
         return okResult(c, value, startedAt, ready, collectors);

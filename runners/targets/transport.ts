@@ -4,15 +4,10 @@
 // ever sees this interface.
 import { execa, type ResultPromise } from 'execa';
 import { createInterface, type Interface } from 'node:readline';
+import type { WorkerStream } from '../../core/target.ts';
 
-export interface WorkerTransport {
-  writeLine(line: string): Promise<void>;
-  /** The next line from the worker; rejects after `timeoutMs` or when the stream ends. */
-  readLine(timeoutMs: number): Promise<string>;
-  close(): Promise<void>;
-  /** OS pid of the worker process when it runs on this host (for collectors and cleanup). */
-  readonly pid?: number;
-}
+/** The worker's stream as every target provides it (core/target.ts). */
+export type WorkerTransport = WorkerStream;
 
 export class TransportClosedError extends Error {}
 export class TransportTimeoutError extends Error {}

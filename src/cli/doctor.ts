@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_WORKER } from '../../core/paths.ts';
 import { detectPerf } from '../../collectors/perf.ts';
+import { openTarget } from '../../runners/targets/index.ts';
 import { accelerator } from '../../runners/targets/vm/qemu.ts';
 
 type Level = 'ok' | 'warn' | 'no';
@@ -126,12 +127,42 @@ async function idleCheck(): Promise<Finding[]> {
 
 const MARK: Record<Level, string> = { ok: 'ok  ', warn: 'warn', no: 'NO  ' };
 
-const command: CommandModule<object, { json: boolean }> = {
+/** Another target: what its own probes say (fingerprint and capabilities, read on that machine). */
+async function targetFindings(name: string): Promise<Finding[]> {
+  const target = await openTarget(name);
+  try {
+    const [fp, caps] = await Promise.all([target.fingerprint(), target.capabilities()]);
+    const machine: Finding[] = [
+      { area: 'machine', level: 'ok', detail: `${fp.hostname}: ${fp.cpuModel}, ${fp.cores} CPUs, ${fp.arch}, ${fp.os}` },
+      { area: 'kernel', level: 'ok', detail: `${fp.kernel}; cmdline: ${fp.cmdline}` },
+      { area: 'virtualisation', level: fp.virtualised ? 'warn' : 'ok', detail: fp.virtualised ? `virtual machine${fp.hypervisor ? ` (${fp.hypervisor})` : ''}` : fp.virtualised === false ? 'bare metal' : 'unknown' },
+    ];
+    return [
+      ...machine,
+      ...Object.entries(caps).map(([area, c]) => ({ area, level: (c.ok ? 'ok' : 'no') as Level, detail: c.detail ?? (c.ok ? 'yes' : 'no') })),
+    ];
+  } finally {
+    await target.close();
+  }
+}
+
+interface DoctorArgs {
+  json: boolean;
+  target: string;
+}
+
+const command: CommandModule<object, DoctorArgs> = {
   command: 'doctor',
-  describe: 'what this host can and cannot measure, and why',
-  builder: (y: Argv) => y.option('json', { type: 'boolean', default: false }) as unknown as Argv<{ json: boolean }>,
+  describe: 'what this host (or --target) can and cannot measure, and why',
+  builder: (y: Argv) =>
+    y
+      .option('json', { type: 'boolean', default: false })
+      .option('target', { type: 'string', default: 'local', describe: 'local, vm or ssh:HOST' }) as unknown as Argv<DoctorArgs>,
   handler: async (args) => {
-    const findings = (await Promise.all([cpus(), perf(), privileges(), netns(), kernelModule(), toolchain(), idleCheck()])).flat();
+    const findings =
+      args.target === 'local'
+        ? (await Promise.all([cpus(), perf(), privileges(), netns(), kernelModule(), toolchain(), idleCheck()])).flat()
+        : await targetFindings(args.target).catch((err: unknown) => [{ area: `target ${args.target}`, level: 'no' as Level, detail: (err as Error).message }]);
     if (args.json) {
       process.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
       return;
