@@ -76,7 +76,9 @@ export function compareTargets(runs: LoadedRun[], baseTarget?: string): TargetCo
     byTarget.set(r.case.target, group);
     group.set(r.case.test === 'NET' ? caseKey(r.case, false) : idWithoutTarget(r.case), r);
   }
-  const targets = [...byTarget.keys()];
+  // In the order the runs name their targets (the command line's), then any other.
+  const named = runs.flatMap((run) => (run.manifest.targets ?? [run.manifest.target]).map((t) => t.name));
+  const targets = [...new Set([...named, ...byTarget.keys()])].filter((t) => byTarget.has(t));
   const base = baseTarget ?? targets[0];
   if (!base || !byTarget.has(base)) throw new Error(`no results of target ${base ?? '(none)'}; the runs hold: ${targets.join(', ') || 'nothing'}`);
   if (targets.length < 2) throw new Error(`compare --by host needs results of two targets or more; the runs hold only ${base}`);

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CONFIG_DIR } from '../core/paths.ts';
+import { parseJsonWith, ThresholdsFileSchema } from '../core/schemas.ts';
 import { TESTS } from '../core/types.ts';
 
 export interface Thresholds {
@@ -26,16 +27,13 @@ export function parseThreshold(text: string, field = '--threshold'): number {
 }
 
 export async function loadThresholds(file: string | URL = DEFAULT_THRESHOLDS_FILE): Promise<Thresholds> {
-  const raw = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  const tests = (raw.tests ?? {}) as Record<string, unknown>;
-  if (typeof tests !== 'object' || Array.isArray(tests)) throw new Error(`${file}: tests: must be an object of test name → fraction`);
+  const where = String(file instanceof URL ? file.pathname : file);
+  const raw = parseJsonWith(ThresholdsFileSchema, await readFile(file, 'utf8'), where);
+  const tests = raw.tests ?? {};
   for (const name of Object.keys(tests)) {
-    if (!(TESTS as readonly string[]).includes(name)) throw new Error(`${file}: tests.${name}: unknown test (known: ${TESTS.join(', ')})`);
+    if (!(TESTS as readonly string[]).includes(name)) throw new Error(`${where}: tests.${name}: unknown test (known: ${TESTS.join(', ')})`);
   }
-  return {
-    default: checkFraction(raw.default, `${file}: default`),
-    tests: Object.fromEntries(Object.entries(tests).map(([k, v]) => [k, checkFraction(v, `${file}: tests.${k}`)])),
-  };
+  return { default: raw.default, tests };
 }
 
 export function thresholdFor(t: Thresholds, test: string): number {

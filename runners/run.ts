@@ -11,6 +11,7 @@ import { failedResult, skippedResult } from '../core/result.ts';
 import { createRunners, runnerFor } from './registry.ts';
 import { REPO_ROOT } from '../core/paths.ts';
 import { openTarget } from './targets/index.ts';
+import type { InventoryHost } from './targets/inventory.ts';
 import { PROTOCOL_VERSION, Worker } from './ipc/worker.ts';
 import { ConfigError, expandPlan, loadSuite, type PlanOverrides } from '../suites/index.ts';
 import { buildManifest } from './manifest.ts';
@@ -40,6 +41,9 @@ export interface RunOptions {
   argv?: string[];
   workerCommand?: string[];
   vm?: Record<string, unknown>;
+  /** ssh targets: `-F FILE` and the hosts of an inventory (runners/targets/index.ts). */
+  sshConfig?: string;
+  inventory?: InventoryHost[];
   signal?: AbortSignal;
   log?: RunLogger;
   progress?: RunProgress;
@@ -93,7 +97,7 @@ const lineKey = (id: string, round: number) => `${id}#${round}`;
 
 /** Opens a target and expands its plan; a target that cannot be reached fails the run before it starts. */
 async function openSession(name: TargetName, suite: Awaited<ReturnType<typeof loadSuite>>, opts: RunOptions, multi: boolean): Promise<Session> {
-  const target = await openTarget(name, { workerCommand: opts.workerCommand, vm: opts.vm });
+  const target = await openTarget(name, { workerCommand: opts.workerCommand, vm: opts.vm, sshConfig: opts.sshConfig, inventory: opts.inventory });
   let worker: Worker | undefined;
   try {
     worker = await Worker.start(await target.startWorker());

@@ -18,11 +18,10 @@ const TOLERANCE = 0.02;
  */
 const ATTEMPTS = 3;
 
+/** Why sar cannot run here, or null. Installing it is scripts/install-test-deps.sh's job (`npm test` runs it as root). */
 async function haveSar(): Promise<string | null> {
   if ((await execa('sar', ['-V'], { reject: false })).exitCode === 0) return null;
-  if (process.getuid?.() !== 0) return 'sysstat is not installed and installing it needs root';
-  const apt = await execa('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'sysstat'], { reject: false, env: { DEBIAN_FRONTEND: 'noninteractive' } });
-  return apt.exitCode === 0 ? null : `sysstat could not be installed: ${String(apt.stderr).trim().split('\n').at(-1)}`;
+  return 'sar is not installed (Debian: sysstat; scripts/install-test-deps.sh installs it as root)';
 }
 
 /** Per-interval values under `column` (the lines following each non-Average header holding it). */

@@ -1,5 +1,17 @@
 // The worker line protocol (docs/protocol.md) on any WorkerTransport.
+import type { z } from 'zod';
 import type { WorkerTransport } from '../targets/transport.ts';
+import {
+  parseWith,
+  schemaError,
+  WorkerAnswerSchema,
+  WorkerFailureSchema,
+  WorkerHelloSchema,
+  WorkerListSchema,
+  WorkerOkSchema,
+  WorkerRunSchema,
+  WorkerSetupOkSchema,
+} from '../../core/schemas.ts';
 
 export interface WorkerHello {
   hello: 'm3worker';
@@ -53,7 +65,14 @@ export class Worker {
   static async start(transport: WorkerTransport, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Worker> {
     let hello: WorkerHello;
     try {
-      hello = JSON.parse(await transport.readLine(timeoutMs)) as WorkerHello;
+      const line = await transport.readLine(timeoutMs);
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new Error(`not JSON: ${line.slice(0, 200)}`);
+      }
+      hello = parseWith(WorkerHelloSchema, value, 'hello line') as WorkerHello;
     } catch (err) {
       await transport.close();
       throw new Error(`worker did not say hello: ${(err as Error).message}`);
@@ -69,49 +88,70 @@ export class Worker {
     return this.transport.pid;
   }
 
-  private async command(line: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Record<string, any>> {
-    await this.transport.writeLine(line);
-    const answer = await this.transport.readLine(timeoutMs);
-    try {
-      return JSON.parse(answer) as Record<string, any>;
-    } catch {
-      throw new Error(`worker answered "${line.split(' ')[0]}" with a line that is not JSON: ${answer.slice(0, 200)}`);
+  /**
+   * Sends one command and reads its answer: not JSON, or without a boolean `ok`, is an error naming
+   * the command; `ok:false` is a WorkerCommandError with the worker's error; `ok:true` is checked
+   * against `schema` (an error naming the field).
+   */
+  private async command<T>(line: string, schema: z.ZodType<T>, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+    const answer = await this.answer(line, timeoutMs);
+    const name = line.split(' ')[0];
+    if (!answer.ok) {
+      const failure = parseWith(WorkerFailureSchema, answer, `worker answered "${name}"`);
+      throw new WorkerCommandError(`${name}: ${failure.error ?? 'failed'}`);
     }
+    return parseWith(schema, answer, `worker answered "${name}"`);
+  }
+
+  private async answer(line: string, timeoutMs: number): Promise<z.infer<typeof WorkerAnswerSchema>> {
+    await this.transport.writeLine(line);
+    const text = await this.transport.readLine(timeoutMs);
+    const name = line.split(' ')[0];
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new Error(`worker answered "${name}" with a line that is not JSON: ${text.slice(0, 200)}`);
+    }
+    return parseWith(WorkerAnswerSchema, value, `worker answered "${name}"`);
   }
 
   async list(): Promise<MechanismInfo[]> {
-    const answer = await this.command('list');
-    if (!answer.ok) throw new WorkerCommandError(`list: ${answer.error ?? 'failed'}`);
-    return answer.mechanisms as MechanismInfo[];
+    return (await this.command('list', WorkerListSchema)).mechanisms;
   }
 
   async setup(req: SetupRequest): Promise<SetupOutcome> {
-    const answer = await this.command(`setup ${JSON.stringify(req)}`);
-    if (answer.ok) return { kind: 'ready', detail: (answer.detail ?? {}) as Record<string, unknown> };
-    if (answer.skipped) return { kind: 'skipped', reason: String(answer.reason ?? 'skipped by the worker') };
-    throw new WorkerCommandError(`setup: ${answer.error ?? 'failed'}`);
+    const answer = await this.answer(`setup ${JSON.stringify(req)}`, DEFAULT_TIMEOUT_MS);
+    if (answer.ok) return { kind: 'ready', detail: parseWith(WorkerSetupOkSchema, answer, 'worker answered "setup"').detail ?? {} };
+    const failure = parseWith(WorkerFailureSchema, answer, 'worker answered "setup"');
+    if (failure.skipped) return { kind: 'skipped', reason: failure.reason ?? 'skipped by the worker' };
+    throw new WorkerCommandError(`setup: ${failure.error ?? 'failed'}`);
   }
 
   async run(iterations: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<BatchTiming> {
-    const answer = await this.command(`run ${iterations}`, timeoutMs);
-    if (!answer.ok) throw new WorkerCommandError(`run: ${answer.error ?? 'failed'}`);
-    const timing = { iterations: Number(answer.iterations), ns: Number(answer.ns) };
-    // tinybench would silently fall back to its own clock on a non-numeric duration: refuse it here.
-    if (!Number.isFinite(timing.ns) || timing.ns < 0 || !Number.isInteger(timing.iterations) || timing.iterations < iterations) {
-      throw new Error(`worker answered "run ${iterations}" with an invalid timing: ${JSON.stringify(answer)}`);
+    const answer = await this.answer(`run ${iterations}`, timeoutMs);
+    if (!answer.ok) {
+      const failure = parseWith(WorkerFailureSchema, answer, 'worker answered "run"');
+      throw new WorkerCommandError(`run: ${failure.error ?? 'failed'}`);
     }
-    return timing;
+    // tinybench would silently fall back to its own clock on a non-numeric duration: refuse it here.
+    const bad = schemaError(WorkerRunSchema, answer);
+    if (bad) throw new Error(`worker answered "run ${iterations}" with an invalid timing (${bad}): ${JSON.stringify(answer)}`);
+    const timing = parseWith(WorkerRunSchema, answer, 'worker answered "run"');
+    if (timing.iterations < iterations) {
+      throw new Error(`worker answered "run ${iterations}" with an invalid timing (iterations: fewer than asked): ${JSON.stringify(answer)}`);
+    }
+    return { iterations: timing.iterations, ns: timing.ns };
   }
 
   async teardown(): Promise<void> {
-    const answer = await this.command('teardown');
-    if (!answer.ok) throw new WorkerCommandError(`teardown: ${answer.error ?? 'failed'}`);
+    await this.command('teardown', WorkerOkSchema);
   }
 
   /** Asks the worker to quit (it tears down first), then closes the transport whatever happens. */
   async quit(): Promise<void> {
     try {
-      await this.command('quit', 5000);
+      await this.answer('quit', 5000);
     } catch {
       // Already dead or wedged: close() below kills it.
     } finally {

@@ -2,7 +2,7 @@
 // knob is unsupported here), journal it, write, read back: applied if the kernel now holds the
 // value, ineffective if it silently kept another, unsupported if the write was refused.
 // Restoring replays the journal backwards, so it works the same in-process and after a crash.
-import { Journal } from './journal.ts';
+import type { Journal } from './journal.ts';
 import { readKnob, sameValue, writeKnob, type ResolvedKnob } from './knobs.ts';
 import { netnsExists } from '../targets/netns-exec.ts';
 import type { KnobSpec } from '../../suites/profile.ts';

@@ -4,6 +4,7 @@
 // describes is gone too, and so is the journal.
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { JournalEntrySchema, parseWith } from '../../core/schemas.ts';
 import type { ResolvedKnob } from './knobs.ts';
 
 export type JournalEntry =
@@ -40,18 +41,34 @@ export class Journal {
     appendFileSync(this.path, `${JSON.stringify(entry)}\n`);
   }
 
+  /**
+   * Every entry, checked strictly (core/schemas.ts) because restore replays them as root: a
+   * malformed line throws an error naming the line and the field, and nothing is returned. The one
+   * exception is a torn last line (not JSON, no final newline): a crash mid-write, announcing a
+   * change that never happened.
+   */
   entries(): JournalEntry[] {
     if (!this.exists()) return [];
-    return readFileSync(this.path, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .flatMap((l) => {
-        try {
-          return [JSON.parse(l) as JournalEntry];
-        } catch {
-          return []; // a line torn by a crash mid-write announced a change that never happened
-        }
-      });
+    const text = readFileSync(this.path, 'utf8');
+    const lines = text.split('\n');
+    const entries: JournalEntry[] = [];
+    lines.forEach((line, i) => {
+      if (line.trim() === '') return;
+      const where = `${this.path} line ${i + 1}`;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        if (i === lines.length - 1 && !text.endsWith('\n')) return; // torn by a crash mid-write
+        throw new Error(`${where}: not JSON; nothing restored (fix or remove the line)`);
+      }
+      try {
+        entries.push(parseWith(JournalEntrySchema, value, where) as JournalEntry);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; nothing restored (fix or remove the line)`);
+      }
+    });
+    return entries;
   }
 
   remove(): void {

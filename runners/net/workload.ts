@@ -2,11 +2,12 @@
 // (or on the host for lab NICs), the local sender in the send namespace. The receiver's own
 // CLOCK_MONOTONIC figures are the throughput; TypeScript never times the stream.
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline';
 import { M3NET } from '../../core/paths.ts';
 import { execa, type ResultPromise } from 'execa';
 import type { Netns } from '../targets/netns-exec.ts';
+import type { z } from 'zod';
+import { M3netAnswerSchema, M3netFailureSchema, M3netReceiverSchema, M3netSenderSchema, parseJsonWith, parseWith } from '../../core/schemas.ts';
 
 export { M3NET };
 
@@ -32,14 +33,17 @@ function spawn(netns: Netns, args: string[]): ResultPromise {
   return execa(file, argv, { reject: false, stdin: 'ignore', buffer: { stdout: false } });
 }
 
-/** The program's result line; a killed or failed program is an error saying so. */
-function resultLine(r: { exitCode?: number; signal?: string }, lines: string[], who: string): Record<string, unknown> {
+/** The program's result line, checked against `schema`; a killed or failed program is an error saying so. */
+function resultLine<T>(r: { exitCode?: number; signal?: string }, lines: string[], who: string, schema: z.ZodType<T>): T {
   if (r.signal) throw new Error(`${who} killed by ${r.signal}`);
   const line = lines.at(-1);
   if (!line) throw new Error(`${who} printed nothing (exit ${r.exitCode})`);
-  const parsed = JSON.parse(line) as Record<string, unknown>;
-  if (parsed.ok !== true || r.exitCode !== 0) throw new Error(`${who}: ${String(parsed.error ?? `exit ${r.exitCode}`)}`);
-  return parsed;
+  const parsed = parseJsonWith(M3netAnswerSchema, line, `${who} result line`);
+  if (parsed.ok !== true || r.exitCode !== 0) {
+    const failure = parsed.ok === false ? parseWith(M3netFailureSchema, parsed, `${who} result line`) : {};
+    throw new Error(`${who}: ${String(('error' in failure && failure.error) || `exit ${r.exitCode}`)}`);
+  }
+  return parseWith(schema, parsed, `${who} result line`);
 }
 
 /** The result promise, marked handled: when a run fails early nobody may await it, and that is fine. */
@@ -74,7 +78,7 @@ export async function startReceiver(o: { netns: Netns; port: number; flows: numb
   const ready = seen('"ready":true', 'listening');
   const connected = seen('"connected":true', 'every flow connected');
   await ready;
-  const done = settled(child.then((r) => resultLine(r, lines, 'receiver') as unknown as ReceiverResult));
+  const done = settled(child.then((r) => resultLine(r, lines, 'receiver', M3netReceiverSchema)));
   return { pid: child.pid!, connected, done, kill: () => child.kill('SIGKILL') };
 }
 
@@ -99,7 +103,7 @@ export function startSender(o: {
   const child = spawn(o.netns, args);
   const lines: string[] = [];
   readline.createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
-  const done = settled(child.then((r) => resultLine(r, lines, 'sender') as unknown as SenderResult));
+  const done = settled(child.then((r) => resultLine(r, lines, 'sender', M3netSenderSchema)));
   return { pid: child.pid!, done, kill: () => child.kill('SIGKILL') };
 }
 

@@ -3,6 +3,8 @@
 import type { Target } from '../../core/target.ts';
 import { LocalTarget, localWorkerCommand } from './local.ts';
 import { VmTarget } from './vm.ts';
+import type { InventoryHost } from './inventory.ts';
+import { SshTarget } from './ssh.ts';
 import type { VmTransportOptions } from './vm/index.ts';
 
 export { localWorkerCommand };
@@ -12,6 +14,10 @@ export interface TargetOptions {
   workerCommand?: string[];
   /** Passed to the VM transport unchanged. */
   vm?: VmTransportOptions;
+  /** `-F FILE` for every ssh target instead of ~/.ssh/config (e.g. the rig's). */
+  sshConfig?: string;
+  /** Hosts of an Ansible inventory by name: `ssh:NAME` connects to its ansible_host/port/user. */
+  inventory?: InventoryHost[];
 }
 
 /** `local`, `vm` or `ssh:HOST`; anything else is a usage error naming the forms. */
@@ -27,5 +33,9 @@ export async function openTarget(name: string, opts: TargetOptions = {}): Promis
   const parsed = parseTargetName(name);
   if (parsed.kind === 'local') return new LocalTarget(localWorkerCommand(opts.workerCommand));
   if (parsed.kind === 'vm') return new VmTarget(opts.vm);
-  throw new Error(`ssh target ${parsed.host}: not wired yet`);
+  const listed = opts.inventory?.find((h) => h.name === parsed.host);
+  return new SshTarget(parsed.host, {
+    ...(opts.sshConfig ? { configFile: opts.sshConfig } : {}),
+    ...(listed ? { hostName: listed.host, port: listed.port, user: listed.user } : {}),
+  });
 }

@@ -6,6 +6,7 @@ import { writeReport } from '../../reports/index.ts';
 import { ConfigError, type PlanOverrides } from '../../suites/index.ts';
 import { executeRun, type RunOptions } from '../../runners/run.ts';
 import { readManifest } from '../../core/run-dir.ts';
+import { loadInventory } from '../../runners/targets/inventory.ts';
 import { progressDisplay, resultsTable, summaryLine } from './run-output.ts';
 import { PLACEMENTS, TESTS, type Placement, type TargetName, type TestName } from '../../core/types.ts';
 
@@ -18,7 +19,9 @@ interface RunArgs {
   time?: number;
   pairs?: number;
   rounds?: number;
-  target: TargetName[];
+  target?: TargetName[];
+  hosts?: string;
+  sshConfig?: string;
   resume?: string;
   out?: string;
   json: boolean;
@@ -62,7 +65,9 @@ const command: CommandModule<object, RunArgs> = {
       .option('time', { type: 'number', describe: 'tinybench time budget per case, seconds', coerce: positive('time') })
       .option('pairs', { type: 'number', describe: 'concurrent client/server pairs', coerce: positive('pairs') })
       .option('rounds', { type: 'number', describe: 'fresh setups (new worker process) each case is measured in; 1 = one setup', coerce: wholeNumber('rounds') })
-      .option('target', { type: 'string', array: true, default: ['local'], describe: 'where the cases run: local, vm (qemu guest with the module) or ssh:HOST (a lab host via your ssh config); several are measured in parallel' })
+      .option('target', { type: 'string', array: true, describe: 'where the cases run: local, vm (qemu guest with the module) or ssh:HOST (a lab host via your ssh config); several are measured in parallel' })
+      .option('hosts', { type: 'string', describe: 'an Ansible inventory (YAML or INI), FILE or FILE:GROUP: each host becomes a target ssh:NAME' })
+      .option('ssh-config', { type: 'string', describe: 'ssh configuration file for ssh targets (ssh -F), instead of ~/.ssh/config' })
       .option('resume', { type: 'string', describe: 'complete this run directory: measure only its missing or failed case-rounds, with its suite, filters and targets' })
       .option('out', { type: 'string', describe: 'run directory (default runs/<UTC timestamp>-<suite>/)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON on stdout' })
@@ -82,6 +87,7 @@ const command: CommandModule<object, RunArgs> = {
     process.on('SIGTERM', onSignal);
     const progress = progressDisplay();
     try {
+      const inventory = args.hosts ? loadInventory(args.hosts) : [];
       const plan = args.resume
         ? resumedPlan(args.resume)
         : {
@@ -95,11 +101,13 @@ const command: CommandModule<object, RunArgs> = {
               pairs: args.pairs,
               rounds: args.rounds,
             },
-            targets: args.target,
+            targets: [...(args.target ?? (inventory.length ? [] : ['local'])), ...inventory.map((h) => `ssh:${h.name}`)],
           };
       const { runDir, results } = await executeRun({
         ...plan,
         resume: args.resume,
+        sshConfig: args.sshConfig,
+        inventory,
         out: args.out,
         argv: process.argv.slice(2),
         signal: abort.signal,

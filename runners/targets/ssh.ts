@@ -1,0 +1,372 @@
+// The SSH target: a lab host reached through the user's own OpenSSH configuration
+// (ssh-connection.ts). prepare() checks the host has this machine's architecture, makes a private
+// run directory /tmp/m3bench-<random> there and copies the static worker (built here, cached in
+// .cache/ssh-static/) into it; each worker is `ssh -T host <rundir>/m3worker` speaking the line
+// protocol over ssh's stdio. ensureModule() loads the m3ipc module when /dev/m3ipc is missing
+// (built on the host, or here against matching headers) and close() removes what we loaded.
+import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { CACHE_DIR, REPO_ROOT, repoPath } from '../../core/paths.ts';
+import type { ExecOptions, ExecResult, Target, TargetCapabilities, TargetDescription, TargetFingerprint, WorkerStream } from '../../core/target.ts';
+import { parseProbe, PROBE_SCRIPT, type ProbeResult } from './remote-probe.ts';
+import { shellQuote, SshConnection, type SshConnectionOptions } from './ssh-connection.ts';
+import { LineQueue, TransportClosedError } from './transport.ts';
+
+export interface StaticBinaries {
+  m3worker: string;
+  m3net?: string;
+  m3ipcConformance?: string;
+}
+
+const STATIC_DIR = path.join(CACHE_DIR, 'ssh-static');
+let staticBuild: Promise<StaticBinaries> | null = null;
+
+/** The worker (and m3net, the conformance suite when their sources exist), linked statically: built once per process. */
+export function buildStaticBinaries(): Promise<StaticBinaries> {
+  staticBuild ??= buildStaticOnce().catch((err: unknown) => {
+    staticBuild = null;
+    throw err;
+  });
+  return staticBuild;
+}
+
+async function buildStaticOnce(): Promise<StaticBinaries> {
+  const cc = `${process.env.CC ?? 'cc'} -static`;
+  const make = async (args: string[]) => {
+    const r = await execa('make', ['-s', ...args], { cwd: REPO_ROOT, reject: false, all: true });
+    if (r.exitCode !== 0) throw new Error(`static build failed: make ${args.join(' ')} (exit ${r.exitCode}): ${lastLines(r.all)}`);
+  };
+  const nativeDir = path.join(STATIC_DIR, 'native');
+  const out: StaticBinaries = { m3worker: path.join(nativeDir, 'm3worker') };
+  // M3LIB too: the native Makefile builds m3ipc with the inherited BUILD, so the library it links
+  // must be the one in that directory (not whatever m3ipc/build/ holds).
+  await make(['-C', 'native', `BUILD=${nativeDir}`, `M3LIB=${path.join(nativeDir, 'libm3ipc.a')}`, `CC=${cc}`, out.m3worker]);
+  if (existsSync(repoPath('native', 'net', 'Makefile'))) {
+    out.m3net = path.join(nativeDir, 'm3net');
+    await make(['-C', 'native/net', `BUILD=${nativeDir}`, `CC=${cc}`, out.m3net]);
+  }
+  if (existsSync(repoPath('m3ipc', 'Makefile')) && existsSync(repoPath('m3ipc', 'tests'))) {
+    const dir = path.join(STATIC_DIR, 'm3ipc');
+    out.m3ipcConformance = path.join(dir, 'm3ipc-conformance');
+    await make(['-C', 'm3ipc', 'STATIC=1', `BUILD=${dir}`, out.m3ipcConformance]);
+  }
+  return out;
+}
+
+function lastLines(text: string | undefined, n = 6): string {
+  return (text ?? '').trim().split('\n').slice(-n).join(' | ');
+}
+
+/** uname -m of this host, in the kernel's spelling. */
+function localArch(): string {
+  return os.machine();
+}
+
+export interface SshTargetOptions extends Omit<SshConnectionOptions, 'host'> {
+  /** What the target is called (`ssh:NAME`); default the host. */
+  name?: string;
+  /** Skip the static build and use these binaries (tests). */
+  binaries?: StaticBinaries;
+}
+
+export interface ModuleState {
+  ok: boolean;
+  /** How it got there, or why it cannot. */
+  detail: string;
+}
+
+/** A worker on the host: `ssh -T host <rundir>/m3worker`, the protocol over ssh's stdio. */
+class SshWorkerStream implements WorkerStream {
+  private readonly child: ReturnType<typeof execa>;
+  private readonly queue: LineQueue;
+  private stderrTail = '';
+
+  constructor(conn: SshConnection, workerPath: string) {
+    this.child = execa(conn.program, conn.commandArgs(`exec ${shellQuote(workerPath)}`, ['-T']), {
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      detached: true,
+    });
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-4096);
+    });
+    this.child.stdin?.on('error', () => {});
+    const rl = createInterface({ input: this.child.stdout!, crlfDelay: Infinity });
+    this.queue = new LineQueue(rl, () => this.describeExit());
+    this.host = conn.host;
+  }
+
+  private readonly host: string;
+
+  private describeExit(): string {
+    const { exitCode, signalCode } = this.child;
+    const how = signalCode ? `killed by ${signalCode}` : exitCode === 255 ? 'lost its ssh connection' : exitCode !== null ? `exited with code ${exitCode}` : 'closed its output';
+    const stderr = this.stderrTail.trim();
+    return `worker on ${this.host} ${how}${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ''}`;
+  }
+
+  writeLine(line: string): Promise<void> {
+    const stdin = this.child.stdin;
+    if (!stdin || stdin.destroyed || !stdin.writable) return Promise.reject(new TransportClosedError(this.describeExit()));
+    return new Promise((resolve, reject) => {
+      stdin.write(`${line}\n`, (err) => (err ? reject(new TransportClosedError(this.describeExit())) : resolve()));
+    });
+  }
+
+  readLine(timeoutMs: number): Promise<string> {
+    return this.queue.next(timeoutMs).catch(async (err: unknown) => {
+      if (!(err instanceof TransportClosedError)) throw err;
+      await Promise.race([this.child, new Promise((r) => setTimeout(r, 1000))]);
+      throw new TransportClosedError(this.describeExit());
+    });
+  }
+
+  /** EOF on stdin is `quit` for the worker; ssh that has not ended within 3 s is killed. */
+  async close(): Promise<void> {
+    this.child.stdin?.end();
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await this.child;
+    clearTimeout(killer);
+  }
+
+  /** ssh's pid here (the worker's pid on the host is not known). */
+  get localPid(): number | undefined {
+    return this.child.pid;
+  }
+}
+
+/** Several hosts of one run may share a kernel: their module is built here once (a Kbuild tree is not safe to share concurrently). */
+const modulesBuiltHere = new Map<string, Promise<string>>();
+
+/** Builds the module against /usr/src/linux-headers-KVER, in a copy under .cache/ssh-kmod/KVER. */
+async function buildModuleForKernel(kernel: string): Promise<string> {
+  const dir = path.join(CACHE_DIR, 'ssh-kmod', kernel);
+  mkdirSync(dir, { recursive: true });
+  const unpack = await execa('sh', ['-c', `tar -C ${shellQuote(repoPath('m3ipc'))} --exclude='*.o' --exclude='*.ko' --exclude='*.mod*' --exclude='.*.cmd' -cf - kmod include | tar -C ${shellQuote(dir)} -xf -`], { reject: false });
+  if (unpack.exitCode !== 0) throw new Error(`copying the module sources failed: ${unpack.stderr}`);
+  const build = await execa('make', ['-s', '-C', `/usr/src/linux-headers-${kernel}`, `M=${path.join(dir, 'kmod')}`, 'modules'], { reject: false, all: true });
+  if (build.exitCode !== 0) throw new Error(`building the module here for ${kernel} failed: ${lastLines(build.all)}`);
+  return path.join(dir, 'kmod', 'm3ipc.ko');
+}
+
+export class SshTarget implements Target {
+  readonly name: string;
+  readonly kind = 'ssh' as const;
+  readonly cheapWorkerStart = true;
+  readonly conn: SshConnection;
+  private prepared: Promise<string> | null = null;
+  private probed: Promise<ProbeResult> | null = null;
+  private module: Promise<ModuleState> | null = null;
+  private loadedModule = false;
+  private runDir: string | null = null;
+  private readonly workers = new Set<SshWorkerStream>();
+
+  constructor(
+    readonly host: string,
+    private readonly opts: SshTargetOptions = {},
+  ) {
+    this.name = `ssh:${opts.name ?? host}`;
+    this.conn = new SshConnection({ ...opts, host });
+  }
+
+  /** Connects, checks the architecture, makes the run directory and puts the static worker there. Returns the run directory. */
+  prepare(): Promise<string> {
+    this.prepared ??= this.prepareOnce().catch((err: unknown) => {
+      this.prepared = null;
+      throw err;
+    });
+    return this.prepared;
+  }
+
+  private async prepareOnce(): Promise<string> {
+    const arch = (await this.conn.run('uname -m', { timeoutMs: 30_000 })).stdout.trim();
+    if (arch !== localArch()) {
+      throw new Error(`${this.name}: other architecture: the host is ${arch || '?'}, this machine ${localArch()} (the static worker is built here)`);
+    }
+    const bins = this.opts.binaries ?? (await buildStaticBinaries());
+    if (!this.runDir) {
+      const dir = `/tmp/m3bench-${randomBytes(6).toString('hex')}`;
+      const r = await this.conn.run(`mkdir -m 700 ${shellQuote(dir)}`);
+      if (r.exitCode !== 0) throw new Error(`${this.name}: cannot make ${dir}: ${r.stderr.trim()}`);
+      this.runDir = dir;
+    }
+    await this.conn.putFile(bins.m3worker, `${this.runDir}/m3worker`, '755');
+    if (bins.m3net && existsSync(bins.m3net)) await this.conn.putFile(bins.m3net, `${this.runDir}/m3net`, '755');
+    if (bins.m3ipcConformance && existsSync(bins.m3ipcConformance)) {
+      await this.conn.putFile(bins.m3ipcConformance, `${this.runDir}/m3ipc-conformance`, '755');
+    }
+    return this.runDir;
+  }
+
+  /** The run directory on the host, once prepare() has made it. */
+  get remoteRunDir(): string | null {
+    return this.runDir;
+  }
+
+  async startWorker(): Promise<WorkerStream> {
+    const dir = await this.prepare();
+    // Before the first worker: its catalogue then lists m3-kmod as runnable or says why not.
+    await this.ensureModule();
+    const w = new SshWorkerStream(this.conn, `${dir}/m3worker`);
+    this.workers.add(w);
+    const close = w.close.bind(w);
+    w.close = async () => {
+      this.workers.delete(w);
+      await close();
+    };
+    return w;
+  }
+
+  exec(argv: string[], opts?: ExecOptions): Promise<ExecResult> {
+    return this.conn.exec(argv, opts);
+  }
+
+  readFile(file: string): Promise<string> {
+    return this.conn.readFile(file);
+  }
+
+  listDir(dir: string): Promise<string[]> {
+    return this.conn.listDir(dir);
+  }
+
+  putFile(localPath: string, remotePath: string): Promise<void> {
+    return this.conn.putFile(localPath, remotePath);
+  }
+
+  getFile(remotePath: string, localPath: string): Promise<void> {
+    return this.conn.getFile(remotePath, localPath);
+  }
+
+  /** The probe of remote-probe.ts, run once. */
+  probe(): Promise<ProbeResult> {
+    // On stdin to sh: the login shell of the host's user need not be POSIX.
+    this.probed ??= this.conn.run('sh -s', { input: PROBE_SCRIPT, timeoutMs: 60_000 }).then((r) => {
+      const p = parseProbe(r.stdout);
+      if (!p.facts.complete) throw new Error(`${this.name}: the probe did not finish (exit ${r.exitCode}): ${r.stderr.trim()}`);
+      return p;
+    }).catch((err: unknown) => {
+      this.probed = null;
+      throw err;
+    });
+    return this.probed;
+  }
+
+  async fingerprint(): Promise<TargetFingerprint> {
+    return (await this.probe()).fingerprint;
+  }
+
+  async capabilities(): Promise<TargetCapabilities> {
+    const caps = (await this.probe()).capabilities;
+    const node = { ok: false, detail: 'no m3bench Node process on an SSH target (Node baselines run locally only)' };
+    if (this.module) {
+      const m = await this.module;
+      return { ...caps, m3ipcModule: { ok: m.ok, detail: m.detail }, node };
+    }
+    return { ...caps, node };
+  }
+
+  async describe(): Promise<TargetDescription> {
+    const fp = await this.fingerprint();
+    const module = this.module ? `; m3ipc module: ${(await this.module).detail}` : '';
+    return {
+      name: this.name,
+      kernel: fp.kernel,
+      emulated: false,
+      note: `SSH target ${this.host}: ${fp.cpuModel}, ${fp.cores} CPUs, ${fp.os}${fp.virtualised ? ` (virtualised${fp.hypervisor ? `: ${fp.hypervisor}` : ''})` : ''}${module}`,
+    };
+  }
+
+  /** Makes /dev/m3ipc available on the host if it can; the result says how, or why not (module cases are then skipped with it). */
+  ensureModule(): Promise<ModuleState> {
+    this.module ??= this.ensureModuleOnce().catch((err: unknown) => ({ ok: false, detail: `${this.name}: ${(err as Error).message}` }));
+    return this.module;
+  }
+
+  private async ensureModuleOnce(): Promise<ModuleState> {
+    const { facts } = await this.probe();
+    if (facts.m3ipcDevice) return { ok: true, detail: '/dev/m3ipc already present' };
+    const root = facts.uid === 0 || facts.sudo === 'ok';
+    if (!root) return { ok: false, detail: `no /dev/m3ipc on ${this.host} and no root (or passwordless sudo) to load the module` };
+    const dir = await this.prepare();
+    const kernel = facts.kernel;
+    let ko: string;
+    if (facts.kernelBuildDir && facts.commands.make && (facts.commands.cc || facts.commands.gcc)) {
+      const src = `${dir}/m3ipc-src`;
+      const tar = await this.conn.run(`mkdir -p ${shellQuote(src)} && tar -C ${shellQuote(src)} -xf -`, { inputFile: await this.packModuleSources() });
+      if (tar.exitCode !== 0) throw new Error(`cannot unpack the module sources on ${this.host}: ${tar.stderr.trim()}`);
+      const build = await this.conn.run(`make -s -C /lib/modules/$(uname -r)/build M=${shellQuote(`${src}/kmod`)} modules 2>&1`, { timeoutMs: 600_000 });
+      if (build.exitCode !== 0) throw new Error(`building the module on ${this.host} failed: ${lastLines(build.stdout)}`);
+      ko = `${src}/kmod/m3ipc.ko`;
+    } else if (existsSync(`/usr/src/linux-headers-${kernel}`)) {
+      const local = await this.buildModuleHere(kernel);
+      ko = `${dir}/m3ipc.ko`;
+      await this.conn.putFile(local, ko);
+    } else {
+      return { ok: false, detail: `no compiler or headers for the module on ${this.host} (kernel ${kernel})` };
+    }
+    const ins = await this.conn.exec(['insmod', ko], { root: true, timeoutMs: 60_000 });
+    if (ins.exitCode !== 0) throw new Error(`insmod ${ko} failed: ${ins.stderr.trim() || ins.stdout.trim()}`);
+    this.loadedModule = true;
+    const dev = await this.conn.run('test -e /dev/m3ipc');
+    return dev.exitCode === 0
+      ? { ok: true, detail: `loaded by m3bench (kernel ${kernel})` }
+      : { ok: false, detail: `module loaded on ${this.host} but /dev/m3ipc did not appear` };
+  }
+
+  /** m3ipc/kmod's sources and m3ipc/include, as a tar file here (no build products). */
+  private async packModuleSources(): Promise<string> {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'm3kmod-'));
+    const file = path.join(tmp, 'kmod.tar');
+    const r = await execa('tar', [
+      '-C', repoPath('m3ipc'), '--exclude=*.o', '--exclude=*.ko', '--exclude=*.mod*', '--exclude=.*.cmd', '--exclude=Module.symvers', '--exclude=modules.order',
+      '-cf', file, 'kmod', 'include',
+    ], { reject: false });
+    if (r.exitCode !== 0) throw new Error(`tar of m3ipc/kmod failed: ${r.stderr}`);
+    process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+    return file;
+  }
+
+  /** Builds the module here against /usr/src/linux-headers-KVER, once per kernel for every host of the run. */
+  private buildModuleHere(kernel: string): Promise<string> {
+    let built = modulesBuiltHere.get(kernel);
+    if (!built) {
+      built = buildModuleForKernel(kernel).catch((err: unknown) => {
+        modulesBuiltHere.delete(kernel);
+        throw err;
+      });
+      modulesBuiltHere.set(kernel, built);
+    }
+    return built;
+  }
+
+  /** Quits the workers, removes the module if we loaded it and the run directory, closes the connection. */
+  async close(): Promise<string[]> {
+    const log: string[] = [];
+    await Promise.all([...this.workers].map((w) => w.close().catch(() => {})));
+    try {
+      if (this.loadedModule) {
+        const r = await this.conn.exec(['rmmod', 'm3ipc'], { root: true, timeoutMs: 30_000 });
+        log.push(`${this.name}: rmmod m3ipc ${r.exitCode === 0 ? 'ok' : `failed: ${r.stderr.trim()}`}`);
+        this.loadedModule = false;
+      }
+      if (this.runDir) {
+        const r = await this.conn.run(`rm -rf ${shellQuote(this.runDir)}`, { timeoutMs: 30_000 });
+        log.push(`${this.name}: removed ${this.runDir}${r.exitCode === 0 ? '' : ` (failed: ${r.stderr.trim()})`}`);
+        this.runDir = null;
+      }
+    } catch (err) {
+      log.push(`${this.name}: cleanup failed: ${(err as Error).message}`);
+    } finally {
+      await this.conn.close();
+    }
+    return log;
+  }
+}
