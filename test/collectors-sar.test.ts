@@ -75,9 +75,16 @@ async function compareOnce(): Promise<Comparison> {
 }
 
 const rel = (a: number, b: number) => Math.abs(a - b) / b;
-const agrees = (c: Comparison) => rel(c.cswch, c.sarCswch) <= TOLERANCE && rel(c.intr, c.sarIntr) <= TOLERANCE;
+/**
+ * Two samplers over windows a few ms apart also count each other's wake-ups: on an idle machine
+ * (~100 switches/s) that is a few per second, more than 2 %. So a rate agrees within 2 % or within
+ * ABSOLUTE_SLACK events/s, whichever is larger.
+ */
+const ABSOLUTE_SLACK = 5;
+const close = (ours: number, sar: number) => rel(ours, sar) <= TOLERANCE || Math.abs(ours - sar) <= ABSOLUTE_SLACK;
+const agrees = (c: Comparison) => close(c.cswch, c.sarCswch) && close(c.intr, c.sarIntr);
 
-test('proc-stat cswch/s and intr/s agree with sar -w / sar -I SUM within 2 %', async (t) => {
+test('proc-stat cswch/s and intr/s agree with sar -w / sar -I SUM within 2 % (or 5/s on an idle machine)', async (t) => {
   const missing = await haveSar();
   if (missing) return t.skip(missing);
   const attempts: Comparison[] = [];
@@ -86,5 +93,5 @@ test('proc-stat cswch/s and intr/s agree with sar -w / sar -I SUM within 2 %', a
     attempts.push(c);
     t.diagnostic(`sar cswch/s ${c.sarCswch} vs ours ${c.cswch}; sar intr/s ${c.sarIntr} vs ours ${c.intr} (/proc/stat intr: ${c.statIntr}); our window ${c.seconds.toFixed(3)} s`);
   } while (!agrees(attempts.at(-1)!) && attempts.length < ATTEMPTS);
-  assert.ok(agrees(attempts.at(-1)!), `no attempt within ${TOLERANCE * 100} %: ${JSON.stringify(attempts)}`);
+  assert.ok(agrees(attempts.at(-1)!), `no attempt within ${TOLERANCE * 100} % or ${ABSOLUTE_SLACK}/s: ${JSON.stringify(attempts)}`);
 });

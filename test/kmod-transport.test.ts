@@ -27,7 +27,13 @@ describe('VM worker transport', () => {
     if (typeof transport === 'string') return t.skip(transport);
     let kmodSkip: string | undefined;
     try {
-      assert.deepEqual(transport.describe(), { kernel: transport.describe().kernel, emulated: process.env.M3BENCH_VM_ACCEL !== 'kvm' });
+      assert.deepEqual(transport.describe(), {
+        kernel: transport.describe().kernel,
+        emulated: process.env.M3BENCH_VM_ACCEL !== 'kvm',
+        ncpus: 2,
+        memoryBytes: 512 * 2 ** 20,
+        cmdline: 'console=ttyS0 panic=-1 quiet m3mode=worker',
+      });
       assert.match(transport.describe().kernel, /^\d+\.\d+\.\d+-\d+-amd64$/);
       const worker = await Worker.start(transport);
       const names = (await worker.list()).map((m) => m.name);
