@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { readCatalogue } from './ipc/catalogue.ts';
-import { startCollectors } from '../collectors/index.ts';
+import { COLLECTORS, startCollectors, unknownCollectors } from '../collectors/index.ts';
 import type { CaseRunner, RunContext, RunLogger } from '../core/runner.ts';
 import { failedResult, skippedResult } from '../core/result.ts';
 import { createRunners, runnerFor } from './registry.ts';
@@ -60,7 +60,6 @@ function stamp(date: Date): string {
 async function checkCollectorNames(source: string, plan: Case[]): Promise<void> {
   const names = [...new Set(plan.flatMap((c) => c.collectors))];
   if (names.length === 0) return;
-  const { unknownCollectors, COLLECTORS } = await import('../collectors/index.ts');
   const unknown = unknownCollectors(names);
   if (unknown.length) {
     throw new ConfigError([`${source}: collectors: unknown ${unknown.map((n) => JSON.stringify(n)).join(', ')} (known: ${Object.keys(COLLECTORS).join(', ')})`]);

@@ -14,6 +14,7 @@ packages=(
   qemu-system-x86 linux-headers-amd64        # kernel-module backend, booted under emulation
   iproute2 ethtool sysstat linux-perf        # tests A/B: namespaces, NIC knobs, sar cross-check, profiles
   chromium fonts-dejavu-core                 # HTML report check, chart font
+  dropbear-bin openssh-client                # the SSH target's rig: sshd in the guests, ssh here
 )
 
 say() { echo "install-test-deps: $*"; }

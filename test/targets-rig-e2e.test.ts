@@ -60,6 +60,7 @@ describe('the SSH target on the two-guest rig', () => {
       assert.equal(d.fingerprint?.kernel, rig.kernelVersion);
       assert.match(d.fingerprint?.cmdline ?? '', new RegExp(`m3rig_name=${d.name.slice(4)}`));
       assert.notEqual(d.fingerprint?.kernel, manifest.host.kernel, 'not this host\'s kernel');
+      assert.equal(d.emulated, true, 'a TCG guest is said to be emulated');
     }
     const [cmp] = compareTargets([await loadRun(out)]);
     assert.equal(cmp?.base, HOSTS[0]);

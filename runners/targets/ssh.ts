@@ -276,11 +276,13 @@ export class SshTarget implements Target {
   async describe(): Promise<TargetDescription> {
     const fp = await this.fingerprint();
     const module = this.module ? `; m3ipc module: ${(await this.module).detail}` : '';
+    // qemu's TCG presents its own CPU model; under KVM the guest sees the host's.
+    const emulated = /^QEMU Virtual CPU/.test(fp.cpuModel);
     return {
       name: this.name,
       kernel: fp.kernel,
-      emulated: false,
-      note: `SSH target ${this.host}: ${fp.cpuModel}, ${fp.cores} CPUs, ${fp.os}${fp.virtualised ? ` (virtualised${fp.hypervisor ? `: ${fp.hypervisor}` : ''})` : ''}${module}`,
+      emulated,
+      note: `SSH target ${this.host}: ${fp.cpuModel}, ${fp.cores} CPUs, ${fp.os}${fp.virtualised ? ` (virtualised${fp.hypervisor ? `: ${fp.hypervisor}` : ''})` : ''}${module}${emulated ? '; software emulation (qemu TCG): timings are for relative comparison only' : ''}`,
     };
   }
 

@@ -2,8 +2,6 @@
 import type { CommandModule } from 'yargs';
 
 export const commands: CommandModule<any, any>[] = [
-  // Each helper adds its command module here, e.g.:
-  // (await import('./run.ts')).default,
   (await import('./run.ts')).default,
   (await import('./list.ts')).default,
   (await import('./report.ts')).default,
