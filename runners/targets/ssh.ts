@@ -9,12 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { CACHE_DIR, REPO_ROOT, repoPath } from '../../core/paths.ts';
 import type { ExecOptions, ExecResult, Target, TargetCapabilities, TargetDescription, TargetFingerprint, WorkerStream } from '../../core/target.ts';
 import { parseProbe, PROBE_SCRIPT, type ProbeResult } from './remote-probe.ts';
 import { shellQuote, SshConnection, type SshConnectionOptions } from './ssh-connection.ts';
-import { LineQueue, TransportClosedError } from './transport.ts';
+import { LocalTransport } from './transport.ts';
 
 export interface StaticBinaries {
   m3worker: string;
@@ -80,67 +79,14 @@ export interface ModuleState {
 }
 
 /** A worker on the host: `ssh -T host <rundir>/m3worker`, the protocol over ssh's stdio. */
-class SshWorkerStream implements WorkerStream {
-  private readonly child: ReturnType<typeof execa>;
-  private readonly queue: LineQueue;
-  private stderrTail = '';
-
-  constructor(conn: SshConnection, workerPath: string) {
-    this.child = execa(conn.program, conn.commandArgs(`exec ${shellQuote(workerPath)}`, ['-T']), {
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      reject: false,
-      detached: true,
-    });
-    this.child.stderr?.setEncoding('utf8');
-    this.child.stderr?.on('data', (chunk: string) => {
-      this.stderrTail = (this.stderrTail + chunk).slice(-4096);
-    });
-    this.child.stdin?.on('error', () => {});
-    const rl = createInterface({ input: this.child.stdout!, crlfDelay: Infinity });
-    this.queue = new LineQueue(rl, () => this.describeExit());
-    this.host = conn.host;
-  }
-
-  private readonly host: string;
-
-  private describeExit(): string {
-    const { exitCode, signalCode } = this.child;
-    const how = signalCode ? `killed by ${signalCode}` : exitCode === 255 ? 'lost its ssh connection' : exitCode !== null ? `exited with code ${exitCode}` : 'closed its output';
-    const stderr = this.stderrTail.trim();
-    return `worker on ${this.host} ${how}${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ''}`;
-  }
-
-  writeLine(line: string): Promise<void> {
-    const stdin = this.child.stdin;
-    if (!stdin || stdin.destroyed || !stdin.writable) return Promise.reject(new TransportClosedError(this.describeExit()));
-    return new Promise((resolve, reject) => {
-      stdin.write(`${line}\n`, (err) => (err ? reject(new TransportClosedError(this.describeExit())) : resolve()));
-    });
-  }
-
-  readLine(timeoutMs: number): Promise<string> {
-    return this.queue.next(timeoutMs).catch(async (err: unknown) => {
-      if (!(err instanceof TransportClosedError)) throw err;
-      await Promise.race([this.child, new Promise((r) => setTimeout(r, 1000))]);
-      throw new TransportClosedError(this.describeExit());
-    });
-  }
-
-  /** EOF on stdin is `quit` for the worker; ssh that has not ended within 3 s is killed. */
-  async close(): Promise<void> {
-    this.child.stdin?.end();
-    const killer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
-    await this.child;
-    clearTimeout(killer);
-  }
-
-  /** ssh's pid here (the worker's pid on the host is not known). */
-  get localPid(): number | undefined {
-    return this.child.pid;
-  }
+function sshWorkerStream(conn: SshConnection, workerPath: string): LocalTransport {
+  return new LocalTransport({
+    command: [conn.program, ...conn.commandArgs(`exec ${shellQuote(workerPath)}`, ['-T'])],
+    label: `worker on ${conn.host}`,
+    exitReasons: { 255: 'lost its ssh connection' },
+    killAfterMs: 3000,
+    relay: true,
+  });
 }
 
 /** Several hosts of one run may share a kernel: their module is built here once (a Kbuild tree is not safe to share concurrently). */
@@ -167,7 +113,7 @@ export class SshTarget implements Target {
   private module: Promise<ModuleState> | null = null;
   private loadedModule = false;
   private runDir: string | null = null;
-  private readonly workers = new Set<SshWorkerStream>();
+  private readonly workers = new Set<LocalTransport>();
 
   constructor(
     readonly host: string,
@@ -215,7 +161,7 @@ export class SshTarget implements Target {
     const dir = await this.prepare();
     // Before the first worker: its catalogue then lists m3-kmod as runnable or says why not.
     await this.ensureModule();
-    const w = new SshWorkerStream(this.conn, `${dir}/m3worker`);
+    const w = sshWorkerStream(this.conn, `${dir}/m3worker`);
     this.workers.add(w);
     const close = w.close.bind(w);
     w.close = async () => {

@@ -61,18 +61,37 @@ export class LineQueue {
 }
 
 export interface LocalTransportOptions {
-  /** Program and arguments, e.g. ['native/build/m3worker']. */
+  /** Program and arguments, e.g. ['native/build/m3worker'], or an ssh command that runs it elsewhere. */
   command: string[];
   env?: Record<string, string>;
+  /** How errors name it (default "worker"), e.g. "worker on lab1". */
+  label?: string;
+  /** What an exit code means for this command, e.g. ssh's 255: the connection was lost. */
+  exitReasons?: Record<number, string>;
+  /** After EOF on stdin: how long it may take to leave before it is killed, ms (default 2000). */
+  killAfterMs?: number;
+  /** The spawned process is a relay (ssh), not the worker: its pid is not the worker's. */
+  relay?: boolean;
 }
 
-/** Spawns the worker on this host and speaks over its stdin/stdout; stderr is kept for errors. */
+/**
+ * Spawns a process here and speaks the worker protocol over its stdin/stdout; stderr is kept for
+ * errors. The process is the worker itself, or a relay to it (ssh) for the SSH target.
+ */
 export class LocalTransport implements WorkerTransport {
   private readonly child: ResultPromise;
   private readonly queue: LineQueue;
   private stderrTail = '';
+  private readonly label: string;
+  private readonly exitReasons: Record<number, string>;
+  private readonly killAfterMs: number;
+  private readonly relay: boolean;
 
   constructor(opts: LocalTransportOptions) {
+    this.label = opts.label ?? 'worker';
+    this.exitReasons = opts.exitReasons ?? {};
+    this.killAfterMs = opts.killAfterMs ?? 2000;
+    this.relay = opts.relay ?? false;
     const [file, ...args] = opts.command;
     if (!file) throw new Error('worker command is empty');
     this.child = execa(file, args, {
@@ -97,15 +116,17 @@ export class LocalTransport implements WorkerTransport {
     this.queue = new LineQueue(rl, () => this.describeExit());
   }
 
+  /** The worker's pid when this process is the worker; a relay's pid is not the worker's. */
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.relay ? undefined : this.child.pid;
   }
 
   private describeExit(): string {
     const { exitCode, signalCode } = this.child;
-    const how = signalCode ? `killed by ${signalCode}` : exitCode !== null ? `exited with code ${exitCode}` : 'closed its output';
+    const known = exitCode !== null ? this.exitReasons[exitCode] : undefined;
+    const how = signalCode ? `killed by ${signalCode}` : known ?? (exitCode !== null ? `exited with code ${exitCode}` : 'closed its output');
     const stderr = this.stderrTail.trim();
-    return `worker ${how}${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ''}`;
+    return `${this.label} ${how}${stderr ? `: ${stderr.split('\n').slice(-3).join(' | ')}` : ''}`;
   }
 
   writeLine(line: string): Promise<void> {
@@ -125,10 +146,10 @@ export class LocalTransport implements WorkerTransport {
     });
   }
 
-  /** EOF on stdin means quit (protocol); a worker that does not leave within 2 s is killed. */
+  /** EOF on stdin means quit (protocol); a worker that does not leave within killAfterMs is killed. */
   async close(): Promise<void> {
     this.child.stdin?.end();
-    const killer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), this.killAfterMs);
     await this.child;
     clearTimeout(killer);
   }
