@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { idleGate } from '../collectors/idle-gate.ts';
+import { LocalTarget } from '../runners/targets/local.ts';
 
 const ROOT = REPO_ROOT;
 const CLI = ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts')];
@@ -35,7 +36,7 @@ const args = await yargs(hideBin(process.argv))
 
 /** Other people's load is the main source of false alarms: wait for a quiet machine, and say when it was not. */
 async function quietEnough(label: string): Promise<boolean> {
-  const gate = await idleGate({ maxBusyPercent: args.maxBusy, retries: args.idleRetries, windowMs: 1000 });
+  const gate = await idleGate(new LocalTarget(), { maxBusyPercent: args.maxBusy, retries: args.idleRetries, windowMs: 1000 });
   if (gate.noisy) {
     const top = gate.top.map((p) => `${p.comm} ${p.cpuPercent}%`).join(', ');
     process.stdout.write(`${label}: machine still ${gate.busyPercent.toFixed(0)} % busy (${top}); running anyway, counted as noisy\n`);
@@ -46,7 +47,9 @@ async function quietEnough(label: string): Promise<boolean> {
 function m3bench(argv: string[], slowdown?: string) {
   const env = { ...process.env };
   delete env.M3BENCH_SLOWDOWN; // never inherit a stray slowdown into the A/A trials
-  if (slowdown) env.M3BENCH_SLOWDOWN = slowdown;
+  delete env.M3BENCH_ALLOW_SLOWDOWN;
+  // The worker plants one only when explicitly allowed (docs/protocol.md).
+  if (slowdown) Object.assign(env, { M3BENCH_SLOWDOWN: slowdown, M3BENCH_ALLOW_SLOWDOWN: '1' });
   return execa('node', [...CLI, ...argv], { cwd: ROOT, env, extendEnv: false, reject: false, all: true });
 }
 
@@ -57,7 +60,8 @@ try {
   const makeBaseline = async (name: string) => {
     const dir = path.join(work, name);
     await quietEnough(name);
-    const made = await m3bench(['run', '--suite', args.suite, '--out', dir, '--no-report']);
+    // --no-db: these runs live in a temporary directory; the run history is for runs that stay.
+    const made = await m3bench(['run', '--suite', args.suite, '--out', dir, '--no-report', '--no-db']);
     if (made.exitCode !== 0) throw new Error(`baseline run failed:\n${made.all}`);
     return dir;
   };

@@ -6,10 +6,11 @@ import { procInterruptsCollector } from './proc-interrupts.ts';
 import { procPidCollector } from './proc-pid.ts';
 import { procSoftirqsCollector } from './proc-softirqs.ts';
 import { procStatCollector } from './proc-stat.ts';
+import { schedSwitchesCollector } from './sched-switches.ts';
 import type { Collector, CollectorContext, RunningCollector } from './sampler.ts';
 
 export const COLLECTORS: Record<string, Collector> = Object.fromEntries(
-  [procStatCollector, procInterruptsCollector, procSoftirqsCollector, procPidCollector, perfCollector()].map((c) => [c.name, c]),
+  [procStatCollector, procInterruptsCollector, procSoftirqsCollector, procPidCollector, schedSwitchesCollector, perfCollector()].map((c) => [c.name, c]),
 );
 
 export function unknownCollectors(names: string[]): string[] {

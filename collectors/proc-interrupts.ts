@@ -21,6 +21,14 @@ export function irqName(rest: string): string {
   return name || 'unknown';
 }
 
+/**
+ * Whether a numbered row of that name is an IRQ line of `dev`: the device itself ("eth1") or one of
+ * its queues ("eth1-rx-0", "eth1-TxRx-3"), also on a line shared with other devices ("eth0, eth1").
+ */
+export function irqOfDevice(name: string, dev: string): boolean {
+  return name.split(/,\s*/).some((n) => n === dev || n.startsWith(`${dev}-`));
+}
+
 export function parseInterrupts(text: string): CpuTable {
   return parseCpuTable(text, '/proc/interrupts');
 }

@@ -18,7 +18,7 @@ import type { Result, Stats } from './types.ts';
  * tinybench's statistics of the pooled batches. The durations were measured by the worker; they
  * are handed to tinybench as overridden durations, exactly as during sampling.
  */
-async function pooledStats(samples: number[], iterationsPerBatch: number): Promise<Stats> {
+export async function pooledStats(samples: number[], iterationsPerBatch: number): Promise<Stats> {
   const bench = new Bench({ time: 0, iterations: samples.length, warmup: false, throws: true });
   let next = 0;
   // async, as in sampling: tinybench would otherwise call a sync function once to probe it, and
@@ -62,10 +62,10 @@ async function mergeCase(lines: Result[]): Promise<Result> {
 }
 
 /**
- * The lines of results.jsonl → one result per case, in first-seen order. Lines without `round`
- * (single-round cases, tests A/B, runs made before rounds) pass through as they are.
+ * The lines of results.jsonl grouped by case, in first-seen order, each group sorted by round.
+ * A line without `round` (single-round cases, tests A/B, runs made before rounds) is a group alone.
  */
-export async function mergeRounds(lines: Result[]): Promise<Result[]> {
+export function groupRounds(lines: Result[]): Result[][] {
   const groups: Result[][] = [];
   const byCase = new Map<string, Result[]>();
   for (const line of lines) {
@@ -78,5 +78,10 @@ export async function mergeRounds(lines: Result[]): Promise<Result[]> {
     if (group.length === 0) groups.push(group);
     group.push(line);
   }
-  return Promise.all(groups.map((g) => mergeCase(g.sort((a, b) => (a.round ?? 1) - (b.round ?? 1)))));
+  return groups.map((g) => g.sort((a, b) => (a.round ?? 1) - (b.round ?? 1)));
+}
+
+/** The lines of results.jsonl → one result per case, in first-seen order (see groupRounds). */
+export async function mergeRounds(lines: Result[]): Promise<Result[]> {
+  return Promise.all(groupRounds(lines).map(mergeCase));
 }

@@ -13,19 +13,23 @@ export function appendResult(runDir: string, result: Result): void {
   appendFileSync(path.join(runDir, RESULTS_JSONL), `${JSON.stringify(result)}\n`);
 }
 
-/** Every line of a run's results.jsonl, in order (one per case and round). */
-export function readResultLines(runDir: string): Result[] {
+/**
+ * Every line of a run's results.jsonl, in order (one per case and round), as parsed JSON. A line
+ * that is not JSON is an error, or — with `onTornLine` — handed to it and skipped (a run killed
+ * mid-write leaves a torn last line; the lines before it are good).
+ */
+export function readResultLines(runDir: string, onTornLine?: (lineNumber: number) => void): Result[] {
   const text = readFileSync(path.join(runDir, RESULTS_JSONL), 'utf8');
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as Result;
-      } catch {
-        throw new Error(`${path.join(runDir, RESULTS_JSONL)} line ${i + 1}: not JSON`);
-      }
-    });
+  return text.split('\n').flatMap((l, i) => {
+    if (l.trim() === '') return [];
+    try {
+      return [JSON.parse(l) as Result];
+    } catch {
+      if (!onTornLine) throw new Error(`${path.join(runDir, RESULTS_JSONL)} line ${i + 1}: not JSON`);
+      onTornLine(i + 1);
+      return [];
+    }
+  });
 }
 
 export function readManifest(runDir: string): Manifest {

@@ -18,6 +18,8 @@ export interface RunContext {
   signal: AbortSignal;
   /** Where the case runs: collectors, commands and files go through it. */
   target: Target;
+  /** Tests A/B across two machines (`--sender`): the target that sends the paced stream to `target`'s NICs. */
+  sender?: Target;
   /** Which round of its case this is (1-based; core/rounds.ts). */
   round: number;
   /** Starts the named collectors around the measured part of a case (collectors/index.ts). */

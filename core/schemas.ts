@@ -172,6 +172,15 @@ const TargetEntrySchema = z.looseObject({
   fingerprint: z.looseObject({}).optional(),
 });
 
+const ConfigurationRecordSchema = z.looseObject({
+  name: z.string(),
+  target: z.string(),
+  configuration: z.looseObject({ name: z.string(), cmdline: z.array(z.string()), sysctls: z.record(z.string(), z.union([z.string(), z.number()])) }),
+  status: z.enum(['verified', 'not applied']),
+  reasons: z.array(z.string()),
+  checks: z.array(z.looseObject({ what: z.string(), expected: z.string(), found: z.string(), ok: z.boolean() })),
+});
+
 export const ManifestSchema = z.looseObject({
   id: z.string(),
   suite: z.string(),
@@ -182,6 +191,8 @@ export const ManifestSchema = z.looseObject({
   host: HostFingerprintSchema,
   target: TargetEntrySchema,
   targets: z.array(TargetEntrySchema).optional(),
+  sender: TargetEntrySchema.optional(),
+  configurations: z.array(ConfigurationRecordSchema).optional(),
   resumedAt: z.array(z.string()).optional(),
   versions: z.record(z.string(), z.string()).optional(),
   git: z.looseObject({ revision: z.string().nullable(), dirty: z.boolean().nullable() }).optional(),
@@ -219,6 +230,7 @@ export const ResolvedKnobSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const JournalEntrySchema = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('boot'), bootId: z.string().min(1) }),
   z.strictObject({ op: z.literal('netns'), name: z.string().min(1) }),
   z.strictObject({ op: z.literal('knob'), knob: ResolvedKnobSchema, old: z.string() }),
 ]);
@@ -236,6 +248,8 @@ export const M3netReceiverSchema = z.looseObject({
   seconds: z.number().nonnegative(),
   reads: z.number().nonnegative(),
   napiIds: z.array(nonNegInt),
+  /** The receiver's own getrusage from "connected" to its end. */
+  rusage: z.strictObject({ seconds: z.number().nonnegative(), voluntary: nonNegInt, involuntary: nonNegInt, cpuSeconds: z.number().nonnegative() }).optional(),
 });
 
 export const M3netSenderSchema = z.looseObject({

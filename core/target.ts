@@ -4,6 +4,8 @@
 // restore, the knob journal and the net workload go through the Target of their case, so nothing
 // reads this host's /proc for a case that runs elsewhere. Implementations: runners/targets/.
 
+import type { BootSpec } from './kernel-config.ts';
+
 /** A line-oriented, bidirectional stream to one worker process. */
 export interface WorkerStream {
   writeLine(line: string): Promise<void>;
@@ -28,6 +30,21 @@ export interface ExecResult {
   stdout: string;
   stderr: string;
   timedOut?: boolean;
+}
+
+/**
+ * A long-running command on a target (the paced stream's receiver and sender): its stdout lines as
+ * they come, its pid there, its end. Whatever runs it (this host, ssh), kill() ends the process on
+ * the target itself, not only the relay to it.
+ */
+export interface TargetProcess {
+  /** Its pid on the target; rejects if it ended before saying it. */
+  readonly pid: Promise<number>;
+  /** Calls `listener` with every stdout line, those already seen first. */
+  onLine(listener: (line: string) => void): void;
+  /** Resolves when it has ended; `signal` is set when kill() ended it. */
+  readonly done: Promise<{ exitCode: number | null; signal?: string; stderr: string }>;
+  kill(): Promise<void>;
 }
 
 /** What the machine of a target is. Every field is read on that machine. */
@@ -83,6 +100,10 @@ export interface Target {
   readonly cheapWorkerStart: boolean;
   startWorker(): Promise<WorkerStream>;
   exec(argv: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** Starts argv in the background (`root` as for exec); rejects when the target has no command channel. */
+  spawn(argv: string[], opts?: Pick<ExecOptions, 'root'>): Promise<TargetProcess>;
+  /** Where a program m3bench built is on the target (here: native/build; a lab host: the static copy put there); rejects when it is not there. */
+  program(name: 'm3net'): Promise<string>;
   /** A file's text on the target (/proc/*, /sys/*, ...). Rejects when it cannot be read. */
   readFile(path: string): Promise<string>;
   /** Entry names of a directory on the target (e.g. /proc/PID/task). Rejects when it cannot be read. */
@@ -92,6 +113,12 @@ export interface Target {
   fingerprint(): Promise<TargetFingerprint>;
   capabilities(): Promise<TargetCapabilities>;
   describe(): Promise<TargetDescription>;
+  /**
+   * Reboots into `spec` (null: the target's own default kernel and command line) and resolves once
+   * the target answers again. The caller verifies what booted (uname, /proc/cmdline, /sys) through
+   * readFile; a target that cannot boot `spec` (this host, a kernel it does not have) rejects.
+   */
+  boot(spec: BootSpec | null): Promise<void>;
   /** After every worker is closed: releases what the target holds (guests, connections, loaded
    * modules) and returns lines for the log; what it reports may be written into `runDir`. */
   close(runDir?: string): Promise<string[]>;

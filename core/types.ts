@@ -3,6 +3,7 @@
 // case ends), results.csv and report/.
 
 import type { TargetDescription, TargetFingerprint } from './target.ts';
+import type { ConfigurationRecord } from './kernel-config.ts';
 
 export const IPC_TESTS = ['IPC1', 'IPC2', 'IPC3'] as const;
 export const COPY_TESTS = ['COPY1', 'COPY2'] as const;
@@ -15,6 +16,9 @@ export type Placement = (typeof PLACEMENTS)[number];
 /** `local`, `vm` or `ssh:HOST` (runners/targets/). */
 export type TargetName = string;
 
+/** Separates a case id from the target a run over several targets appends to it: `IPC2/pipe/...@ssh:lab1`. */
+export const TARGET_ID_SEPARATOR = '@';
+
 /** One thing to measure. `id` is stable across runs so that runs can be compared case by case. */
 export interface Case {
   id: string; // e.g. "IPC1/pipe/same-cpu/36B/1p"
@@ -25,6 +29,8 @@ export interface Case {
   pairs: number;
   spin: number; // spin budget of spin-then-wait mechanisms
   target: TargetName;
+  /** The kernel configuration (core/kernel-config.ts) it is measured under; absent: the target's default. */
+  config?: string;
   /** Seconds of tinybench time budget for this case. */
   time: number;
   /** Fresh setups (new worker process, new IPC objects) the batches are split over; absent = 1. */
@@ -126,8 +132,13 @@ export interface Manifest {
   target: TargetDescription & { fingerprint?: TargetFingerprint };
   /** A run over several targets: each one (the first is also `target`). */
   targets?: Array<TargetDescription & { fingerprint?: TargetFingerprint }>;
+  /** Tests A/B across two machines: the target that sent the paced stream (`--sender`). */
+  sender?: TargetDescription & { fingerprint?: TargetFingerprint };
+  /** A run over kernel configurations: each one on each target, as applied and verified. */
+  configurations?: ConfigurationRecord[];
   /** When `--resume` completed this run. */
   resumedAt?: string[];
   versions: Record<string, string>;
-  git: { revision: string | null; dirty: boolean | null };
+  /** `date`: the commit's committer date (ISO 8601); absent in runs made before it was recorded. */
+  git: { revision: string | null; dirty: boolean | null; date?: string | null };
 }

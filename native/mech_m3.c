@@ -2,8 +2,9 @@
  * m3-sim / m3-kmod: the M3-IPC reference implementation (m3ipc/include/m3ipc.h) driven through
  * its public API. Same code for both; the backend is chosen at setup (mnx_use_backend).
  *
- * One VM per case; every process of group g binds slot g * ROLE_COUNT + role and publishes its
- * endpoint in shared memory, where the peers wait for it. Iterations (docs/protocol.md):
+ * One VM per case, a free id (M3IPC_ANY_VM: on the module VM ids are the machine's, and a VM
+ * that is taken belongs to another run, never ours to end); every process of group g binds slot
+ * g * ROLE_COUNT + role and publishes its endpoint in shared memory, where the peers wait for it. Iterations (docs/protocol.md):
  *   IPC1  client send + receive          server receive + send (the reply)
  *   IPC2  client sendrec                  server receive + send
  *   IPC3  client notify + receive         server receive + notify back
@@ -23,11 +24,11 @@
 #include "m3ipc.h"
 #include "mech.h"
 
-#define M3_VMID      0
 #define M3_MAX_PAIRS (M3IPC_MAX_EPS / ROLE_COUNT)
 #define KMOD_DEVICE  "/dev/m3ipc"
 
-struct m3_shared {        /* MAP_SHARED: endpoints published by each process at attach */
+struct m3_shared {        /* MAP_SHARED: the case's VM, endpoints published at attach */
+	int vmid;             /* -1 until made */
 	int ep[M3_MAX_PAIRS][ROLE_COUNT];
 };
 
@@ -73,22 +74,16 @@ static int m3_setup(struct bench *b, struct detail *d, const char *backend)
 	char spin[24];
 	snprintf(spin, sizeof spin, "%ld", b->c.spin);
 	setenv("M3IPC_SPIN", spin, 1);
-	rc = mnx_vm_init(M3_VMID);
-	if (rc == EMOLVMEXIST) {   /* left by an earlier case of this worker that failed */
-		mnx_vm_end(M3_VMID);
-		rc = mnx_vm_init(M3_VMID);
-	}
-	if (rc < 0)
-		return m3_fail("mnx_vm_init", rc);
 	b->priv = shared_alloc(sizeof(struct m3_shared));
-	if (b->priv == NULL) {
-		mnx_vm_end(M3_VMID);
+	if (b->priv == NULL)
 		return mech_fail("mmap shared: %s", strerror(errno));
-	}
-	memset(b->priv, 0xff, sizeof(struct m3_shared));   /* every endpoint -1: not yet bound */
+	memset(b->priv, 0xff, sizeof(struct m3_shared));   /* vmid and every endpoint -1 */
+	if ((rc = mnx_vm_init(M3IPC_ANY_VM)) < 0)
+		return m3_fail("mnx_vm_init", rc);
+	shared_of(b)->vmid = rc;
 	detail_int(d, "sizeof_message", (long long)sizeof(message));
 	detail_str(d, "m3ipc_backend", mnx_backend_name());
-	detail_int(d, "vmid", M3_VMID);
+	detail_int(d, "vmid", rc);
 	return 0;
 }
 
@@ -105,15 +100,17 @@ static int kmod_setup(struct bench *b, struct detail *d)
 
 static void m3_teardown(struct bench *b)
 {
-	mnx_vm_end(M3_VMID);   /* unbinds the worker's own thread too */
-	if (b->priv)
-		shared_free(b->priv, sizeof(struct m3_shared));
+	if (b->priv == NULL)
+		return;
+	if (shared_of(b)->vmid >= 0)
+		mnx_vm_end(shared_of(b)->vmid);   /* unbinds the worker's own thread too */
+	shared_free(b->priv, sizeof(struct m3_shared));
 	b->priv = NULL;
 }
 
 static int m3_attach_role(struct bench *b, int g, enum role role)
 {
-	int ep = mnx_bind(M3_VMID, g * ROLE_COUNT + (int)role);
+	int ep = mnx_bind(shared_of(b)->vmid, g * ROLE_COUNT + (int)role);
 	if (ep < 0)
 		return m3_fail("mnx_bind", ep);
 	__atomic_store_n(&shared_of(b)->ep[g][role], ep, __ATOMIC_RELEASE);

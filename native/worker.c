@@ -63,15 +63,43 @@ static struct {
     double fraction;
 } slowdown;
 
-static void read_slowdown(void)
+/* A planted slowdown needs M3BENCH_ALLOW_SLOWDOWN=1 beside it: a variable left in a shell must
+ * not slow a real run in silence. -1 (refuse to start) when it is set without, or malformed. */
+static int read_slowdown(void)
 {
     const char *env = getenv("M3BENCH_SLOWDOWN");
-    const char *colon = env ? strrchr(env, ':') : NULL;
-    if (!colon || (size_t)(colon - env) >= sizeof slowdown.mech)
-        return;
+    if (!env || !*env)
+        return 0;
+    const char *allow = getenv("M3BENCH_ALLOW_SLOWDOWN");
+    if (!allow || strcmp(allow, "1") != 0) {
+        fprintf(stderr, "m3worker: M3BENCH_SLOWDOWN=%s without M3BENCH_ALLOW_SLOWDOWN=1: refusing to start\n", env);
+        return -1;
+    }
+    const char *colon = strrchr(env, ':');
+    char *end = NULL;
+    if (colon && colon > env && (size_t)(colon - env) < sizeof slowdown.mech)
+        slowdown.fraction = strtod(colon + 1, &end);
+    if (!end || *end != '\0' || slowdown.fraction <= 0) {
+        fprintf(stderr, "m3worker: M3BENCH_SLOWDOWN=%s: want <mechanism>:<fraction > 0>\n", env);
+        return -1;
+    }
     memcpy(slowdown.mech, env, (size_t)(colon - env));
-    slowdown.fraction = strtod(colon + 1, NULL);
     fprintf(stderr, "m3worker: planted slowdown %s +%.3f\n", slowdown.mech, slowdown.fraction);
+    return 0;
+}
+
+/* The hello line; a planted slowdown is part of it, so that a run records what it measured. */
+static void say_hello(void)
+{
+    char planted[160] = "";
+    if (slowdown.fraction > 0) {
+        char spec[96], q[128];
+        snprintf(spec, sizeof spec, "%s:%.3f", slowdown.mech, slowdown.fraction);
+        json_quote(q, sizeof q, spec);
+        snprintf(planted, sizeof planted, ",\"planted_slowdown\":%s", q);
+    }
+    printf("{\"hello\":\"m3worker\",\"protocol\":1,\"ncpus\":%ld,\"sizeof_message\":%d%s}\n",
+           sysconf(_SC_NPROCESSORS_ONLN), HELLO_SIZEOF_MESSAGE, planted);
 }
 
 static long long now_ns(void)
@@ -248,9 +276,9 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     pin_init();
     sweep_stale();
-    read_slowdown();
-    printf("{\"hello\":\"m3worker\",\"protocol\":1,\"ncpus\":%ld,\"sizeof_message\":%d}\n",
-           sysconf(_SC_NPROCESSORS_ONLN), HELLO_SIZEOF_MESSAGE);
+    if (read_slowdown() < 0)
+        return 2;
+    say_hello();
 
     static char line[1 << 16];
     while (!quit_requested) {

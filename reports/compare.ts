@@ -1,6 +1,7 @@
 // Case-by-case comparison of two runs: medians, the ratio new/base of the median time per
 // iteration with a bootstrap 95 % interval (simple-statistics resampling), and a verdict.
-import type { Case, Result } from '../core/types.ts';
+import { type Case, type Result, TARGET_ID_SEPARATOR } from '../core/types.ts';
+import { CONFIG_ID_SEPARATOR } from '../core/kernel-config.ts';
 import type { LoadedRun } from './load.ts';
 import { isNetResult } from './net-metrics.ts';
 import { measureValue, TABLE1_MEASURES } from './net-tables.ts';
@@ -53,42 +54,61 @@ export function compareRuns(base: LoadedRun, next: LoadedRun): ComparisonRow[] {
   return keys.map((k) => compareCase(k, baseByKey.get(k), nextByKey.get(k)));
 }
 
-/** A case id without the `@TARGET` that a run over several targets appends. */
-export function idWithoutTarget(c: Case): string {
-  const suffix = `@${c.target}`;
-  return c.id.endsWith(suffix) ? c.id.slice(0, -suffix.length) : c.id;
+/** What `compare --by` puts side by side within runs: the targets (hosts) or the kernel configurations. */
+export type Axis = 'host' | 'config';
+
+const DEFAULT_CONFIG = '(default boot)';
+
+/** A case id without its `@TARGET` (host axis) or its `~CONFIG` (config axis): the same case elsewhere on that axis. */
+export function idWithout(c: Case, axis: Axis): string {
+  const config = c.config ? `${CONFIG_ID_SEPARATOR}${c.config}` : '';
+  const bare = config && c.id.endsWith(config) ? c.id.slice(0, -config.length) : c.id;
+  if (axis === 'config') return bare;
+  const target = `${TARGET_ID_SEPARATOR}${c.target}`;
+  return (bare.endsWith(target) ? bare.slice(0, -target.length) : bare) + config;
 }
 
-export interface TargetComparison {
+const valueOn = (c: Case, axis: Axis) => (axis === 'host' ? c.target : (c.config ?? DEFAULT_CONFIG));
+
+/** The values of an axis in the order the runs name them (the command line's), then any other. */
+function namedOrder(runs: LoadedRun[], axis: Axis): string[] {
+  if (axis === 'host') return runs.flatMap((run) => (run.manifest.targets ?? [run.manifest.target]).map((t) => t.name));
+  return runs.flatMap((run) => ((run.manifest.config as { configurations?: Array<{ name: string }> } | undefined)?.configurations ?? []).map((c) => c.name));
+}
+
+export interface AxisComparison {
+  axis: Axis;
   base: string;
   next: string;
   rows: ComparisonRow[];
 }
 
 /**
- * Host against host: the results of every run given, split by the target they ran on; the first
- * target (or `baseTarget`) is the base each other target is compared with, case by case.
+ * Host against host, or configuration against configuration: the results of every run given,
+ * split by their value on the axis; the first value (or `baseValue`) is the base each other one is
+ * compared with, case by case (the other axis stays in the key: hosts are compared per
+ * configuration, configurations per host).
  */
-export function compareTargets(runs: LoadedRun[], baseTarget?: string): TargetComparison[] {
-  const byTarget = new Map<string, Map<string, Result>>();
+export function compareAlong(runs: LoadedRun[], axis: Axis, baseValue?: string): AxisComparison[] {
+  const groups = new Map<string, Map<string, Result>>();
   for (const r of runs.flatMap((run) => run.results)) {
-    const group = byTarget.get(r.case.target) ?? new Map<string, Result>();
-    byTarget.set(r.case.target, group);
-    group.set(r.case.test === 'NET' ? caseKey(r.case, false) : idWithoutTarget(r.case), r);
+    const value = valueOn(r.case, axis);
+    const group = groups.get(value) ?? new Map<string, Result>();
+    groups.set(value, group);
+    group.set(r.case.test === 'NET' ? `${caseKey(r.case, false)}${axis === 'host' && r.case.config ? `${CONFIG_ID_SEPARATOR}${r.case.config}` : ''}` : idWithout(r.case, axis), r);
   }
-  // In the order the runs name their targets (the command line's), then any other.
-  const named = runs.flatMap((run) => (run.manifest.targets ?? [run.manifest.target]).map((t) => t.name));
-  const targets = [...new Set([...named, ...byTarget.keys()])].filter((t) => byTarget.has(t));
-  const base = baseTarget ?? targets[0];
-  if (!base || !byTarget.has(base)) throw new Error(`no results of target ${base ?? '(none)'}; the runs hold: ${targets.join(', ') || 'nothing'}`);
-  if (targets.length < 2) throw new Error(`compare --by host needs results of two targets or more; the runs hold only ${base}`);
-  const baseResults = byTarget.get(base)!;
-  return targets
-    .filter((t) => t !== base)
-    .map((t) => {
-      const other = byTarget.get(t)!;
+  const values = [...new Set([...namedOrder(runs, axis), ...groups.keys()])].filter((v) => groups.has(v));
+  const what = axis === 'host' ? 'target' : 'configuration';
+  const base = baseValue ?? values[0];
+  if (!base || !groups.has(base)) throw new Error(`no results of ${what} ${base ?? '(none)'}; the runs hold: ${values.join(', ') || 'nothing'}`);
+  if (values.length < 2) throw new Error(`compare --by ${axis} needs results of two ${what}s or more; the runs hold only ${base}`);
+  const baseResults = groups.get(base)!;
+  return values
+    .filter((v) => v !== base)
+    .map((v) => {
+      const other = groups.get(v)!;
       const keys = [...new Set([...baseResults.keys(), ...other.keys()])];
-      return { base, next: t, rows: keys.map((k) => compareCase(k, baseResults.get(k), other.get(k))) };
+      return { axis, base, next: v, rows: keys.map((k) => compareCase(k, baseResults.get(k), other.get(k))) };
     });
 }
 

@@ -9,11 +9,26 @@ interface Measure {
   key: string;
   label: string;
   paper?: Record<'A' | 'B', number>;
+  /** Followed by one row per CPU from the derived figures `<perCpu>.cpuN`. */
+  perCpu?: string;
 }
 
 export const TABLE1_MEASURES: Measure[] = [
-  { key: 'cswchPerSec', label: 'context switches (cswch/s)', paper: { A: paper.table1.A.cswchPerSec, B: paper.table1.B.cswchPerSec } },
+  { key: 'cswchPerSec', label: 'context switches (cswch/s)', paper: { A: paper.table1.A.cswchPerSec, B: paper.table1.B.cswchPerSec }, perCpu: 'cswchPerSec' },
   { key: 'intrPerSec', label: 'interrupts (intr/s)', paper: { A: paper.table1.A.intrPerSec, B: paper.table1.B.intrPerSec } },
+  // The paper's interrupts were its NICs'; ours split device from timer and IPI interrupts.
+  { key: 'nicIntrPerSec', label: 'device interrupts of the receiver NIC (intr/s)', perCpu: 'nicIntrPerSec' },
+  { key: 'deviceIntrPerSec', label: 'device interrupts, every IRQ line (intr/s)' },
+  { key: 'archIntrPerSec', label: 'timer and IPI interrupts: LOC, CAL, RES, TLB, ... (intr/s)' },
+  { key: 'locPerSec', label: 'local timer interrupts (LOC/s)', perCpu: 'locPerSec' },
+  { key: 'calPerSec', label: 'function call IPIs (CAL/s)' },
+  { key: 'resPerSec', label: 'rescheduling IPIs (RES/s)' },
+  { key: 'tlbPerSec', label: 'TLB shootdowns (TLB/s)' },
+  { key: 'netRxPerSec.total', label: 'NET_RX softirqs/s', perCpu: 'netRxPerSec' },
+  { key: 'netTxPerSec.total', label: 'NET_TX softirqs/s' },
+  { key: 'receiverSwitchesPerSec', label: 'application (receiver) cswch/s' },
+  { key: 'napiThreadSwitchesPerSec', label: 'NAPI kthreads cswch/s' },
+  { key: 'cpuPercent', label: 'CPU busy (%)', perCpu: 'cpuPercent' },
   // Context for comparing A with B when they did not reach the same rate (no paper values).
   { key: 'gbitPerSec', label: 'received (Gbit/s)' },
   { key: 'cswchPerGB', label: 'context switches per GB received' },
@@ -38,24 +53,39 @@ function byProfile(results: Result[], repetition: 'counters' | 'profile'): Map<s
   return new Map([...map].sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** CPU names ("cpu0", ...) that any result has a `<prefix>.cpuN` figure for, in order. */
+function cpusOf(results: Result[], prefix: string): string[] {
+  const cpus = new Set(results.flatMap((r) => Object.keys(r.derived ?? {}).flatMap((k) => (k.startsWith(`${prefix}.cpu`) ? [k.slice(prefix.length + 1)] : []))));
+  return [...cpus].sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)));
+}
+
+/** Each profile beside the first (A): one ratio column per other profile. */
 export function table1(results: Result[]): Table | undefined {
   const profiles = byProfile(results, 'counters');
   if (profiles.size === 0) return undefined;
   const names = [...profiles.keys()];
-  const [first, last] = [names[0], names[names.length - 1]];
-  const ratioTitle = names.length > 1 ? [`ours ${last}/${first}`] : [];
-  const rows = TABLE1_MEASURES.flatMap(({ key, label, paper: ref }) => {
+  const [first, ...others] = names;
+  const row = (label: string, key: string, ref?: Measure['paper']) => {
     const ours = names.map((n) => measureValue(profiles.get(n)!, key));
     if (!ref && ours.every((v) => v === undefined)) return [];
-    const ratio = names.length > 1 ? [ours[0] && ours[ours.length - 1] !== undefined ? formatRatio(ours[ours.length - 1]! / ours[0]) : '–'] : [];
+    const ratios = others.map((_, i) => (ours[0] && ours[i + 1] !== undefined ? formatRatio(ours[i + 1]! / ours[0]) : '–'));
     const paperCells = ref ? [formatNumber(ref.A, 4), formatNumber(ref.B, 4), formatRatio(ref.B / ref.A)] : ['', '', ''];
-    return [[label, ...ours.map((v) => formatNumber(v, 4)), ...ratio, ...paperCells]];
-  });
+    return [[label, ...ours.map((v) => formatNumber(v, 4)), ...ratios, ...paperCells]];
+  };
+  const measured = [...profiles.values()];
+  const rows = TABLE1_MEASURES.flatMap(({ key, label, paper: ref, perCpu }) => [
+    ...row(label, key, ref),
+    ...(perCpu ? cpusOf(measured, perCpu).flatMap((cpu) => row(`  ${cpu}`, `${perCpu}.${cpu}`)) : []),
+  ]);
   return {
     title: 'Table 1: context switches and interrupts per second',
-    columns: ['measure', ...names.map((n) => `ours ${n}`), ...ratioTitle, 'paper A', 'paper B', 'paper B/A'],
+    columns: ['measure', ...names.map((n) => `ours ${n}`), ...others.map((n) => `ours ${n}/${first}`), 'paper A', 'paper B', 'paper B/A'],
     rows,
-    notes: ['– : no collector reported this measure in the run.', PAPER_NOTE],
+    notes: [
+      '– : no collector reported this measure in the run.',
+      'Machine-wide rates of the receiver (as sar); indented rows are per CPU. "application" and "NAPI kthreads" count our own processes only.',
+      PAPER_NOTE,
+    ],
   };
 }
 

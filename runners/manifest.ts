@@ -18,9 +18,13 @@ async function commandOutput(file: string, args: string[], cwd = REPO_ROOT): Pro
 
 export async function gitState(): Promise<Manifest['git']> {
   const revision = await commandOutput('git', ['rev-parse', 'HEAD']);
-  if (revision === null) return { revision: null, dirty: null };
-  const status = await commandOutput('git', ['status', '--porcelain']);
-  return { revision, dirty: status === null ? null : status.length > 0 };
+  if (revision === null) return { revision: null, dirty: null, date: null };
+  const [status, date] = await Promise.all([
+    commandOutput('git', ['status', '--porcelain']),
+    // The committer date: the run history orders a series by it (reports/history/axes.ts).
+    commandOutput('git', ['show', '-s', '--format=%cI', 'HEAD']),
+  ]);
+  return { revision, dirty: status === null ? null : status.length > 0, date };
 }
 
 function packageVersion(file: string): string {

@@ -6,7 +6,7 @@ import { commands } from './cli/index.ts';
 await yargs(hideBin(process.argv))
   .scriptName('m3bench')
   .command(commands)
-  .demandCommand(1, 'name a command: run, list, report, compare, check, doctor, restore')
+  .demandCommand(1, 'name a command: run, list, report, compare, check, history, db, doctor, restore')
   .strict()
   .help()
   .parseAsync();

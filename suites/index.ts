@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_DIR } from '../core/paths.ts';
-import type { Case, TargetName } from '../core/types.ts';
+import { type Case, TARGET_ID_SEPARATOR, type TargetName } from '../core/types.ts';
 import { ConfigError, parseOrThrow, problem } from '../core/config-error.ts';
 import { ipcSuite } from './ipc.ts';
 import type { CatalogueEntry, PlanOverrides, SuiteKind } from './types.ts';
@@ -57,8 +57,6 @@ export interface PlanOptions {
   qualifyIds?: boolean;
 }
 
-/** Separates a case id from the target a run over several targets appends to it. */
-export const TARGET_ID_SEPARATOR = '@';
 
 export function expandPlan(suite: LoadedSuite, catalogue: CatalogueEntry[], overrides: PlanOverrides, target: TargetName, options: PlanOptions = {}): Case[] {
   const cases = SUITE_KINDS[suite.kind]!.expand({ config: suite.config, source: suite.source, catalogue, overrides, target });

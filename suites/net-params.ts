@@ -20,11 +20,17 @@ export const netParamsSchema = z.strictObject({
   /** perf record -F for the profile repetition. */
   perfFrequency: z.number().int().min(1).max(100000).default(999),
   idleGate: idleGateSchema,
+  /**
+   * How often the counters are sampled, ms. Every read on a remote receiver is a command there (ssh),
+   * which is load on the machine measured: a value above the stream's duration samples only the
+   * window's two ends (the summary is exact either way; the time series then has one point).
+   */
+  sampleIntervalMs: z.number().int().min(100).max(3_600_000).default(1000),
   /** Lab profiles: real NIC names replacing the profile's own list, in order (rx0, rx1, ...). */
   nics: z.array(z.string().min(1)).min(1).optional(),
 });
 
 export type NetParams = z.output<typeof netParamsSchema>;
 
-export const COUNTERS_COLLECTORS = ['proc-stat', 'proc-interrupts', 'proc-softirqs', 'proc-pid'];
+export const COUNTERS_COLLECTORS = ['proc-stat', 'proc-interrupts', 'proc-softirqs', 'proc-pid', 'sched-switches'];
 export const PROFILE_COLLECTORS = ['perf'];

@@ -38,9 +38,10 @@ function checkProfiles(profiles: string[], source: string): void {
 }
 
 function expand({ config, source, overrides, target }: PlanInput<NetAbSuiteConfig>): Case[] {
-  checkProfiles(config.profiles, source);
+  const { kind: _k, name: _n, description: _d, profiles: configured, repetitions, ...params } = config;
+  const profiles = overrides.profiles ?? configured;
+  checkProfiles(profiles, source);
   if (overrides.tests && !overrides.tests.includes('NET')) return [];
-  const { kind: _k, name: _n, description: _d, profiles, repetitions, ...params } = config;
   const duration = overrides.time ?? params.duration;
   return profiles.flatMap((profile) =>
     repetitions.map((repetition) => ({

@@ -43,6 +43,8 @@ export const knobSpecSchema = z.discriminatedUnion('kind', [
     value: cpuList,
   }),
   z.strictObject({ kind: z.literal('napi-affinity'), scope: z.literal('process'), dev: devRef, value: cpuList }),
+  /** IRQ suspension: irq_suspend_timeout (ns) of the device's NAPIs, Linux >= 6.13 (resolve.ts says why it is unsupported). */
+  z.strictObject({ kind: z.literal('irq-suspend'), scope: z.literal('device'), dev: devRef, value: z.string().regex(/^\d+$/) }),
 ]);
 export type KnobSpec = z.output<typeof knobSpecSchema>;
 

@@ -18,6 +18,8 @@ export interface PlanOverrides {
   time?: number;
   pairs?: number;
   rounds?: number;
+  /** net-ab: these profiles instead of the config's (a kernel configuration's runtimeProfile). */
+  profiles?: string[];
 }
 
 export interface PlanInput<C> {

@@ -44,3 +44,29 @@ it('a stream that received nothing has no per-GB figures', () => {
   assert.equal(d.intrPerSec, 1, 'without proc-interrupts, the /proc/stat total');
   assert.ok(!Object.keys(d).some((k) => k.endsWith('PerGB')));
 });
+
+it('two machines: the receiver NIC\'s own IRQ lines by name, per-CPU switches, the application\'s own getrusage', () => {
+  const irq = (name: string, perCpu: Record<string, number>) => ({ irq: '11', name, arch: false, perCpu, total: Object.values(perCpu).reduce((a, b) => a + b, 0) });
+  const collectors = {
+    'proc-interrupts': out('proc-interrupts', { 'intr/s': 300, deviceIntrPerSec: 90, archIntrPerSec: 210, device: [irq('eth0', { CPU0: 20 }), irq('eth1', { CPU0: 60, CPU1: 10 })], arch: [] }),
+    'sched-switches': out('sched-switches', { 'cpu0.cswch/s': 70, 'cpu1.cswch/s': 30, 'cswch/s': 100 }),
+    'proc-pid': out('proc-pid', { '7.voluntary/s': 1 }),
+  };
+  const recv = { bytes: 15e6, seconds: 6, reads: 1, napiIds: [1], rusage: { seconds: 5, voluntary: 200, involuntary: 50, cpuSeconds: 1 } };
+  const d = netFigures(recv, collectors, 2, { receiver: 7, napi: [] }, ['eth1']);
+  assert.equal(d.nicIntrPerSec, 70, 'eth1 only: the uplink eth0 is another device');
+  assert.equal(d['nicIntrPerSec.cpu1'], 10);
+  assert.equal(d['cswchPerSec.cpu0'], 70);
+  assert.equal(d.receiverSwitchesPerSec, 50, '250 switches in 5 s, from getrusage rather than proc-pid');
+  assert.equal(d.receiverCpuPercent, 20);
+  assert.equal(netFigures(recv, collectors, 2, { receiver: 7, napi: [] }).nicIntrPerSec, undefined, 'veth: no NIC, no figure');
+});
+
+it('reads per-CPU nr_switches from the scheduler debug file and IRQ lines of a device by name', async () => {
+  const { parseSchedDebug } = await import('../collectors/sched-switches.ts');
+  const { irqOfDevice } = await import('../collectors/proc-interrupts.ts');
+  const text = 'Sched Debug Version: v0.11\ncpu#0, 2596.197 MHz\n  .nr_running                    : 1\n  .nr_switches                   : 1770\ncpu#1, 2596.197 MHz\n  .nr_switches                   : 1687\n';
+  assert.deepEqual(parseSchedDebug(text), { cpu0: 1770, cpu1: 1687 });
+  assert.ok(irqOfDevice('eth1', 'eth1') && irqOfDevice('eth1-rx-0', 'eth1') && irqOfDevice('eth0, eth1', 'eth1'));
+  assert.ok(!irqOfDevice('eth10', 'eth1') && !irqOfDevice('eth0', 'eth1'));
+});

@@ -17,12 +17,12 @@ const dir = mkdtempSync(path.join(tmpdir(), 'netab-restore-'));
 // A journal of our own, so that this test never touches a real run's.
 process.env.M3BENCH_JOURNAL = path.join(dir, 'journal.jsonl');
 const { netRunner } = await import('../runners/net/index.ts');
-const { m3netBuilt } = await import('../runners/net/workload.ts');
+const { M3NET } = await import('../core/paths.ts');
 const { GLOBAL_LOCK } = await import('../runners/kernel/global-lock.ts');
 
 function whyNot(): string | null {
   if (process.getuid?.() !== 0) return 'needs root (namespaces, sysfs, IRQ knobs)';
-  if (!m3netBuilt()) return 'native/build/m3net is not built (npm run build)';
+  if (!existsSync(M3NET)) return 'native/build/m3net is not built (npm run build)';
   return null;
 }
 
@@ -254,7 +254,9 @@ describe('tests A/B restore the machine', { skip: whyNot() ?? false }, () => {
     assert.ok(dirty.leftovers.netns.length > 0, 'kill -9 left the namespaces (nothing restored them)');
 
     const restore = await execa('node', [path.join(ROOT, 'bin/m3bench.js'), 'restore'], { cwd: ROOT, reject: false });
-    assert.equal(restore.exitCode, 0, restore.stderr);
+    // A lab host another person's dead run left (its line names that run) is not this test's to judge.
+    const othersRun = (line: string) => /\(run (\d+)\)/.test(line) && !ours.has(Number(/\(run (\d+)\)/.exec(line)![1]));
+    assert.deepEqual(restore.stderr.split('\n').filter((l) => l.startsWith('FAILED') && !othersRun(l)), [], restore.stderr);
     assert.match(restore.stdout, /restored\s+sysctl\(global\) net\.core\.netdev_budget/);
     assert.match(restore.stdout, new RegExp(`stale lock .* of dead run ${victim.pid} removed`));
     assert.deepEqual(await settledState(), baseline);

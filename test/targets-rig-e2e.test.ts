@@ -7,43 +7,26 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import type { Manifest, Result } from '../core/types.ts';
-import { compareTargets } from '../reports/compare.ts';
+import { compareAlong } from '../reports/compare.ts';
 import { loadRun } from '../reports/load.ts';
 import { executeRun } from '../runners/run.ts';
-import { RigUnavailableError, startRig, type Rig } from '../runners/targets/rig/rig.ts';
+import { useRig } from './rig-fixture.ts';
 
 const MECHANISMS = ['m3-kmod', 'm3-sim', 'pipe'];
 const overrides = { mechanisms: MECHANISMS, tests: ['IPC2' as const, 'COPY1' as const], placements: ['same-cpu' as const], time: 0.3, rounds: 1 };
 const HOSTS = ['ssh:m3rig-a', 'ssh:m3rig-b'];
 
-let rig: Rig | undefined;
-let unavailable: string | undefined;
+const fixture = useRig();
 const dir = mkdtempSync(path.join(tmpdir(), 'rig-e2e-'));
-
-before(async () => {
-  if (process.getuid?.() !== 0) {
-    unavailable = 'needs root (the rig installs qemu and dropbear)';
-    return;
-  }
-  try {
-    rig = await startRig();
-  } catch (err) {
-    if (err instanceof RigUnavailableError) unavailable = err.message;
-    else throw err;
-  }
-});
-
-after(async () => {
-  await rig?.stop();
-});
 
 const byTarget = (results: Result[], target: string) => results.filter((r) => r.case.target === target);
 
 describe('the SSH target on the two-guest rig', () => {
   it('measures the short suite on both guests into one run, m3-kmod included, and the figures are the guests\'', async (t) => {
+    const { rig, unavailable } = fixture;
     if (unavailable || !rig) return t.skip(unavailable);
     const out = path.join(dir, 'both');
     const { results } = await executeRun({ suite: 'smoke', overrides, targets: HOSTS, sshConfig: rig.sshConfig, out });
@@ -62,7 +45,7 @@ describe('the SSH target on the two-guest rig', () => {
       assert.notEqual(d.fingerprint?.kernel, manifest.host.kernel, 'not this host\'s kernel');
       assert.equal(d.emulated, true, 'a TCG guest is said to be emulated');
     }
-    const [cmp] = compareTargets([await loadRun(out)]);
+    const [cmp] = compareAlong([await loadRun(out)], 'host');
     assert.equal(cmp?.base, HOSTS[0]);
     assert.equal(cmp?.next, HOSTS[1]);
     assert.equal(cmp?.rows.filter((row) => row.ratio !== undefined).length, MECHANISMS.length * 2, 'every case paired host with host');
@@ -74,6 +57,7 @@ describe('the SSH target on the two-guest rig', () => {
   });
 
   it('reads collector figures through the guest', async (t) => {
+    const { rig, unavailable } = fixture;
     if (unavailable || !rig) return t.skip(unavailable);
     const { openTarget } = await import('../runners/targets/index.ts');
     const { startCollectors } = await import('../collectors/index.ts');
@@ -92,6 +76,7 @@ describe('the SSH target on the two-guest rig', () => {
   });
 
   it('a guest powered off mid-run fails only its own cases, and --resume completes them after a reboot', async (t) => {
+    const { rig, unavailable } = fixture;
     if (unavailable || !rig) return t.skip(unavailable);
     const out = path.join(dir, 'fault');
     let killed = false;

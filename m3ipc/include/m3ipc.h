@@ -43,6 +43,8 @@ extern "C" {
 
 /* mnx_bind(vmid, M3IPC_ANY_SLOT): take the lowest free slot. */
 #define M3IPC_ANY_SLOT (-1)
+/* mnx_vm_init(M3IPC_ANY_VM): take the lowest free VM id (a run never ends a VM it did not make). */
+#define M3IPC_ANY_VM   (-1)
 
 /* Timeouts of the _T variants, in milliseconds. */
 #define M3IPC_TIMEOUT_NOWAIT   0L     /* do not block: EMOLAGAIN if it would */
@@ -112,41 +114,65 @@ typedef struct {
 
 /* Notifications: a receive delivers a pending notify as a message with
  * m_source = the notifier's endpoint, m_type = NOTIFY_FROM(notifier's p_nr) and
- * NOTIFY_TIMESTAMP = CLOCK_MONOTONIC nanoseconds at the time the notify was posted. */
+ * NOTIFY_TIMESTAMP = CLOCK_MONOTONIC nanoseconds when that message is built, i.e. at delivery:
+ * at the notify when the destination was already waiting for it, else at the receive that takes
+ * the pending bit (Minix builds the notification message at delivery too).
+ * Rules shared by every backend:
+ *  - a notify never completes the reply phase of a sendrec (Minix's MF_REPLY_PEND): it stays
+ *    pending and the next receive takes it;
+ *  - pending bits coalesce per notifier; when a notifier unbinds or dies its undelivered
+ *    notifications vanish (a receiver never gets one from an endpoint that is already dead). */
 #define NOTIFY_MESSAGE      0x1000
 #define NOTIFY_FROM(p_nr)   (NOTIFY_MESSAGE | (p_nr))
 #define IS_NOTIFY(type)     (((type) & ~(M3IPC_MAX_EPS - 1)) == NOTIFY_MESSAGE)
 #define NOTIFY_TIMESTAMP    m2_l1
 
 /* ---------------------------------------------------------------- errors */
+/* Negative codes with MOL-IPC/DVK's values (its molerrno.h / dvs_errno.h; the name there in
+ * brackets where it differs), so results read the same as the paper's implementation. */
 #define EMOLOK           0
-#define _EMOL_BASE       300
-#define EMOLGENERIC      (-(_EMOL_BASE + 1))   /* unexpected system error */
-#define EMOLNOSYS        (-(_EMOL_BASE + 2))   /* backend unknown or not available here */
-#define EMOLNOTINIT      (-(_EMOL_BASE + 3))   /* mnx_drvs_init not done */
-#define EMOLINVAL        (-(_EMOL_BASE + 4))   /* bad argument (NULL message, bad nodeid...) */
-#define EMOLBADVMID      (-(_EMOL_BASE + 5))   /* vmid out of range or VM not initialised */
-#define EMOLVMEXIST      (-(_EMOL_BASE + 6))   /* mnx_vm_init of a VM that exists */
-#define EMOLENDPOINT     (-(_EMOL_BASE + 7))   /* endpoint out of range / malformed */
-#define EMOLNOTBIND      (-(_EMOL_BASE + 8))   /* caller (or target) not bound */
-#define EMOLBUSY         (-(_EMOL_BASE + 9))   /* slot taken / caller already bound / VM in use */
-#define EMOLDEADSRCDST   (-(_EMOL_BASE + 10))  /* peer endpoint is dead or stale */
-#define EMOLSRCDIED      (-(_EMOL_BASE + 11))  /* the source died while we waited for it */
-#define EMOLDSTDIED      (-(_EMOL_BASE + 12))  /* the destination died while we waited for it */
-#define EMOLTIMEDOUT     (-(_EMOL_BASE + 13))  /* _T call: the timeout expired */
-#define EMOLAGAIN        (-(_EMOL_BASE + 14))  /* _T call with timeout 0 would block */
-#define EMOLRANGE        (-(_EMOL_BASE + 15))  /* vcopy length 0 or > M3IPC_VCOPY_MAX */
-#define EMOLPROCSTS      (-(_EMOL_BASE + 16))  /* vcopy party not blocked in a receive */
-#define EMOLDEADLOCK     (-(_EMOL_BASE + 17))  /* send/receive to oneself */
-#define EMOLFAULT        (-(_EMOL_BASE + 18))  /* bad address in a vcopy */
-#define EMOLPRIVILEGES   (-(_EMOL_BASE + 19))  /* not allowed (e.g. other user's system) */
-#define EMOLNOMEM        (-(_EMOL_BASE + 20))  /* out of memory / shm */
-#define EMOLINTR         (-(_EMOL_BASE + 21))  /* interrupted; VM ended under the caller */
-#define _EMOL_LAST       EMOLINTR
+#define EMOLINTR         (-4)     /* interrupted: the VM ended (or the binding was ended) under the call */
+#define EMOLAGAIN        (-11)    /* _T call with timeout 0 would block */
+#define EMOLNOMEM        (-12)    /* out of memory / shm */
+#define EMOLFAULT        (-14)    /* bad address (message or vcopy block) */
+#define EMOLBUSY         (-16)    /* slot taken / caller already bound / no free VM id */
+#define EMOLINVAL        (-22)    /* bad argument (NULL message, bad nodeid, gid...) */
+#define EMOLRANGE        (-34)    /* vcopy length > M3IPC_VCOPY_MAX */
+#define EMOLDEADLOCK     (-35)    /* send/receive to oneself [EDVSDEADLK] */
+#define EMOLNOSYS        (-38)    /* backend unknown or not available here */
+#define EMOLTIMEDOUT     (-61)    /* _T call: the timeout expired */
+#define EMOLGENERIC      (-99)    /* unexpected system error */
+#define EMOLDEADSRCDST   (-105)   /* peer endpoint is dead or stale */
+#define EMOLSRCDIED      (-108)   /* the source died while we waited for it */
+#define EMOLDSTDIED      (-109)   /* the destination died while we waited for it */
+#define EMOLBADVMID      (-302)   /* vmid out of range or VM not initialised [EDVSBADDCID; DVK
+				   * has EDVSDCNOTRUN -303 for the second case, m3ipc does not] */
+#define EMOLENDPOINT     (-306)   /* endpoint out of range / malformed */
+#define EMOLNOTBIND      (-310)   /* caller (or target) not bound */
+#define EMOLNOTINIT      (-318)   /* mnx_drvs_init not done [EDVSDVSINIT] */
+#define EMOLVMEXIST      (-323)   /* mnx_vm_init of a VM that exists [EDVSDCRUN] */
+#define EMOLPROCSTS      (-324)   /* vcopy party not blocked in a receive */
+#define EMOLPRIVILEGES   (-335)   /* not allowed: another user's VM or process (see below) */
+
+/* Every code above, for tables and tests: X(code) once each. */
+#define M3IPC_ERRORS(X)                                                                  \
+	X(EMOLINTR) X(EMOLAGAIN) X(EMOLNOMEM) X(EMOLFAULT) X(EMOLBUSY) X(EMOLINVAL)      \
+	X(EMOLRANGE) X(EMOLDEADLOCK) X(EMOLNOSYS) X(EMOLTIMEDOUT) X(EMOLGENERIC)          \
+	X(EMOLDEADSRCDST) X(EMOLSRCDIED) X(EMOLDSTDIED) X(EMOLBADVMID) X(EMOLENDPOINT)    \
+	X(EMOLNOTBIND) X(EMOLNOTINIT) X(EMOLVMEXIST) X(EMOLPROCSTS) X(EMOLPRIVILEGES)
+
+/* Permissions (both backends). A VM belongs to the effective user that created it, and
+ * optionally to a group (mnx_vm_group). Binding into a VM needs its owner, a member of its group
+ * or CAP_SYS_ADMIN; ending it needs its owner or CAP_SYS_ADMIN; ending all VMs (mnx_drvs_end)
+ * needs CAP_SYS_ADMIN; a vcopy needs, beyond the binding, the right to ptrace
+ * (PTRACE_MODE_ATTACH_REALCREDS: same real uid/gid as the party, or CAP_SYS_PTRACE) every party.
+ * Refusals give EMOLPRIVILEGES. The simulator enforces this through its segments' file modes and
+ * process_vm_readv/writev's own check; the module checks it in the kernel. */
 
 /* ---------------------------------------------------------------- calls */
 /* Initialise / end this node's IPC system. backend: "sim", "kmod", or NULL to use
- * $M3IPC_BACKEND (default "sim"). drvs_end also ends every VM still alive. */
+ * $M3IPC_BACKEND (default "sim"). drvs_end ends every VM still alive, anyone's: it needs
+ * CAP_SYS_ADMIN (EMOLPRIVILEGES otherwise); a run ends the VMs it made with mnx_vm_end instead. */
 int mnx_drvs_init(int nodeid, const char *backend);
 int mnx_drvs_end(void);
 
@@ -156,10 +182,15 @@ int mnx_use_backend(const char *backend);
 /* Name of the backend in use ("sim" / "kmod"), selecting the default if none yet. */
 const char *mnx_backend_name(void);
 
-/* Create / end a VM (isolation compartment). vm_init returns the vmid. Ending a VM unbinds
- * its endpoints; threads blocked in it get EMOLINTR, later calls EMOLNOTBIND/EMOLBADVMID. */
+/* Create / end a VM (isolation compartment). vm_init returns the vmid (vmid M3IPC_ANY_VM: the
+ * lowest free one, EMOLBUSY if none). Ending a VM unbinds its endpoints; threads blocked in it
+ * get EMOLINTR, later calls EMOLNOTBIND/EMOLBADVMID. */
 int mnx_vm_init(int vmid);
 int mnx_vm_end(int vmid);
+
+/* Let the members of group gid bind into VM vmid (gid (gid_t)-1: its owner only again). The
+ * caller must own the VM and belong to gid, or have CAP_SYS_ADMIN; else EMOLPRIVILEGES. */
+int mnx_vm_group(int vmid, gid_t gid);
 
 /* Bind the calling thread to slot p_nr (or M3IPC_ANY_SLOT) of VM vmid; returns the endpoint.
  * Unbind releases it (ep: own endpoint or SELF). A thread or process that exits bound is
@@ -180,11 +211,17 @@ int mnx_receive_T(int src_ep, message *m, long timeout_ms);
 int mnx_sendrec_T(int srcdst_ep, message *m, long timeout_ms);
 
 /* Copy len bytes from src_addr in src_ep's address space to dst_addr in dst_ep's, once,
- * without an intermediate buffer. Every party other than the caller must be blocked in a
- * receive (e.g. inside mnx_sendrec) for the whole copy, else EMOLPROCSTS. Returns 0. */
+ * without an intermediate buffer. src_ep / dst_ep: an endpoint of the caller's VM, or SELF.
+ * Every party other than the caller must be blocked in a receive (e.g. inside mnx_sendrec) for
+ * the whole copy, else EMOLPROCSTS; then the permission check above (EMOLPRIVILEGES). Returns 0.
+ *  - len 0 copies nothing and returns 0 once the caller is bound, nothing else is checked (as
+ *    Minix's sys_vircopy); len > M3IPC_VCOPY_MAX is EMOLRANGE.
+ *  - src_ep and dst_ep may be the same party (or threads of one process): the copy is then as by
+ *    memmove, overlapping ranges included; src_addr == dst_addr changes nothing. */
 int mnx_vcopy(int src_ep, const void *src_addr, int dst_ep, void *dst_addr, size_t len);
 
-/* Endpoint bound by thread/process pid in the caller's VM (SELF: the caller's own).
+/* Endpoint bound by thread/process pid in the caller's VM (SELF: the caller's own); pid as the
+ * caller's pid namespace numbers it (kmod; the simulator needs one pid namespace per VM).
  * EMOLNOTBIND if the caller is unbound or pid is not bound there. */
 int mnx_getep(pid_t pid);
 

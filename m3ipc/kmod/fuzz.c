@@ -47,7 +47,7 @@ static char *page_edge;  /* last bytes before an unmapped guard page */
 static const unsigned long commands[] = {
 	M3K_IOC_DRVS_INIT, M3K_IOC_DRVS_END, M3K_IOC_VM_INIT, M3K_IOC_VM_END,
 	M3K_IOC_BIND, M3K_IOC_UNBIND, M3K_IOC_SEND, M3K_IOC_RECEIVE,
-	M3K_IOC_SENDREC, M3K_IOC_NOTIFY, M3K_IOC_VCOPY, M3K_IOC_GETEP,
+	M3K_IOC_SENDREC, M3K_IOC_NOTIFY, M3K_IOC_VCOPY, M3K_IOC_GETEP, M3K_IOC_VM_GROUP,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -100,6 +100,7 @@ static void fill(uint64_t *s, unsigned long cmd, void *arg, size_t *size, char *
 	union {
 		struct m3k_int_arg i;
 		struct m3k_bind_arg b;
+		struct m3k_group_arg g;
 		struct m3k_ipc_arg ipc;
 		struct m3k_vcopy_arg v;
 	} *a = arg;
@@ -128,6 +129,11 @@ static void fill(uint64_t *s, unsigned long cmd, void *arg, size_t *size, char *
 		a->v.src_addr = any_addr(s, buf);
 		a->v.dst_addr = any_addr(s, buf);
 		a->v.len = next(s) % 4 ? PICK(s, lens) : next(s) % 65536;
+		break;
+	case M3K_IOC_VM_GROUP:
+		*size = sizeof(a->g);
+		a->g.vmid = PICK(s, vmids);
+		a->g.gid = next(s) % 2 ? (uint32_t)-1 : (uint32_t)next(s) % 4 ? getgid() : (uint32_t)next(s);
 		break;
 	case M3K_IOC_GETEP:
 		*size = sizeof(a->i);

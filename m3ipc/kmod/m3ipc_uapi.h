@@ -4,8 +4,9 @@
  * ABI version so that a mismatched shim is refused (EMOLINVAL) instead of misread.
  *
  * Results: >= 0 on success (an endpoint, a vmid or 0); on failure the ioctl fails with
- * errno = -EMOL* (e.g. errno 310 for EMOLDEADSRCDST, see m3ipc.h), or errno ENOTTY/EFAULT for
- * a malformed call. Messages are m3ipc.h's `message`, which the module compiles too (through
+ * errno = M3K_ERRNO(EMOL*) (e.g. errno 1105 for EMOLDEADSRCDST -105, see m3ipc.h): the EMOL
+ * values are DVK's, and several equal real errno values (EMOLINTR -4 = -EINTR), so they are moved
+ * above every errno the kernel returns; errno ENOTTY is an unknown command. Messages are m3ipc.h's `message`, which the module compiles too (through
  * kcompat/), so both sides agree on its size and layout; there is no 32-bit compat ioctl.
  */
 #ifndef M3IPC_UAPI_H
@@ -14,8 +15,10 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define M3K_ABI_VERSION 1
+#define M3K_ABI_VERSION 2
 #define M3K_DEVICE "/dev/m3ipc"
+#define M3K_ERRNO_BASE 1000
+#define M3K_ERRNO(emol) (M3K_ERRNO_BASE - (emol))
 
 struct m3k_hdr {
 	__u32 size;    /* sizeof the whole argument struct */
@@ -34,6 +37,13 @@ struct m3k_bind_arg {
 	struct m3k_hdr hdr;
 	__s32 vmid;
 	__s32 ep;
+};
+
+/* VM_GROUP: vmid + gid ((__u32)-1: none), a gid of the caller's user namespace. */
+struct m3k_group_arg {
+	struct m3k_hdr hdr;
+	__s32 vmid;
+	__u32 gid;
 };
 
 /* SEND / RECEIVE / SENDREC / NOTIFY (msg unused). timeout_ms: -1 forever, 0 no wait, > 0 ms. */
@@ -67,5 +77,6 @@ struct m3k_vcopy_arg {
 #define M3K_IOC_NOTIFY    _IOW(M3K_MAGIC, 10, struct m3k_ipc_arg)
 #define M3K_IOC_VCOPY     _IOW(M3K_MAGIC, 11, struct m3k_vcopy_arg)
 #define M3K_IOC_GETEP     _IOW(M3K_MAGIC, 12, struct m3k_int_arg)
+#define M3K_IOC_VM_GROUP  _IOW(M3K_MAGIC, 13, struct m3k_group_arg)
 
 #endif /* M3IPC_UAPI_H */

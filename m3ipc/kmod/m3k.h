@@ -3,7 +3,10 @@
  * m3k.h — internals of the M3-IPC kernel module shared by its source files.
  *
  * Objects: a VM (isolation compartment) owns a table of M3IPC_MAX_EPS slots; a bound thread is
- * an m3k_proc in one slot and in the list of the /dev/m3ipc file it was bound through.
+ * an m3k_proc in one slot, in the list of the /dev/m3ipc file it was bound through and, while
+ * bound, in a table by struct pid that the thread-exit hook (m3k_exit.c) looks it up in.
+ * Threads are named by struct pid, never by a number: numbers depend on the pid namespace and
+ * are reused, a struct pid is one thread.
  *
  * Locking, outermost first (never taken in the other direction):
  *   m3k_sys_lock (mutex)   the VM array and the initialised flag;
@@ -11,7 +14,9 @@
  *   m3k_proc.lock (mutex)  a proc's IPC state; two procs are locked together by
  *                          m3k_lock_pair(), always the lower address first;
  *   m3k_vm.lock (spinlock) the slot table (lookups, bind, unbind); a leaf, never held while
- *                          sleeping or copying.
+ *                          sleeping or copying;
+ *   m3k_pid_lock (spinlock, m3k_exit.c) the table by struct pid and the list of exited procs;
+ *                          a leaf too, also taken by the exit hook with preemption off.
  * The proc mutexes are sleeping locks on purpose: the single user-to-user copy runs while both
  * parties are held and may fault pages in.
  *
@@ -30,6 +35,8 @@
 #include <linux/bitmap.h>
 #include <linux/atomic.h>
 #include <linux/ktime.h>
+#include <linux/pid.h>
+#include <linux/uidgid.h>
 #include "m3ipc.h"
 #include "m3ipc_uapi.h"
 
@@ -61,7 +68,9 @@ struct m3k_proc {
 	wait_queue_head_t wq;
 	struct m3k_vm *vm;
 	struct list_head file_link; /* in m3k_file.procs, under m3k_file.lock */
-	pid_t tid, tgid;
+	struct hlist_node pid_link; /* in the table by pid while bound, under m3k_pid_lock */
+	struct list_head exit_link; /* queued for unbinding after its thread exited, same lock */
+	struct pid *pid, *tgid;     /* referenced: its thread and process */
 	struct mm_struct *mm;       /* mmgrab()ed: vcopy reaches it from other processes */
 	int ep, p_nr;
 
@@ -76,7 +85,9 @@ struct m3k_proc {
 	 * A blocked call survives a signal whose handler returns: the ioctl ends with -ERESTARTSYS,
 	 * the call stays published, and the same call issued again (by the kernel's restart or the
 	 * shim's retry on EINTR) resumes the wait with what is left of its deadline. in_call says
-	 * whether a thread (the owner, or an unbinder cleaning up an abandoned call) owns it now.
+	 * whether a thread (the owner, or an unbinder cleaning up an abandoned call) owns it now;
+	 * only that thread touches buf and send_to. An unbinder takes an abandoned call only after
+	 * setting dead, so an owner that finds its proc dead leaves the call alone.
 	 */
 	bool in_call;
 	unsigned int call_cmd;
@@ -89,8 +100,7 @@ struct m3k_proc {
 	struct list_head senders;   /* procs blocked sending to us, FIFO */
 	struct list_head send_link;
 	DECLARE_BITMAP(notify_pending, M3IPC_MAX_EPS);
-	int notify_ep[M3IPC_MAX_EPS];
-	u64 notify_ns[M3IPC_MAX_EPS];
+	int notify_ep[M3IPC_MAX_EPS]; /* the notifier's endpoint: a later owner of its slot differs */
 
 	struct m3k_counters count;
 };
@@ -98,6 +108,8 @@ struct m3k_proc {
 struct m3k_vm {
 	struct kref ref;
 	int vmid;
+	kuid_t owner;  /* effective uid of its creator: it may end it (or CAP_SYS_ADMIN) */
+	kgid_t group;  /* INVALID_GID, or a group whose members may bind into it too */
 	spinlock_t lock;
 	struct m3k_proc *slots[M3IPC_MAX_EPS];
 	u8 generation[M3IPC_MAX_EPS];
@@ -120,11 +132,14 @@ extern atomic_t m3k_live_procs, m3k_live_vms;
 /* m3k_table.c: system, VMs, binding and lookups. */
 int m3k_drvs_init(int nodeid);
 int m3k_drvs_end(void);
+int m3k_end_all(void);
 int m3k_vm_init(int vmid);
 int m3k_vm_end(int vmid);
+int m3k_vm_group(int vmid, u32 gid);
 int m3k_bind(struct m3k_file *f, int vmid, int p_nr);
 int m3k_unbind(struct m3k_file *f, int vmid, int ep);
 void m3k_file_release(struct m3k_file *f);
+void m3k_unbind_proc(struct m3k_proc *p, int own_err);
 struct m3k_proc *m3k_caller(struct m3k_file *f);
 struct m3k_proc *m3k_lookup(struct m3k_vm *vm, int ep);
 int m3k_check_ep(int ep);
@@ -151,6 +166,18 @@ void m3k_ubuf_unpin(struct m3k_ubuf *b);
 int m3k_ubuf_from_user(struct m3k_ubuf *dst, const void __user *src);
 int m3k_ubuf_to_user(void __user *dst, const struct m3k_ubuf *src);
 void m3k_ubuf_write(struct m3k_ubuf *dst, size_t offset, const void *src, size_t len);
+
+/* m3k_perm.c: who may do what (m3ipc.h, "Permissions"). */
+bool m3k_may_bind(const struct m3k_vm *vm);
+bool m3k_may_own(const struct m3k_vm *vm);
+bool m3k_may_ptrace(const struct m3k_proc *p);
+
+/* m3k_exit.c: a thread that exits while bound is unbound (from a workqueue: the hook cannot
+ * sleep). track/untrack enter and leave the table by pid at bind and unbind. */
+int m3k_exit_hook_init(void);
+void m3k_exit_hook_exit(void);
+void m3k_track(struct m3k_proc *p);
+void m3k_untrack(struct m3k_proc *p);
 
 /* m3k_procfs.c */
 int m3k_procfs_init(void);

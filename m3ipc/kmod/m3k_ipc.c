@@ -33,11 +33,13 @@ static bool accepts(const struct m3k_proc *r, int src_ep, bool notification)
 /*
  * Ends the published call of me: leaves the queue it sits in, unpins the message and returns
  * the call's result (why, if it did not complete). Called by the thread that owns the call
- * (in_call), no lock held.
+ * (in_call), no lock held. The pinned buffer is taken over under the lock and unpinned after
+ * it (unpinning may sleep on a page lock): whatever happens, it is unpinned once.
  */
 int m3k_finish_call(struct m3k_proc *me, int why)
 {
 	struct m3k_proc *q = me->send_to; /* only the owner of the call sets or clears it */
+	struct m3k_ubuf pinned;
 	int err;
 
 	if (q)
@@ -52,11 +54,13 @@ int m3k_finish_call(struct m3k_proc *me, int why)
 	me->done = false;
 	me->in_call = false;
 	me->send_to = NULL;
+	pinned = me->buf;
+	me->buf.npages = 0;
 	if (q)
 		m3k_unlock_pair(me, q);
 	else
 		mutex_unlock(&me->lock);
-	m3k_ubuf_unpin(&me->buf);
+	m3k_ubuf_unpin(&pinned);
 	if (q)
 		m3k_proc_put(q);
 	return err;
@@ -109,13 +113,20 @@ static int wait_done(struct m3k_proc *me)
 /*
  * A call left published by a signal: the same call again resumes its wait (returns 1 and the
  * result in *ret); any other call first ends it. Returns 0 when the new call should proceed.
+ * A proc unbound meanwhile (dead) ends the call with EMOLINTR and touches nothing: its unbinder
+ * owns, or has finished, what was published (in_call with state != IDLE is that unbinder).
  */
 static int resume_pending(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, int *ret)
 {
 	bool same;
 
 	mutex_lock(&me->lock);
-	if (me->state == M3K_IDLE || me->in_call) {
+	if (me->dead) {
+		mutex_unlock(&me->lock);
+		*ret = EMOLINTR;
+		return 1;
+	}
+	if (me->state == M3K_IDLE) {
 		mutex_unlock(&me->lock);
 		return 0;
 	}
@@ -220,12 +231,13 @@ static int pending_notify(const struct m3k_proc *me, int src)
 	return test_bit(bit, me->notify_pending) && me->notify_ep[bit] == src ? bit : -1;
 }
 
-static void make_notify(message *m, int src_ep, int src_p_nr, u64 ns)
+/* The notification message, built at delivery (its timestamp is the delivery's, m3ipc.h). */
+static void make_notify(message *m, int src_ep, int src_p_nr)
 {
 	memset(m, 0, sizeof(*m)); /* nothing of the kernel's stack reaches user space */
 	m->m_source = src_ep;
 	m->m_type = NOTIFY_FROM(src_p_nr);
-	m->NOTIFY_TIMESTAMP = ns;
+	m->NOTIFY_TIMESTAMP = ktime_get_ns(); /* CLOCK_MONOTONIC, as the header promises */
 }
 
 /* Takes the message of sender s, queued on me, into umsg. Both locked; returns 0 or error. */
@@ -275,7 +287,7 @@ static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout
 		mutex_lock(&me->lock);
 		bit = pending_notify(me, src);
 		if (bit >= 0) {
-			make_notify(&m, me->notify_ep[bit], bit, me->notify_ns[bit]);
+			make_notify(&m, me->notify_ep[bit], bit);
 			err = copy_to_user(umsg, &m, sizeof(m)) ? EMOLFAULT : 0;
 			if (!err) {
 				clear_bit(bit, me->notify_pending);
@@ -347,7 +359,6 @@ int m3k_notify(struct m3k_proc *me, int dst_ep)
 {
 	struct m3k_proc *dst;
 	message m;
-	u64 now = ktime_get_ns(); /* CLOCK_MONOTONIC, as the header promises */
 	int err = lookup_destination(me, dst_ep, &dst);
 
 	if (err)
@@ -356,15 +367,24 @@ int m3k_notify(struct m3k_proc *me, int dst_ep)
 	if (dst->dead) {
 		err = EMOLDEADSRCDST;
 	} else if (accepts(dst, me->ep, true)) {
-		make_notify(&m, me->ep, me->p_nr, now);
+		make_notify(&m, me->ep, me->p_nr);
 		m3k_ubuf_write(&dst->buf, 0, &m, sizeof(m));
 		m3k_wake(dst, 0);
 		M3K_COUNT(dst, received, 1);
 	} else {
-		/* Not receiving: a pending bit; duplicates coalesce and keep the first time. */
-		if (!test_and_set_bit(me->p_nr, dst->notify_pending) || dst->notify_ep[me->p_nr] != me->ep)
-			dst->notify_ns[me->p_nr] = now;
+		/* Not receiving: a pending bit; duplicates coalesce. */
+		bool was = test_and_set_bit(me->p_nr, dst->notify_pending);
+		int was_ep = dst->notify_ep[me->p_nr];
+
 		dst->notify_ep[me->p_nr] = me->ep;
+		/* Our unbinder may have cleared our bits here already (under this lock) and missed
+		 * this one: a dead notifier's notifications vanish, so undo it (m3k_unbind_proc). */
+		if (READ_ONCE(me->dead)) {
+			if (!was)
+				clear_bit(me->p_nr, dst->notify_pending);
+			dst->notify_ep[me->p_nr] = was_ep;
+			err = EMOLINTR;
+		}
 	}
 	mutex_unlock(&dst->lock);
 	if (!err)

@@ -3,7 +3,9 @@
  * /dev/m3ipc: a misc character device driven by ioctl, one command per call. Every argument
  * struct carries its size and the ABI version; anything else is refused before it is looked at.
  * A file is one process's handle: the threads bound through it are unbound when it is closed,
- * which is also what happens when the process exits or is killed.
+ * which is also what happens when the process exits or is killed (a thread that exits alone:
+ * m3k_exit.c). The node is 0666: opening it grants nothing, every command checks the caller
+ * against the VM it names (m3k_perm.c); an administrator may narrow it with a udev rule.
  */
 #include <linux/module.h>
 #include <linux/miscdevice.h>
@@ -39,8 +41,15 @@ static int get_arg(void *arg, size_t size, unsigned long uarg)
 	const struct m3k_hdr *hdr = arg;
 
 	if (copy_from_user(arg, (const void __user *)uarg, size))
-		return -EFAULT;
+		return EMOLFAULT;
 	return hdr->size == size && hdr->version == M3K_ABI_VERSION ? 0 : EMOLINVAL;
+}
+
+/* Every command returns >= 0, an EMOL* code or -ERESTARTSYS (a wait a signal interrupted);
+ * the EMOL* codes are moved out of the errno range (m3ipc_uapi.h). */
+static long to_user(long ret)
+{
+	return ret >= 0 || ret == -ERESTARTSYS ? ret : -M3K_ERRNO(ret);
 }
 
 /* Timeouts: -1 forever, 0 no wait, > 0 milliseconds; nothing else. */
@@ -80,64 +89,77 @@ static long vcopy_call(struct m3k_file *f, const struct m3k_vcopy_arg *a)
 	return ret;
 }
 
-static long m3k_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
-{
-	struct m3k_file *f = file->private_data;
-	union {
-		struct m3k_int_arg i;
-		struct m3k_bind_arg b;
-		struct m3k_ipc_arg ipc;
-		struct m3k_vcopy_arg v;
-	} a;
-	long ret;
+union m3k_arg {
+	struct m3k_int_arg i;
+	struct m3k_bind_arg b;
+	struct m3k_group_arg g;
+	struct m3k_ipc_arg ipc;
+	struct m3k_vcopy_arg v;
+};
 
+/* The size of cmd's argument struct; 0 for a command the module does not know. */
+static size_t arg_size(unsigned int cmd)
+{
 	switch (cmd) {
 	case M3K_IOC_DRVS_INIT:
 	case M3K_IOC_DRVS_END:
 	case M3K_IOC_VM_INIT:
 	case M3K_IOC_VM_END:
 	case M3K_IOC_GETEP:
-		ret = get_arg(&a, sizeof(a.i), uarg);
-		break;
+		return sizeof(struct m3k_int_arg);
 	case M3K_IOC_BIND:
 	case M3K_IOC_UNBIND:
-		ret = get_arg(&a, sizeof(a.b), uarg);
-		break;
+		return sizeof(struct m3k_bind_arg);
+	case M3K_IOC_VM_GROUP:
+		return sizeof(struct m3k_group_arg);
 	case M3K_IOC_SEND:
 	case M3K_IOC_RECEIVE:
 	case M3K_IOC_SENDREC:
 	case M3K_IOC_NOTIFY:
-		ret = get_arg(&a, sizeof(a.ipc), uarg);
-		break;
+		return sizeof(struct m3k_ipc_arg);
 	case M3K_IOC_VCOPY:
-		ret = get_arg(&a, sizeof(a.v), uarg);
-		break;
+		return sizeof(struct m3k_vcopy_arg);
 	default:
-		return -ENOTTY;
+		return 0;
 	}
-	if (ret)
-		return ret;
+}
 
+static long dispatch(struct m3k_file *f, unsigned int cmd, const union m3k_arg *a)
+{
 	switch (cmd) {
 	case M3K_IOC_DRVS_INIT:
-		return m3k_drvs_init(a.i.value);
+		return m3k_drvs_init(a->i.value);
 	case M3K_IOC_DRVS_END:
 		return m3k_drvs_end();
 	case M3K_IOC_VM_INIT:
-		return m3k_vm_init(a.i.value);
+		return m3k_vm_init(a->i.value);
 	case M3K_IOC_VM_END:
-		return m3k_vm_end(a.i.value);
+		return m3k_vm_end(a->i.value);
+	case M3K_IOC_VM_GROUP:
+		return m3k_vm_group(a->g.vmid, a->g.gid);
 	case M3K_IOC_GETEP:
-		return m3k_getep(f, a.i.value);
+		return m3k_getep(f, a->i.value);
 	case M3K_IOC_BIND:
-		return m3k_bind(f, a.b.vmid, a.b.ep);
+		return m3k_bind(f, a->b.vmid, a->b.ep);
 	case M3K_IOC_UNBIND:
-		return m3k_unbind(f, a.b.vmid, a.b.ep);
+		return m3k_unbind(f, a->b.vmid, a->b.ep);
 	case M3K_IOC_VCOPY:
-		return vcopy_call(f, &a.v);
+		return vcopy_call(f, &a->v);
 	default:
-		return ipc_call(f, cmd, &a.ipc);
+		return ipc_call(f, cmd, &a->ipc);
 	}
+}
+
+static long m3k_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
+{
+	size_t size = arg_size(cmd);
+	union m3k_arg a;
+	long ret;
+
+	if (!size)
+		return -ENOTTY;
+	ret = get_arg(&a, size, uarg);
+	return to_user(ret ? ret : dispatch(file->private_data, cmd, &a));
 }
 
 static const struct file_operations m3k_fops = {
@@ -157,22 +179,31 @@ static struct miscdevice m3k_dev = {
 
 static int __init m3k_init(void)
 {
-	int err = m3k_procfs_init();
+	int err = m3k_exit_hook_init();
 
 	if (err)
 		return err;
+	err = m3k_procfs_init();
+	if (err)
+		goto no_procfs;
 	err = misc_register(&m3k_dev);
 	if (err)
-		m3k_procfs_exit();
+		goto no_dev;
+	return 0;
+no_dev:
+	m3k_procfs_exit();
+no_procfs:
+	m3k_exit_hook_exit();
 	return err;
 }
 
 static void __exit m3k_exit(void)
 {
 	misc_deregister(&m3k_dev);
+	m3k_exit_hook_exit();
 	m3k_procfs_exit();
 	/* No file is open (each holds a module reference), so only VMs can remain. */
-	m3k_drvs_end();
+	m3k_end_all();
 }
 
 module_init(m3k_init);

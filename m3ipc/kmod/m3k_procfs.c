@@ -2,7 +2,10 @@
 /*
  * /proc/m3ipc/: the state, like the paper's /proc integration.
  *   stats  system-wide counters;  vms  one line per VM;  procs  one line per bound endpoint.
+ * Ids are the reader's: uids/gids of its user namespace, tids/pids of its pid namespace (0 for
+ * a thread it cannot see).
  */
+#include <linux/cred.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include "m3k.h"
@@ -45,7 +48,10 @@ static int vms_show(struct seq_file *m, void *v)
 		if (!vm)
 			continue;
 		spin_lock(&vm->lock);
-		seq_printf(m, "vmid=%d endpoints=%d ", vm->vmid, vm_bound(vm));
+		seq_printf(m, "vmid=%d owner=%u group=%d endpoints=%d ", vm->vmid,
+			   from_kuid_munged(seq_user_ns(m), vm->owner),
+			   gid_valid(vm->group) ? (int)from_kgid_munged(seq_user_ns(m), vm->group) : -1,
+			   vm_bound(vm));
 		spin_unlock(&vm->lock);
 		show_counters(m, &vm->count);
 		seq_putc(m, '\n');
@@ -84,7 +90,7 @@ static int procs_show(struct seq_file *m, void *v)
 				continue;
 			/* Racy snapshot of the flags on purpose: a status view must not block IPC. */
 			seq_printf(m, "vmid=%d ep=%d p_nr=%d tid=%d pid=%d state=%s peer=%d notify_pending=%*pbl ",
-				   vm->vmid, p->ep, p->p_nr, p->tid, p->tgid, state_name(p),
+				   vm->vmid, p->ep, p->p_nr, pid_vnr(p->pid), pid_vnr(p->tgid), state_name(p),
 				   READ_ONCE(p->peer_ep), M3IPC_MAX_EPS, p->notify_pending);
 			show_counters(m, &p->count);
 			seq_putc(m, '\n');

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The system, its VMs and their slot tables: init/end, bind/unbind, endpoint lookup, and the
- * implicit unbind of a thread whose file is closed (process exit) or whose VM ends.
+ * implicit unbind of a thread whose file is closed (process exit), whose thread exits
+ * (m3k_exit.c) or whose VM ends. Permissions: m3k_perm.c.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include "m3k.h"
 
 DEFINE_MUTEX(m3k_sys_lock);
@@ -24,7 +28,10 @@ static void proc_release(struct kref *ref)
 {
 	struct m3k_proc *p = container_of(ref, struct m3k_proc, ref);
 
-	WARN_ON(p->state != M3K_IDLE || p->buf.npages || p->send_to || !list_empty(&p->senders));
+	WARN_ON(p->state != M3K_IDLE || p->buf.npages || p->send_to || !list_empty(&p->senders) ||
+		!hlist_unhashed(&p->pid_link) || !list_empty(&p->exit_link));
+	put_pid(p->pid);
+	put_pid(p->tgid);
 	mmdrop(p->mm);
 	kref_put(&p->vm->ref, vm_release);
 	atomic_dec(&m3k_live_procs);
@@ -91,7 +98,7 @@ struct m3k_proc *m3k_caller(struct m3k_file *f)
 
 	mutex_lock(&f->lock);
 	list_for_each_entry(p, &f->procs, file_link) {
-		if (p->tid == current->pid && !READ_ONCE(p->dead)) {
+		if (p->pid == task_pid(current) && !READ_ONCE(p->dead)) {
 			kref_get(&p->ref);
 			found = p;
 			break;
@@ -120,9 +127,9 @@ static int vm_snapshot(struct m3k_vm *vm, struct m3k_proc **out)
 /*
  * Unbinds p: frees its slot (its endpoint goes stale at once), then wakes everyone waiting on
  * it with the dead-peer errors, and p's own blocked thread (if another thread or vm_end
- * unbinds it) with own_err. Takes no lock on entry.
+ * unbinds it) with own_err; its undelivered notifications vanish. Takes no lock on entry.
  */
-static void unbind_proc(struct m3k_proc *p, int own_err)
+void m3k_unbind_proc(struct m3k_proc *p, int own_err)
 {
 	struct m3k_vm *vm = p->vm;
 	struct m3k_proc **peers;
@@ -136,11 +143,13 @@ static void unbind_proc(struct m3k_proc *p, int own_err)
 	spin_unlock(&vm->lock);
 	if (!had_slot)
 		return; /* someone else unbinds it */
+	m3k_untrack(p);
 
 	mutex_lock(&p->lock);
 	WRITE_ONCE(p->dead, true);
 	/* A call that a signal left published and nobody resumed is ended here; one whose thread
-	 * waits is woken and ends it itself. */
+	 * waits is woken and ends it itself. dead is set first, in the same section: the thread's
+	 * own resume (resume_pending) then sees it and keeps off the call we finish. */
 	abandoned = p->state != M3K_IDLE && !p->in_call;
 	if (abandoned)
 		p->in_call = true;
@@ -165,7 +174,9 @@ static void unbind_proc(struct m3k_proc *p, int own_err)
 	if (abandoned)
 		m3k_finish_call(p, own_err);
 
-	/* Receivers waiting for p specifically (a receive from p, or the reply of a sendrec). */
+	/* Receivers waiting for p specifically (a receive from p, or the reply of a sendrec), and
+	 * p's pending notifications (not a later owner's of its slot: another endpoint). A notify
+	 * of p racing with this sees p dead under r's lock and takes its bit back (m3k_notify). */
 	peers = kmalloc_array(M3IPC_MAX_EPS, sizeof(*peers), GFP_KERNEL | __GFP_NOFAIL);
 	n = vm_snapshot(vm, peers);
 	for (i = 0; i < n; i++) {
@@ -174,6 +185,8 @@ static void unbind_proc(struct m3k_proc *p, int own_err)
 		mutex_lock(&r->lock);
 		if (r->state == M3K_RECEIVING && r->peer_ep == p->ep && !r->done)
 			m3k_wake(r, EMOLSRCDIED);
+		if (r->notify_ep[p->p_nr] == p->ep)
+			clear_bit(p->p_nr, r->notify_pending);
 		mutex_unlock(&r->lock);
 		m3k_proc_put(r);
 	}
@@ -206,14 +219,15 @@ static void vm_destroy(struct m3k_vm *vm)
 	int i, n = vm_snapshot(vm, procs);
 
 	for (i = 0; i < n; i++) {
-		unbind_proc(procs[i], EMOLINTR);
+		m3k_unbind_proc(procs[i], EMOLINTR);
 		m3k_proc_put(procs[i]);
 	}
 	kfree(procs);
 	kref_put(&vm->ref, vm_release);
 }
 
-int m3k_drvs_end(void)
+/* Ends every VM, without asking who: the ioctl (m3k_drvs_end) and the module's unloading. */
+int m3k_end_all(void)
 {
 	struct m3k_vm *ended[M3IPC_MAX_VMS];
 	int i;
@@ -233,61 +247,113 @@ int m3k_drvs_end(void)
 	return 0;
 }
 
+/* Everyone's VMs: the machine's administrator only. */
+int m3k_drvs_end(void)
+{
+	return capable(CAP_SYS_ADMIN) ? m3k_end_all() : EMOLPRIVILEGES;
+}
+
+/* A free id for a new VM (vmid, or the lowest free one for M3IPC_ANY_VM); m3k_sys_lock held. */
+static int free_vmid(int vmid)
+{
+	if (vmid != M3IPC_ANY_VM)
+		return m3k_vms[vmid] ? EMOLVMEXIST : vmid;
+	for (vmid = 0; vmid < M3IPC_MAX_VMS; vmid++)
+		if (!m3k_vms[vmid])
+			return vmid;
+	return EMOLBUSY;
+}
+
 int m3k_vm_init(int vmid)
 {
 	struct m3k_vm *vm;
-	int err = 0;
+	int ret;
 
-	if (vmid < 0 || vmid >= M3IPC_MAX_VMS)
+	if (vmid != M3IPC_ANY_VM && (vmid < 0 || vmid >= M3IPC_MAX_VMS))
 		return EMOLBADVMID;
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
 	if (!vm)
 		return EMOLNOMEM;
 	kref_init(&vm->ref);
 	spin_lock_init(&vm->lock);
-	vm->vmid = vmid;
+	vm->owner = current_euid();
+	vm->group = INVALID_GID;
 	atomic_inc(&m3k_live_vms);
 	mutex_lock(&m3k_sys_lock);
-	if (!m3k_initialised)
-		err = EMOLNOTINIT;
-	else if (m3k_vms[vmid])
-		err = EMOLVMEXIST;
-	else
-		m3k_vms[vmid] = vm;
+	ret = m3k_initialised ? free_vmid(vmid) : EMOLNOTINIT;
+	if (ret >= 0) {
+		vm->vmid = ret;
+		m3k_vms[ret] = vm;
+	}
 	mutex_unlock(&m3k_sys_lock);
-	if (err)
+	if (ret < 0)
 		kref_put(&vm->ref, vm_release);
-	return err ? err : vmid;
+	return ret;
+}
+
+/* The VM vmid, with m3k_sys_lock held, or why not (the lock is then released). */
+static struct m3k_vm *vm_locked(int vmid, int *err)
+{
+	*err = vmid < 0 || vmid >= M3IPC_MAX_VMS ? EMOLBADVMID : 0;
+	if (*err)
+		return NULL;
+	mutex_lock(&m3k_sys_lock);
+	*err = !m3k_initialised ? EMOLNOTINIT : !m3k_vms[vmid] ? EMOLBADVMID : 0;
+	if (!*err)
+		return m3k_vms[vmid];
+	mutex_unlock(&m3k_sys_lock);
+	return NULL;
 }
 
 int m3k_vm_end(int vmid)
 {
-	struct m3k_vm *vm = NULL;
-	int err = 0;
+	int err;
+	struct m3k_vm *vm = vm_locked(vmid, &err);
 
-	if (vmid < 0 || vmid >= M3IPC_MAX_VMS)
-		return EMOLBADVMID;
-	mutex_lock(&m3k_sys_lock);
-	if (!m3k_initialised)
-		err = EMOLNOTINIT;
-	else if (!m3k_vms[vmid])
-		err = EMOLBADVMID;
+	if (!vm)
+		return err;
+	if (m3k_may_own(vm))
+		vm_take(vmid);
 	else
-		vm = vm_take(vmid);
+		vm = NULL;
 	mutex_unlock(&m3k_sys_lock);
-	if (vm)
-		vm_destroy(vm);
+	if (!vm)
+		return EMOLPRIVILEGES;
+	vm_destroy(vm);
+	return 0;
+}
+
+/* gid as the caller's user namespace numbers it; (u32)-1 drops the group. Like chgrp: the
+ * owner, to a group it belongs to, or CAP_SYS_ADMIN. Already bound members stay bound. */
+int m3k_vm_group(int vmid, u32 gid)
+{
+	kgid_t group = gid == (u32)-1 ? INVALID_GID : make_kgid(current_user_ns(), gid);
+	int err;
+	struct m3k_vm *vm;
+
+	if (gid != (u32)-1 && !gid_valid(group))
+		return EMOLINVAL;
+	vm = vm_locked(vmid, &err);
+	if (!vm)
+		return err;
+	if ((uid_eq(current_euid(), vm->owner) && (!gid_valid(group) || in_egroup_p(group))) ||
+	    capable(CAP_SYS_ADMIN))
+		vm->group = group;
+	else
+		err = EMOLPRIVILEGES;
+	mutex_unlock(&m3k_sys_lock);
 	return err;
 }
 
-/* Drops the file's entries of the calling thread whose binding is gone (VM ended). */
+/* Drops the file's entries whose binding is gone (VM ended, thread exited), so that a process
+ * whose threads come and go does not pile them up until it closes the file. */
 static void prune_dead(struct m3k_file *f)
 {
 	struct m3k_proc *p, *tmp;
 
 	list_for_each_entry_safe(p, tmp, &f->procs, file_link) {
-		if (p->tid == current->pid && READ_ONCE(p->dead)) {
-			list_del(&p->file_link);
+		if (READ_ONCE(p->dead)) {
+			list_del_init(&p->file_link);
 			m3k_proc_put(p);
 		}
 	}
@@ -304,8 +370,10 @@ static struct m3k_proc *proc_new(struct m3k_vm *vm)
 	init_waitqueue_head(&p->wq);
 	INIT_LIST_HEAD(&p->senders);
 	INIT_LIST_HEAD(&p->send_link);
-	p->tid = current->pid;
-	p->tgid = current->tgid;
+	INIT_HLIST_NODE(&p->pid_link);
+	INIT_LIST_HEAD(&p->exit_link);
+	p->pid = get_pid(task_pid(current));
+	p->tgid = get_pid(task_tgid(current));
 	p->mm = current->mm;
 	mmgrab(p->mm);
 	kref_get(&vm->ref);
@@ -350,12 +418,12 @@ int m3k_bind(struct m3k_file *f, int vmid, int p_nr)
 		return EMOLENDPOINT;
 	if (!current->mm)
 		return EMOLINVAL;
-	mutex_lock(&m3k_sys_lock);
-	vm = m3k_initialised ? m3k_vms[vmid] : NULL;
-	ret = !m3k_initialised ? EMOLNOTINIT : !vm ? EMOLBADVMID : 0;
-	if (ret) {
-		mutex_unlock(&m3k_sys_lock);
+	vm = vm_locked(vmid, &ret);
+	if (!vm)
 		return ret;
+	if (!m3k_may_bind(vm)) {
+		mutex_unlock(&m3k_sys_lock);
+		return EMOLPRIVILEGES;
 	}
 	p = proc_new(vm);
 	if (!p) {
@@ -365,12 +433,14 @@ int m3k_bind(struct m3k_file *f, int vmid, int p_nr)
 	mutex_lock(&f->lock);
 	prune_dead(f);
 	list_for_each_entry(mine, &f->procs, file_link)
-		if (mine->tid == current->pid)
+		if (mine->pid == p->pid)
 			ret = EMOLBUSY; /* one endpoint per thread */
 	if (!ret)
 		ret = vm_place(vm, p, p_nr);
-	if (ret >= 0)
+	if (ret >= 0) {
 		list_add(&p->file_link, &f->procs);
+		m3k_track(p);
+	}
 	mutex_unlock(&f->lock);
 	mutex_unlock(&m3k_sys_lock);
 	if (ret < 0)
@@ -390,11 +460,14 @@ int m3k_unbind(struct m3k_file *f, int vmid, int ep)
 	else if (ep != SELF && ep != me->ep)
 		err = EMOLENDPOINT; /* a thread can only unbind itself */
 	if (!err) {
-		unbind_proc(me, EMOLINTR);
+		m3k_unbind_proc(me, EMOLINTR);
+		/* Now dead: another thread's bind may have pruned it from the file already. */
 		mutex_lock(&f->lock);
-		list_del(&me->file_link);
+		if (!list_empty(&me->file_link)) {
+			list_del_init(&me->file_link);
+			m3k_proc_put(me); /* the file's reference */
+		}
 		mutex_unlock(&f->lock);
-		m3k_proc_put(me); /* the file's reference */
 	}
 	m3k_proc_put(me);
 	return err;
@@ -406,32 +479,36 @@ void m3k_file_release(struct m3k_file *f)
 	struct m3k_proc *p, *tmp;
 
 	list_for_each_entry_safe(p, tmp, &f->procs, file_link) {
-		unbind_proc(p, EMOLINTR);
+		m3k_unbind_proc(p, EMOLINTR);
 		list_del(&p->file_link);
 		m3k_proc_put(p);
 	}
 }
 
+/* pid as the caller's pid namespace numbers it: a thread (its binding) or a process (the first
+ * binding of one of its threads); a pid the caller cannot see is not bound for it. */
 int m3k_getep(struct m3k_file *f, pid_t pid)
 {
 	struct m3k_proc *me = m3k_caller(f);
 	struct m3k_proc *q;
+	struct pid *want;
 	int i, ep = EMOLNOTBIND;
 
 	if (!me)
 		return EMOLNOTBIND;
 	if (pid == SELF) {
 		ep = me->ep;
-	} else {
+	} else if (pid > 0 && (want = find_get_pid(pid))) {
 		spin_lock(&me->vm->lock);
 		for (i = 0; i < M3IPC_MAX_EPS; i++) {
 			q = me->vm->slots[i];
-			if (q && (q->tid == pid || q->tgid == pid)) {
+			if (q && (q->pid == want || q->tgid == want)) {
 				ep = q->ep;
 				break;
 			}
 		}
 		spin_unlock(&me->vm->lock);
+		put_pid(want);
 	}
 	m3k_proc_put(me);
 	return ep;

@@ -3,7 +3,8 @@
  * vcopy: one copy of a block straight from one address space into another, page by page
  * (pin the peer's pages, map them, copy, unpin), whole pages with copy_page() when both sides
  * are page aligned. Every party other than the caller must be blocked in a
- * receive, and is kept there (its lock held) for the whole copy.
+ * receive, and is kept there (its lock held) for the whole copy; the caller must be able to
+ * ptrace every party (m3k_may_ptrace). Within one address space the copy is a memmove.
  */
 #include <linux/mm.h>
 #include <linux/highmem.h>
@@ -54,10 +55,11 @@ static int copy_chunk(struct mm_struct *smm, unsigned long src, struct mm_struct
 	if (dp)
 		d = kmap_local_page(dp);
 	if (s && d) {
-		if (len == PAGE_SIZE)
+		/* One mm: the two ranges may overlap, within a page too. */
+		if (len == PAGE_SIZE && sp != dp)
 			copy_page(d, s);
 		else
-			memcpy(d + doff, s + soff, len);
+			memmove(d + doff, s + soff, len);
 	} else if (d) {
 		err = copy_from_user(d + doff, (const void __user *)src, len) ? EMOLFAULT : 0;
 	} else {
@@ -75,24 +77,63 @@ unpin:
 	return err;
 }
 
+/* The chunk ending at offset end: within one source page and one destination page. */
+static size_t chunk_before(unsigned long src, unsigned long dst, u64 end)
+{
+	size_t s = offset_in_page(src + end - 1) + 1, d = offset_in_page(dst + end - 1) + 1;
+
+	return min_t(u64, end, min(s, d));
+}
+
+/*
+ * Chunk by chunk, each within one source and one destination page. When the destination
+ * overlaps the end of the source in one mm, last chunk first (each a memmove): no byte is
+ * overwritten before it is read, as memmove.
+ */
 static int copy_pages(struct mm_struct *smm, unsigned long src, struct mm_struct *dmm,
 		      unsigned long dst, u64 len)
 {
-	while (len) {
-		size_t chunk = min_t(size_t, len, PAGE_SIZE - max(offset_in_page(src), offset_in_page(dst)));
+	bool backwards = smm == dmm && dst > src && dst - src < len;
+	u64 done = 0;
+
+	while (done < len) {
+		u64 at;
+		size_t chunk;
 		int err;
 
 		if (fatal_signal_pending(current))
 			return EMOLINTR;
-		err = copy_chunk(smm, src, dmm, dst, chunk);
+		if (backwards) {
+			chunk = chunk_before(src, dst, len - done);
+			at = len - done - chunk;
+		} else {
+			at = done;
+			chunk = min_t(u64, len - done,
+				      PAGE_SIZE - max(offset_in_page(src + at), offset_in_page(dst + at)));
+		}
+		err = copy_chunk(smm, src + at, dmm, dst + at, chunk);
 		if (err)
 			return err;
-		src += chunk;
-		dst += chunk;
-		len -= chunk;
+		done += chunk;
 		cond_resched();
 	}
 	return 0;
+}
+
+/* The copy proper, with both address spaces held alive (a party's process may be exiting). */
+static int copy_between(struct mm_struct *smm, unsigned long src, struct mm_struct *dmm,
+			unsigned long dst, u64 len)
+{
+	int err = EMOLDEADSRCDST;
+
+	if (mmget_not_zero(smm)) {
+		if (mmget_not_zero(dmm)) {
+			err = copy_pages(smm, src, dmm, dst, len);
+			mmput(dmm);
+		}
+		mmput(smm);
+	}
+	return err;
 }
 
 /* Resolves a vcopy party: the caller itself (SELF or own endpoint) or a bound peer. */
@@ -114,6 +155,15 @@ static bool blocked_in_receive(const struct m3k_proc *me, const struct m3k_proc 
 	return p == me || (p->state == M3K_RECEIVING && !p->done && !p->dead);
 }
 
+/* The parties' state first, then the permission (the simulator's order: process_vm_*v refuse
+ * only once the copy is tried). Both locked. */
+static int may_copy(struct m3k_proc *me, struct m3k_proc *sp, struct m3k_proc *dp)
+{
+	if (!blocked_in_receive(me, sp) || !blocked_in_receive(me, dp))
+		return EMOLPROCSTS;
+	return m3k_may_ptrace(sp) && m3k_may_ptrace(dp) ? 0 : EMOLPRIVILEGES;
+}
+
 int m3k_vcopy(struct m3k_proc *me, int src_ep, unsigned long src, int dst_ep, unsigned long dst,
 	      u64 len)
 {
@@ -121,7 +171,9 @@ int m3k_vcopy(struct m3k_proc *me, int src_ep, unsigned long src, int dst_ep, un
 	struct m3k_proc *a, *b;
 	int err;
 
-	if (len == 0 || len > M3IPC_VCOPY_MAX)
+	if (len == 0)
+		return 0; /* copying nothing checks nothing else (as Minix's sys_vircopy) */
+	if (len > M3IPC_VCOPY_MAX)
 		return EMOLRANGE;
 	if (src + len < src || dst + len < dst || src + len > TASK_SIZE_MAX || dst + len > TASK_SIZE_MAX)
 		return EMOLFAULT;
@@ -134,19 +186,9 @@ int m3k_vcopy(struct m3k_proc *me, int src_ep, unsigned long src, int dst_ep, un
 	a = sp == me ? dp : sp;
 	b = dp == me ? sp : dp;
 	m3k_lock_pair(a, b);
-	if (!blocked_in_receive(me, sp) || !blocked_in_receive(me, dp)) {
-		err = EMOLPROCSTS;
-	} else if (!mmget_not_zero(sp->mm)) {
-		err = EMOLDEADSRCDST;
-	} else {
-		if (!mmget_not_zero(dp->mm)) {
-			err = EMOLDEADSRCDST;
-		} else {
-			err = copy_pages(sp->mm, src, dp->mm, dst, len);
-			mmput(dp->mm);
-		}
-		mmput(sp->mm);
-	}
+	err = may_copy(me, sp, dp);
+	if (!err)
+		err = copy_between(sp->mm, src, dp->mm, dst, len);
 	if (!err) {
 		M3K_COUNT(me, vcopies, 1);
 		M3K_COUNT(me, bytes_copied, len);

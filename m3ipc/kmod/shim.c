@@ -47,11 +47,11 @@ static int device(void)
 	return fd >= 0 ? fd : EMOLNOSYS;
 }
 
-/* The module fails with errno = -EMOL*; anything else is a malformed call. */
+/* The module fails with errno = M3K_ERRNO(EMOL*); anything else is not its answer. */
 static int from_errno(void)
 {
-	if (errno >= -EMOLGENERIC && errno <= -_EMOL_LAST)
-		return -errno;
+	if (errno > M3K_ERRNO_BASE)
+		return M3K_ERRNO_BASE - errno;
 	return errno == EFAULT ? EMOLFAULT : errno == ENOTTY ? EMOLNOSYS : EMOLGENERIC;
 }
 
@@ -101,6 +101,13 @@ static int kmod_drvs_init(int nodeid) { return int_call(M3K_IOC_DRVS_INIT, nodei
 static int kmod_drvs_end(void) { return int_call(M3K_IOC_DRVS_END, 0); }
 static int kmod_vm_init(int vmid) { return int_call(M3K_IOC_VM_INIT, vmid); }
 static int kmod_vm_end(int vmid) { return int_call(M3K_IOC_VM_END, vmid); }
+
+static int kmod_vm_group(int vmid, gid_t gid)
+{
+	struct m3k_group_arg a = { .hdr = HDR(a), .vmid = vmid, .gid = gid };
+
+	return call(M3K_IOC_VM_GROUP, &a);
+}
 static int kmod_getep(pid_t pid) { return int_call(M3K_IOC_GETEP, pid); }
 static int kmod_bind(int vmid, int p_nr) { return bind_call(M3K_IOC_BIND, vmid, p_nr); }
 static int kmod_unbind(int vmid, int ep) { return bind_call(M3K_IOC_UNBIND, vmid, ep); }
@@ -138,6 +145,7 @@ const struct m3ipc_backend m3ipc_kmod_backend = {
 	.drvs_end = kmod_drvs_end,
 	.vm_init = kmod_vm_init,
 	.vm_end = kmod_vm_end,
+	.vm_group = kmod_vm_group,
 	.bind = kmod_bind,
 	.unbind = kmod_unbind,
 	.send = kmod_send,

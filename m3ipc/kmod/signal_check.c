@@ -16,9 +16,10 @@
 
 #include "m3ipc.h"
 
-#define VMID 3
 #define ROUNDS 2000
 #define TIMEOUT_MS 50
+
+static int vmid; /* a free one: never end a VM this check did not make */
 
 static void on_alarm(int sig) { (void)sig; }
 
@@ -52,7 +53,7 @@ static int server(void)
 	int rc;
 
 	alarm_storm();
-	if ((rc = mnx_bind(VMID, 1)) < 0)
+	if ((rc = mnx_bind(vmid, 1)) < 0)
 		return fail("server bind", rc);
 	for (int i = 0; i < ROUNDS; i++) {
 		if ((rc = mnx_receive(ANY, &m)) < 0)
@@ -73,7 +74,7 @@ static int check_proc_view(int me)
 
 	if (!f)
 		return fail("open /proc/m3ipc/procs", EMOLGENERIC);
-	snprintf(want_ep, sizeof want_ep, "vmid=%d ep=%d ", VMID, me);
+	snprintf(want_ep, sizeof want_ep, "vmid=%d ep=%d ", vmid, me);
 	snprintf(want_counts, sizeof want_counts, " sent=%d received=%d ", ROUNDS, ROUNDS);
 	while (fgets(line, sizeof line, f)) {
 		if (strncmp(line, want_ep, strlen(want_ep)) == 0) {
@@ -92,7 +93,7 @@ static int client(void)
 	long t0, waited;
 	message m;
 
-	if ((rc = mnx_bind(VMID, 0)) < 0)
+	if ((rc = mnx_bind(vmid, 0)) < 0)
 		return fail("client bind", rc);
 	pid = fork();
 	if (pid == 0)
@@ -128,10 +129,9 @@ int main(void)
 
 	if (rc < 0)
 		return fail("drvs_init", rc);
-	mnx_vm_end(VMID);
-	if ((rc = mnx_vm_init(VMID)) < 0)
-		return fail("vm_init", rc);
+	if ((vmid = mnx_vm_init(M3IPC_ANY_VM)) < 0)
+		return fail("vm_init", vmid);
 	rc = client();
-	mnx_vm_end(VMID);
+	mnx_vm_end(vmid);
 	return rc;
 }

@@ -8,6 +8,7 @@ const struct m3ipc_backend m3ipc_sim_backend = {
 	.drvs_end = sim_drvs_end,
 	.vm_init = sim_vm_init,
 	.vm_end = sim_vm_end,
+	.vm_group = sim_vm_group,
 	.bind = sim_bind,
 	.unbind = sim_unbind,
 	.send = sim_send,

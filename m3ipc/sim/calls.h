@@ -8,6 +8,7 @@ int sim_drvs_init(int nodeid);
 int sim_drvs_end(void);
 int sim_vm_init(int vmid);
 int sim_vm_end(int vmid);
+int sim_vm_group(int vmid, gid_t gid);
 int sim_bind(int vmid, int p_nr);
 int sim_unbind(int vmid, int ep);
 int sim_getep(pid_t pid);

@@ -18,11 +18,14 @@
 #include "self.h"
 #include "sync.h"
 
-/* Is t blocked in a receive that accepts a message from p_nr? (t's lock held) */
-static bool accepts(struct sim_slot *t, int p_nr)
+/* Is t blocked in a receive that accepts a message (or a notification) from p_nr? As in Minix,
+ * a notification never completes the reply phase of a sendrec. (t's lock held) */
+static bool accepts(struct sim_slot *t, int p_nr, bool notification)
 {
 	uint32_t st = atomic_load(&t->state);
 	int from = atomic_load(&t->getfrom);
+	if (notification && (st & ST_REPLY))
+		return false;
 	return (st & ST_RECEIVING) && !(st & ST_SENDING) && (from == ANY || from == p_nr);
 }
 
@@ -32,7 +35,7 @@ static void deliver(struct sim_slot *t, const message *m)
 {
 	t->msg = *m;
 	atomic_store(&t->result, EMOLOK);
-	atomic_fetch_and(&t->state, ~ST_RECEIVING);
+	atomic_fetch_and(&t->state, ~(ST_RECEIVING | ST_REPLY));
 }
 
 /* Our receive filter; rewritten only when it changes, so the cache line that senders read
@@ -136,7 +139,7 @@ static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
 	struct sim_vm *vm = sim_me.vm;
 	m->m_source = sim_me.ep;
 	sim_note_cpu(me);
-	uint32_t receive_bit = then_receive ? ST_RECEIVING : 0;
+	uint32_t receive_bit = then_receive ? ST_RECEIVING | ST_REPLY : 0;
 	if (then_receive)
 		set_getfrom(me, d);   /* only read while ST_RECEIVING is set */
 
@@ -147,7 +150,7 @@ static int post(int dst_ep, message *m, long timeout_ms, bool then_receive)
 		return EMOLDEADSRCDST;
 	}
 	bool queued = false;
-	if (accepts(dst, sim_me.p_nr)) {
+	if (accepts(dst, sim_me.p_nr, false)) {
 		/* Fast path: the destination is waiting. For sendrec we are receiving from it
 		 * before it can see the request, so its reply cannot miss us. */
 		atomic_store(&me->state, receive_bit);
@@ -212,8 +215,17 @@ retry:
 	sim_lock(vm, me);
 	int n = take_notification(me, from);
 	if (n != SIM_NO_SLOT) {
+		/* A notifier being released (endpoint already NONE) or killed takes its pending
+		 * notifications with it: drop this one, reap a killed notifier (which clears its bits
+		 * everywhere) and look again. */
+		message note = notify_message(vm, n);
+		bool live = note.m_source != NONE && sim_slot_alive(&vm->slots[n]);
 		sim_unlock(me);
-		*m = notify_message(vm, n);
+		if (!live) {
+			sim_reap_if_dead(vm, &vm->slots[n]);
+			goto retry;
+		}
+		*m = note;
 		sim_count(&me->n_notify_received);
 		return EMOLOK;
 	}
@@ -221,7 +233,10 @@ retry:
 	if (q != SIM_NO_SLOT) {
 		struct sim_slot *s = &vm->slots[q];
 		if (!sim_slot_alive(s)) {
-			/* It was killed while queued: its send dies with it. */
+			/* It was killed while queued: its send dies with it. Unlinked here, under our
+			 * lock: its release may have run already without seeing it queued (mnx_vm_end
+			 * clears the state that says so), and would never unlink it. */
+			sim_queue_remove(vm, me, q);
 			sim_unlock(me);
 			sim_reap_if_dead(vm, s);
 			goto retry;
@@ -277,7 +292,7 @@ int sim_notify(int dst_ep)
 	sim_lock(vm, dst);
 	if (atomic_load(&dst->ep) != dst_ep) {
 		rc = EMOLDEADSRCDST;
-	} else if (accepts(dst, sim_me.p_nr)) {
+	} else if (accepts(dst, sim_me.p_nr, true)) {
 		message n = notify_message(vm, sim_me.p_nr);
 		deliver(dst, &n);
 		delivered = true;

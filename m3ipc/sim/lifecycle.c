@@ -4,10 +4,12 @@
  * process that exits while bound.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "calls.h"
@@ -111,7 +113,14 @@ int sim_vm_init(int vmid)
 {
 	struct sim_vm *vm;
 	int rc = sim_vm_create(vmid, node_id < 0 ? 0 : node_id, &vm);
-	return rc < 0 ? rc : vmid;
+	return rc < 0 ? rc : vm->vmid;
+}
+
+int sim_vm_group(int vmid, gid_t gid)
+{
+	struct sim_vm *vm;
+	int rc = sim_vm_map(vmid, &vm);
+	return rc < 0 ? rc : sim_vm_set_group(vmid, gid);
 }
 
 int sim_vm_end(int vmid)
@@ -119,6 +128,10 @@ int sim_vm_end(int vmid)
 	struct sim_vm *vm;
 	int rc = sim_vm_map(vmid, &vm);
 	if (rc < 0)
+		return rc;
+	/* Removing the segment is the permission check (its owner or CAP_FOWNER): first, so that a
+	 * refused caller (a group member, another user) changes nothing. */
+	if ((rc = sim_vm_unlink(vmid)) < 0)
 		return rc;
 	atomic_store(&vm->alive, 0);
 	for (int i = 0; i < M3IPC_MAX_EPS; i++) {
@@ -131,17 +144,27 @@ int sim_vm_end(int vmid)
 		sim_unlock(s);
 		sim_wake(s);
 	}
-	sim_vm_unlink(vmid);
 	if (sim_me.vm == vm)
 		unbind_self();
 	sim_vm_forget(vmid);
 	return EMOLOK;
 }
 
+/* Does the caller have CAP_SYS_ADMIN in its effective set? */
+static bool sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
+	return syscall(SYS_capget, &hdr, caps) == 0 &&
+	       (caps[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN));
+}
+
 int sim_drvs_end(void)
 {
 	if (sim_namespace() == NULL)
 		return EMOLNOTINIT;
+	if (!sys_admin())
+		return EMOLPRIVILEGES;   /* as the module: ending everyone's VMs is the admin's */
 	for (int vmid = 0; vmid < M3IPC_MAX_VMS; vmid++)
 		(void)sim_vm_end(vmid);   /* EMOLBADVMID for the VMs that do not exist */
 	node_id = -1;

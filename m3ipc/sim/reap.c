@@ -17,7 +17,7 @@ bool sim_slot_alive(struct sim_slot *s)
 static void fail_waiter(struct sim_slot *t, uint32_t bits, int err)
 {
 	atomic_store(&t->result, err);
-	atomic_fetch_and(&t->state, ~bits);
+	atomic_fetch_and(&t->state, ~(bits | ST_REPLY));
 	sim_wake(t);
 }
 

@@ -76,15 +76,31 @@ static void init_slot(struct sim_slot *s)
 	s->cpu = -1;
 }
 
+/* The new segment of VM vmid (M3IPC_ANY_VM: of the lowest free id), open; or an EMOL* code. */
+static int create_segment(int *vmid, char *name, size_t len)
+{
+	if (*vmid != M3IPC_ANY_VM) {
+		int rc = vm_name(name, len, *vmid);
+		if (rc < 0)
+			return rc;
+		int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+		return fd >= 0 ? fd : errno == EEXIST ? EMOLVMEXIST : EMOLGENERIC;
+	}
+	for (int id = 0; id < M3IPC_MAX_VMS; id++) {
+		*vmid = id;
+		int fd = create_segment(vmid, name, len);
+		if (fd != EMOLVMEXIST)
+			return fd;
+	}
+	return EMOLBUSY;
+}
+
 int sim_vm_create(int vmid, int nodeid, struct sim_vm **out)
 {
 	char name[SIM_NAME_MAX];
-	int rc = vm_name(name, sizeof name, vmid);
-	if (rc < 0)
-		return rc;
-	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	int fd = create_segment(&vmid, name, sizeof name);
 	if (fd < 0)
-		return errno == EEXIST ? EMOLVMEXIST : EMOLGENERIC;
+		return fd;
 	/* shm_open's mode is filtered by the umask; the table must be 0600 whatever it is. */
 	if (fchmod(fd, 0600) < 0 || ftruncate(fd, sizeof(struct sim_vm)) < 0) {
 		close(fd);
@@ -155,11 +171,37 @@ void sim_vm_forget(int vmid)
 	pthread_mutex_unlock(&map_lock);
 }
 
+static int errno_code(void)
+{
+	return errno == ENOENT ? EMOLBADVMID : errno == EACCES || errno == EPERM ? EMOLPRIVILEGES
+								 : EMOLGENERIC;
+}
+
 int sim_vm_unlink(int vmid)
 {
 	char name[SIM_NAME_MAX];
 	int rc = vm_name(name, sizeof name, vmid);
 	if (rc < 0)
 		return rc;
-	return shm_unlink(name) == 0 ? EMOLOK : EMOLBADVMID;
+	/* /dev/shm is sticky: only the segment's owner (or CAP_FOWNER) may remove it. */
+	return shm_unlink(name) == 0 ? EMOLOK : errno_code();
+}
+
+int sim_vm_set_group(int vmid, gid_t gid)
+{
+	char name[SIM_NAME_MAX];
+	int rc = vm_name(name, sizeof name, vmid);
+	if (rc < 0)
+		return rc;
+	int fd = shm_open(name, O_RDWR, 0);
+	if (fd < 0)
+		return errno_code();
+	/* The kernel's chown rule is the API's: the owner, to a group it belongs to (or CAP_CHOWN). */
+	if (gid == (gid_t)-1)
+		rc = fchmod(fd, 0600);
+	else
+		rc = fchown(fd, (uid_t)-1, gid) == 0 ? fchmod(fd, 0660) : -1;
+	rc = rc == 0 ? EMOLOK : errno_code();
+	close(fd);
+	return rc;
 }

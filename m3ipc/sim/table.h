@@ -20,9 +20,11 @@
 #define SIM_NO_SLOT     (-1)
 
 /* slot.state bits. A slot is "blocked in a receive" when RECEIVING is set and SENDING is not
- * (a sendrec caller holds both until its request is taken). */
+ * (a sendrec caller holds both until its request is taken). REPLY marks the receive of a
+ * sendrec, which only the reply completes (never a notification); it goes with RECEIVING. */
 #define ST_SENDING    1u
 #define ST_RECEIVING  2u
+#define ST_REPLY      4u
 
 /* One bound thread. Fields are written by the slot's owner, or by another party while it
  * holds this slot's `lock` (deliveries, queue changes) — see ipc.c for the protocol.
@@ -82,8 +84,10 @@ const char *sim_namespace(void);
 /* /m3ipc.<ns>.vm<vmid> into buf. */
 void sim_vm_shm_name(char *buf, size_t len, const char *ns, int vmid);
 
-/* Create (excl) / map / unlink one VM's segment. Return 0 or an EMOL* code. */
+/* Create (excl; vmid M3IPC_ANY_VM: the lowest free id) / map / unlink one VM's segment, or
+ * give it to a group (gid -1: owner only). Return 0 or an EMOL* code. */
 int sim_vm_create(int vmid, int nodeid, struct sim_vm **out);
+int sim_vm_set_group(int vmid, gid_t gid);
 int sim_vm_map(int vmid, struct sim_vm **out);   /* cached per process */
 void sim_vm_forget(int vmid);                    /* drop this process's cached mapping */
 void sim_vm_note_bound(int vmid, int delta);     /* a thread here bound (+1) / unbound (-1) */

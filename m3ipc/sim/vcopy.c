@@ -62,8 +62,13 @@ static int copy_block(pid_t src_pid, const void *src, pid_t dst_pid, void *dst, 
 	if (dst_pid == self)
 		return vm_copy(src_pid, false, dst, (void *)src, len);
 	static _Thread_local char bounce[BOUNCE_CHUNK];
-	for (size_t off = 0; off < len; off += BOUNCE_CHUNK) {
-		size_t n = len - off < BOUNCE_CHUNK ? len - off : BOUNCE_CHUNK;
+	/* Within one other process the copy is a memmove: when the destination overlaps the end
+	 * of the source, the chunks go last to first so none is overwritten before it is read. */
+	bool backwards = src_pid == dst_pid && (char *)dst > (const char *)src &&
+			 (char *)dst < (const char *)src + len;
+	for (size_t done = 0; done < len; done += BOUNCE_CHUNK) {
+		size_t n = len - done < BOUNCE_CHUNK ? len - done : BOUNCE_CHUNK;
+		size_t off = backwards ? len - done - n : done;
 		int rc = vm_copy(src_pid, false, bounce, (char *)src + off, n);
 		if (rc == EMOLOK)
 			rc = vm_copy(dst_pid, true, bounce, (char *)dst + off, n);
@@ -77,9 +82,9 @@ int sim_vcopy(int src_ep, const void *src_addr, int dst_ep, void *dst_addr, size
 {
 	struct sim_slot *me;
 	int rc = sim_self_slot(&me);
-	if (rc < 0)
-		return rc;
-	if (len == 0 || len > M3IPC_VCOPY_MAX)
+	if (rc < 0 || len == 0)
+		return rc;   /* copying nothing checks nothing else (as Minix's sys_vircopy) */
+	if (len > M3IPC_VCOPY_MAX)
 		return EMOLRANGE;
 	int sp, dp;
 	if ((rc = party(src_ep, &sp)) < 0 || (rc = party(dst_ep, &dp)) < 0)

@@ -19,6 +19,7 @@ struct m3ipc_backend {
 	int (*drvs_end)(void);
 	int (*vm_init)(int vmid);
 	int (*vm_end)(int vmid);
+	int (*vm_group)(int vmid, gid_t gid);
 	int (*bind)(int vmid, int p_nr);
 	int (*unbind)(int vmid, int ep);
 	int (*send)(int dst_ep, message *m, long timeout_ms);

@@ -74,6 +74,7 @@ int mnx_drvs_init(int nodeid, const char *name)
 int mnx_drvs_end(void) { FORWARD(drvs_end); }
 int mnx_vm_init(int vmid) { FORWARD(vm_init, vmid); }
 int mnx_vm_end(int vmid) { FORWARD(vm_end, vmid); }
+int mnx_vm_group(int vmid, gid_t gid) { FORWARD(vm_group, vmid, gid); }
 int mnx_bind(int vmid, int p_nr) { FORWARD(bind, vmid, p_nr); }
 int mnx_unbind(int vmid, int ep) { FORWARD(unbind, vmid, ep); }
 int mnx_send(int dst, message *m) { FORWARD(send, dst, m, M3IPC_TIMEOUT_FOREVER); }

@@ -1,36 +1,31 @@
 /* strerror.c — text for the EMOL* codes of m3ipc.h (shared by every backend). */
 #include "m3ipc.h"
 
-static const char *const messages[] = {
-	[-EMOLGENERIC - _EMOL_BASE]    = "unexpected system error",
-	[-EMOLNOSYS - _EMOL_BASE]      = "backend unknown or not available",
-	[-EMOLNOTINIT - _EMOL_BASE]    = "IPC system not initialised (mnx_drvs_init)",
-	[-EMOLINVAL - _EMOL_BASE]      = "invalid argument",
-	[-EMOLBADVMID - _EMOL_BASE]    = "bad VM id or VM not initialised",
-	[-EMOLVMEXIST - _EMOL_BASE]    = "VM already exists",
-	[-EMOLENDPOINT - _EMOL_BASE]   = "bad endpoint",
-	[-EMOLNOTBIND - _EMOL_BASE]    = "not bound",
-	[-EMOLBUSY - _EMOL_BASE]       = "resource busy",
-	[-EMOLDEADSRCDST - _EMOL_BASE] = "source/destination endpoint is dead",
-	[-EMOLSRCDIED - _EMOL_BASE]    = "source died during the call",
-	[-EMOLDSTDIED - _EMOL_BASE]    = "destination died during the call",
-	[-EMOLTIMEDOUT - _EMOL_BASE]   = "timed out",
-	[-EMOLAGAIN - _EMOL_BASE]      = "would block",
-	[-EMOLRANGE - _EMOL_BASE]      = "length out of range",
-	[-EMOLPROCSTS - _EMOL_BASE]    = "peer not blocked in a receive",
-	[-EMOLDEADLOCK - _EMOL_BASE]   = "call would deadlock (peer is the caller)",
-	[-EMOLFAULT - _EMOL_BASE]      = "bad address",
-	[-EMOLPRIVILEGES - _EMOL_BASE] = "not permitted",
-	[-EMOLNOMEM - _EMOL_BASE]      = "out of memory",
-	[-EMOLINTR - _EMOL_BASE]       = "interrupted (VM ended)",
-};
-
 const char *mnx_strerror(int err)
 {
-	if (err == EMOLOK)
-		return "success";
-	int i = -err - _EMOL_BASE;
-	if (err < 0 && i > 0 && i < (int)(sizeof messages / sizeof messages[0]) && messages[i])
-		return messages[i];
-	return "unknown error";
+	switch (err) {
+	case EMOLOK:         return "success";
+	case EMOLINTR:       return "interrupted (VM or binding ended)";
+	case EMOLAGAIN:      return "would block";
+	case EMOLNOMEM:      return "out of memory";
+	case EMOLFAULT:      return "bad address";
+	case EMOLBUSY:       return "resource busy";
+	case EMOLINVAL:      return "invalid argument";
+	case EMOLRANGE:      return "length out of range";
+	case EMOLDEADLOCK:   return "call would deadlock (peer is the caller)";
+	case EMOLNOSYS:      return "backend unknown or not available";
+	case EMOLTIMEDOUT:   return "timed out";
+	case EMOLGENERIC:    return "unexpected system error";
+	case EMOLDEADSRCDST: return "source/destination endpoint is dead";
+	case EMOLSRCDIED:    return "source died during the call";
+	case EMOLDSTDIED:    return "destination died during the call";
+	case EMOLBADVMID:    return "bad VM id or VM not initialised";
+	case EMOLENDPOINT:   return "bad endpoint";
+	case EMOLNOTBIND:    return "not bound";
+	case EMOLNOTINIT:    return "IPC system not initialised (mnx_drvs_init)";
+	case EMOLVMEXIST:    return "VM already exists";
+	case EMOLPROCSTS:    return "peer not blocked in a receive";
+	case EMOLPRIVILEGES: return "not permitted (another user's VM or process)";
+	default:             return "unknown error";
+	}
 }

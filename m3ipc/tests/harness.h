@@ -3,6 +3,8 @@
  * process with a fresh pair of VMs (T_VM, T_VM2) created and ended by the runner, so a crash
  * or a hang (killed by an alarm) fails one test and cannot leak state into the next. The
  * suite uses only the public API (m3ipc.h): it runs unchanged against every backend.
+ * VM ids are free ones (M3IPC_ANY_VM), never fixed: on the module the ids are the machine's,
+ * and a concurrent run (another user's, or another suite's) holds some of them.
  */
 #ifndef M3IPC_TESTS_HARNESS_H
 #define M3IPC_TESTS_HARNESS_H
@@ -13,8 +15,10 @@
 
 #include "m3ipc.h"
 
-#define T_VM  1
-#define T_VM2 2
+/* The current test's VMs (made by the runner before the test's process is forked). */
+extern int t_vm_ids[2];
+#define T_VM  (t_vm_ids[0])
+#define T_VM2 (t_vm_ids[1])
 
 void t_register(const char *name, void (*fn)(void));
 #define TEST(fn)                                                              \
@@ -46,6 +50,20 @@ int t_ok(int rc, const char *file, int line, const char *what);
 #define OK(expr) t_ok((expr), __FILE__, __LINE__, #expr)
 
 const char *t_backend(void);
+
+/* End the current test as skipped, saying why (reported "skip", counted apart); never returns. */
+_Noreturn void t_skip(const char *why);
+
+/* mnx_vm_init for this test (any of its processes): a VM made is ended by the runner after the
+ * test whatever happened. t_new_vm: one more VM, of a free id. */
+int t_vm_init(int vmid);
+int t_new_vm(void);
+/* mnx_vm_end of T_VM, T_VM2 or a t_new_vm VM by the test itself (the runner then leaves it). */
+int t_vm_end(int vmid);
+/* A VM id that is not initialised and that no other run on the machine takes until this test
+ * ends (one just made and ended, under a lock all suites share): for a VM that the test ends
+ * and then expects EMOLBADVMID of (an id from M3IPC_ANY_VM may be another run's by then). */
+int t_unused_vmid(void);
 
 /* Helper processes (forked; exit status 0 unless a CHECK failed in them). */
 pid_t t_spawn(void (*fn)(void *), void *arg);

@@ -80,8 +80,8 @@ static void sendrec_to_dier(int how)
 	pid_t pid = t_spawn(take_then_die, &d);
 	int srv = t_ep_of(pid);
 	message m = { .m_type = 1 };
-	int rc = mnx_sendrec(srv, &m);
-	CHECK(rc == EMOLSRCDIED || rc == EMOLDSTDIED || rc == EMOLDEADSRCDST);
+	/* The server took the request before dying: we were waiting for its reply. */
+	CHECK_RC(mnx_sendrec(srv, &m), EMOLSRCDIED);
 	waitpid(pid, NULL, 0);
 	CHECK_RC(mnx_sendrec(srv, &m), EMOLDEADSRCDST);
 }
@@ -108,12 +108,14 @@ TEST(dead_sender_is_not_received)
 	CHECK_RC(mnx_receive_T(ANY, &m, 2000), EMOLTIMEDOUT);
 }
 
-static void unbind_later(void *p)
+struct unbinder { volatile int ep; pid_t sender; };
+
+/* Bind, and unbind once the sender is blocked sending to us. */
+static void unbind_when_blocked(void *p)
 {
-	(void)p;
-	OK(mnx_bind(T_VM, 9));
-	struct timespec ts = { 0, 50 * 1000000L };
-	nanosleep(&ts, NULL);
+	struct unbinder *u = p;
+	__atomic_store_n(&u->ep, OK(mnx_bind(T_VM, 9)), __ATOMIC_SEQ_CST);
+	t_wait_blocked(u->sender);
 	OK(mnx_unbind(T_VM, SELF));
 	pause();
 }
@@ -121,33 +123,39 @@ static void unbind_later(void *p)
 TEST(unbind_releases_a_blocked_sender)
 {
 	OK(mnx_bind(T_VM, 0));
-	pid_t pid = t_spawn(unbind_later, NULL);
-	int peer = t_ep_of(pid);
+	struct unbinder *u = t_shared(sizeof *u);
+	*u = (struct unbinder){ .ep = -1, .sender = t_tid() };
+	pid_t pid = t_spawn(unbind_when_blocked, u);
+	while (__atomic_load_n(&u->ep, __ATOMIC_SEQ_CST) < 0)
+		usleep(1000);
 	message m = { .m_type = 1 };
-	CHECK_RC2(mnx_send(peer, &m), EMOLDSTDIED, EMOLDEADSRCDST);
+	CHECK_RC(mnx_send(u->ep, &m), EMOLDSTDIED);
 	t_kill(pid);
 }
 
-struct blocked_thread { volatile pid_t tid; int rc; };
+struct blocked_thread { int vmid; volatile pid_t tid; int rc; };
 
 static void receive_in_thread(void *p)
 {
 	struct blocked_thread *b = p;
-	OK(mnx_bind(T_VM, 3));
+	OK(mnx_bind(b->vmid, 3));
 	__atomic_store_n(&b->tid, t_tid(), __ATOMIC_SEQ_CST);
 	message m;
 	b->rc = mnx_receive(ANY, &m);
 }
 
+/* On an id no concurrent run takes once it is ended (t_unused_vmid): the bind after the end must
+ * find no VM, never another run's. */
 TEST(vm_end_releases_a_blocked_receiver)
 {
-	struct blocked_thread b = { 0, 1 };
+	struct blocked_thread b = { .vmid = t_unused_vmid(), .rc = 1 };
+	CHECK_RC(t_vm_init(b.vmid), b.vmid);
 	t_thread_t t = t_thread(receive_in_thread, &b);
 	while (__atomic_load_n(&b.tid, __ATOMIC_SEQ_CST) == 0)
 		;
 	t_wait_blocked(b.tid);
-	CHECK_RC(mnx_vm_end(T_VM), EMOLOK);
+	CHECK_RC(t_vm_end(b.vmid), EMOLOK);
 	t_thread_join(t);
-	CHECK(b.rc < 0);
-	CHECK_RC(mnx_bind(T_VM, 4), EMOLBADVMID);
+	CHECK_RC(b.rc, EMOLINTR);
+	CHECK_RC(mnx_bind(b.vmid, 4), EMOLBADVMID);
 }

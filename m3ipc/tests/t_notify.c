@@ -1,4 +1,9 @@
-/* t_notify.c — notify: non-blocking, pending bits coalesce, delivered before messages. */
+/* t_notify.c — notify: non-blocking, pending bits coalesce, delivered before messages; never the
+ * reply of a sendrec; timestamped at delivery; a dead notifier's notifications vanish. */
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "harness.h"
 
 struct notifier_arg { int dst; int p_nr; int count; bool then_send; };
@@ -21,6 +26,13 @@ static void check_notify(const message *m, int src, long before_ns)
 	CHECK_RC(m->m_type, NOTIFY_FROM(_ENDPOINT_P(src)));
 	CHECK_RC(m->m_source, src);
 	CHECK(m->NOTIFY_TIMESTAMP >= before_ns);
+}
+
+static long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
 TEST(notify_coalesces_and_comes_before_messages)
@@ -99,10 +111,12 @@ TEST(notify_wakes_a_blocked_receiver)
 	pid_t pid = t_spawn(receive_one, got);
 	int rcv = t_ep_of(pid);
 	t_wait_blocked(pid);
-	long before = t_now_ms() * 1000000L;
+	long before = now_ns();
 	OK(mnx_notify(rcv));
+	long after = now_ns();
 	t_join(pid);
 	check_notify(got, me, before);
+	CHECK(got->NOTIFY_TIMESTAMP <= after);   /* the receiver waited: delivered by the notify */
 }
 
 TEST(receive_from_a_source_takes_only_its_notification)
@@ -127,4 +141,101 @@ TEST(receive_from_a_source_takes_only_its_notification)
 	CHECK_RC(m.m_source, ea);
 	t_join(pa);
 	t_join(pb);
+}
+
+struct client_arg { int server; message reply, later; int rc_later; };
+
+/* sendrec to the server, then take whatever is pending without waiting. */
+static void sendrec_then_poll(void *p)
+{
+	struct client_arg *a = p;
+	OK(mnx_bind(T_VM, 1));
+	a->reply.m_type = 1;
+	OK(mnx_sendrec(a->server, &a->reply));
+	a->rc_later = mnx_receive_T(ANY, &a->later, 0);
+}
+
+/* As in Minix: a notification never completes the reply phase of a sendrec; it stays pending
+ * and the client's next receive takes it. */
+TEST(notify_to_a_sendrec_caller_waits_for_its_next_receive)
+{
+	int me = OK(mnx_bind(T_VM, 0));
+	struct client_arg *a = t_shared(sizeof *a);
+	a->server = me;
+	pid_t pid = t_spawn(sendrec_then_poll, a);
+	int cli = t_ep_of(pid);
+	message m;
+	OK(mnx_receive(cli, &m));          /* the request: the client now waits for the reply */
+	CHECK_RC(m.m_type, 1);
+	CHECK_RC(mnx_notify(cli), EMOLOK);
+	t_wait_blocked(pid);               /* still waiting: the notification was not the reply */
+	message r = { .m_type = 2 };
+	OK(mnx_send(cli, &r));
+	t_join(pid);
+	CHECK_RC(a->reply.m_type, 2);
+	CHECK_RC(a->reply.m_source, me);
+	CHECK_RC(a->rc_later, EMOLOK);
+	check_notify(&a->later, me, 0);
+}
+
+struct late_receiver { volatile int go; long before_ns, after_ns; message got; };
+
+static void receive_when_told(void *p)
+{
+	struct late_receiver *a = p;
+	OK(mnx_bind(T_VM, 7));
+	while (!__atomic_load_n(&a->go, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	a->before_ns = now_ns();
+	OK(mnx_receive(ANY, &a->got));
+	a->after_ns = now_ns();
+}
+
+/* A pending notification is timestamped when a receive takes it, not when it was posted. */
+TEST(notify_timestamp_is_taken_at_delivery)
+{
+	int me = OK(mnx_bind(T_VM, 0));
+	struct late_receiver *a = t_shared(sizeof *a);
+	pid_t pid = t_spawn(receive_when_told, a);
+	int rcv = t_ep_of(pid);
+	OK(mnx_notify(rcv));               /* not receiving: a pending bit */
+	long posted = now_ns();
+	usleep(50 * 1000);
+	__atomic_store_n(&a->go, 1, __ATOMIC_SEQ_CST);
+	t_join(pid);
+	check_notify(&a->got, me, 0);
+	CHECK(a->got.NOTIFY_TIMESTAMP > posted + 40 * 1000000L);
+	CHECK(a->got.NOTIFY_TIMESTAMP >= a->before_ns && a->got.NOTIFY_TIMESTAMP <= a->after_ns);
+}
+
+static void bind_and_stay(void *p_nr)
+{
+	OK(mnx_bind(T_VM, *(int *)p_nr));
+	pause();
+}
+
+/* A notifier that exits or is killed takes its undelivered notifications with it, also when a
+ * new owner has taken its slot since: a receiver never hears from a dead endpoint. */
+TEST(dead_notifier_pending_notifications_vanish)
+{
+	int me = OK(mnx_bind(T_VM, 0));
+	struct notifier_arg exits = { .dst = me, .p_nr = 2, .count = 1 };
+	struct notifier_arg killed = { .dst = me, .p_nr = 3 }, alive = { .dst = me, .p_nr = 4 };
+	t_join(t_spawn(notify_n, &exits));
+	pid_t pk = t_spawn(notify_and_stay, &killed);
+	t_ep_of(pk);
+	t_wait_blocked(pk);                /* notified, now parked in its receive */
+	t_kill(pk);
+	pid_t pa = t_spawn(notify_and_stay, &alive);
+	int ea = t_ep_of(pa);
+	t_wait_blocked(pa);
+	int p_nr = 2;                      /* a new owner of the exited notifier's slot */
+	pid_t pn = t_spawn(bind_and_stay, &p_nr);
+	t_ep_of(pn);
+	message m;
+	OK(mnx_receive_T(ANY, &m, 0));
+	check_notify(&m, ea, 0);           /* only the live notifier's */
+	CHECK_RC(mnx_receive_T(ANY, &m, 0), EMOLAGAIN);
+	t_kill(pa);
+	t_kill(pn);
 }

@@ -1,4 +1,6 @@
 /* t_rendezvous.c — send blocks until taken, FIFO order, receive(src), ANY, sendrec. */
+#include <unistd.h>
+
 #include "harness.h"
 
 struct sender_arg {
@@ -6,6 +8,7 @@ struct sender_arg {
 	int p_nr;             /* slot the helper binds */
 	int tag;              /* carried in m1_i1 */
 	volatile int *done;   /* set after its send returned (shared memory or same process) */
+	bool stay;            /* stay bound after the send (until killed) */
 };
 
 /* Bind to a->p_nr, send one tagged message to a->dst. */
@@ -18,6 +21,8 @@ static void send_tagged(void *p)
 	CHECK_RC(mnx_send(a->dst, &m), EMOLOK);
 	if (a->done)
 		__atomic_store_n(a->done, 1, __ATOMIC_SEQ_CST);
+	while (a->stay)
+		pause();
 }
 
 static void check_tagged(const message *m, int tag, int src)
@@ -67,7 +72,8 @@ TEST(receive_takes_senders_in_fifo_order)
 TEST(receive_from_one_source_skips_others)
 {
 	int me = OK(mnx_bind(T_VM, 0));
-	struct sender_arg a = { .dst = me, .p_nr = 1, .tag = 1 }, b = { .dst = me, .p_nr = 2, .tag = 2 };
+	struct sender_arg a = { .dst = me, .p_nr = 1, .tag = 1 };
+	struct sender_arg b = { .dst = me, .p_nr = 2, .tag = 2, .stay = true };
 	pid_t pa = t_spawn(send_tagged, &a);
 	int ea = t_ep_of(pa);
 	t_wait_blocked(pa);
@@ -77,11 +83,11 @@ TEST(receive_from_one_source_skips_others)
 	message m;
 	OK(mnx_receive(eb, &m));            /* b although a queued first */
 	check_tagged(&m, 2, eb);
-	CHECK_RC(mnx_receive_T(eb, &m, 0), EMOLAGAIN);
+	CHECK_RC(mnx_receive_T(eb, &m, 0), EMOLAGAIN);   /* b is still bound: nothing more from it */
 	OK(mnx_receive(ANY, &m));
 	check_tagged(&m, 1, ea);
 	t_join(pa);
-	t_join(pb);
+	t_kill(pb);
 }
 
 static void receive_then_report(void *p)

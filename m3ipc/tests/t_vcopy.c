@@ -1,5 +1,6 @@
 /* t_vcopy.c — mnx_vcopy: caller = source, caller = destination and third party, 1 B … 4 MiB
- * at aligned and unaligned offsets, content and bounds checked; its error paths. */
+ * at aligned and unaligned offsets, content and bounds checked; its error paths; 0 bytes and
+ * copies within one address space (memmove, m3ipc.h). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -159,11 +160,106 @@ TEST(vcopy_error_paths)
 	pid_t pid = t_spawn(offer_buffers, &o);
 	int peer;
 	unsigned char *remote = request(ANY, 0, &peer);
-	CHECK_RC(mnx_vcopy(me, buf, peer, remote, 0), EMOLRANGE);
 	CHECK_RC(mnx_vcopy(me, buf, peer, remote, M3IPC_VCOPY_MAX + 1), EMOLRANGE);
 	CHECK_RC(mnx_vcopy(me, buf, peer, NULL, 16), EMOLFAULT);
 	CHECK_RC(mnx_vcopy(me, buf, _ENDPOINT(0, 9), remote, 16), EMOLDEADSRCDST);
 	CHECK_RC(mnx_vcopy(peer, remote, eidle, buf, 16), EMOLPROCSTS);   /* third party */
 	t_kill(pid);
 	t_kill(idle);
+}
+
+static void vcopy_unbound(void *rc)
+{
+	static char buf[8];
+	*(int *)rc = mnx_vcopy(SELF, buf, SELF, buf + 4, 0);
+}
+
+/* 0 bytes: nothing is copied and nothing but the caller's binding is checked (Minix's
+ * sys_vircopy returns OK at once too). */
+TEST(vcopy_of_zero_bytes_copies_nothing)
+{
+	int me = OK(mnx_bind(T_VM, 0));
+	static unsigned char buf[64];
+	memset(buf, 0x5a, sizeof buf);
+	int idle_nr = 5;
+	pid_t idle = t_spawn(bind_and_pause, &idle_nr);
+	int eidle = t_ep_of(idle);
+	CHECK_RC(mnx_vcopy(me, buf, me, buf + 8, 0), EMOLOK);
+	CHECK_RC(mnx_vcopy(SELF, buf, SELF, buf + 8, 0), EMOLOK);
+	CHECK_RC(mnx_vcopy(me, buf, eidle, buf, 0), EMOLOK);                /* not receiving */
+	CHECK_RC(mnx_vcopy(me, buf, _ENDPOINT(0, 9), NULL, 0), EMOLOK);     /* nobody, no address */
+	CHECK_RC(mnx_vcopy(-5, NULL, M3IPC_EP_LIMIT, NULL, 0), EMOLOK);
+	for (size_t i = 0; i < sizeof buf; i++)
+		CHECK(buf[i] == 0x5a);
+	int rc = 0;
+	t_thread_join(t_thread(vcopy_unbound, &rc));
+	CHECK_RC(rc, EMOLNOTBIND);
+	t_kill(idle);
+}
+
+#define MOVE_LEN (300u << 10)   /* beyond the simulator's 64 KiB bounce chunk */
+static const struct { size_t src, dst, len; } moves[] = {
+	{ 0, 4097, MOVE_LEN },      /* destination overlaps the source's end */
+	{ 4097, 0, MOVE_LEN },      /* ... its start */
+	{ 100, 100, MOVE_LEN },     /* the same range */
+	{ 3, 4096 + 5, 9000 },      /* unaligned, within a few pages */
+};
+#define N_MOVES ((int)(sizeof moves / sizeof moves[0]))
+#define MOVE_BUF (MOVE_LEN + 8192)
+
+static void fill_moves(unsigned char *b) { for (size_t i = 0; i < MOVE_BUF; i++) b[i] = pattern(i, 99); }
+
+/* b must hold what memmove(b + dst, b + src, len) makes of the pattern. */
+static void check_move(const unsigned char *b, int k)
+{
+	unsigned char *want = malloc(MOVE_BUF);
+	CHECK(want != NULL);
+	fill_moves(want);
+	memmove(want + moves[k].dst, want + moves[k].src, moves[k].len);
+	for (size_t i = 0; i < MOVE_BUF; i++)
+		if (b[i] != want[i])
+			t_fail(__FILE__, __LINE__, "byte after an overlapping vcopy", (long)i, k);
+	free(want);
+}
+
+/* Offer a buffer holding the pattern for each move; check it after the requester's copy. */
+static void offer_moves(void *requester)
+{
+	OK(mnx_bind(T_VM, 4));
+	unsigned char *b = malloc(MOVE_BUF);
+	CHECK(b != NULL);
+	for (int k = 0; k < N_MOVES; k++) {
+		fill_moves(b);
+		message m = { .m_type = k };
+		m.m1_p1 = (char *)b;
+		OK(mnx_sendrec(*(int *)requester, &m));
+		CHECK_RC(m.m_type, k + 1000);
+		check_move(b, k);
+	}
+	free(b);
+}
+
+/* src and dst the same party: a memmove, overlapping ranges included, whether the caller copies
+ * within itself or within a peer blocked in a receive (third party). */
+TEST(vcopy_within_one_address_space_is_a_memmove)
+{
+	int me = OK(mnx_bind(T_VM, 0));
+	unsigned char *b = malloc(MOVE_BUF);
+	CHECK(b != NULL);
+	for (int k = 0; k < N_MOVES; k++) {
+		fill_moves(b);
+		CHECK_RC(mnx_vcopy(SELF, b + moves[k].src, me, b + moves[k].dst, moves[k].len), EMOLOK);
+		check_move(b, k);
+	}
+	pid_t pid = t_spawn(offer_moves, &me);
+	int peer = t_ep_of(pid);
+	for (int k = 0; k < N_MOVES; k++) {
+		int from;
+		unsigned char *remote = request(peer, k, &from);
+		CHECK_RC(mnx_vcopy(peer, remote + moves[k].src, peer, remote + moves[k].dst, moves[k].len),
+			 EMOLOK);
+		reply(peer, k);
+	}
+	t_join(pid);
+	free(b);
 }

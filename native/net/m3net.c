@@ -5,6 +5,8 @@
 // accepted, then one JSON result line after every flow has closed. The sender spreads flows round-robin over the addresses (one per veth pair / NIC),
 // paces the aggregate to the target rate with a token bucket timed by CLOCK_MONOTONIC, and prints
 // one JSON result line. Only the receiver's figures are used for throughput (bytes that arrived).
+// The receiver's result also has its own context switches and CPU time from "connected" to its
+// end (getrusage): the application's figures, however far away the machine it runs on is read from.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -121,6 +124,9 @@ static int run_recv(const struct options *o) {
     if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) != 0) die("epoll_ctl");
   }
   close(ls);
+  struct rusage ru0;
+  getrusage(RUSAGE_SELF, &ru0);
+  double t0 = now_s();
   // Tells the driver when to start sampling: remote senders may connect long after "ready".
   printf("{\"connected\":true,\"flows\":%d}\n", o->flows);
   fflush(stdout);
@@ -157,11 +163,16 @@ static int run_recv(const struct options *o) {
       reads++;
     }
   }
+  struct rusage ru1;
+  getrusage(RUSAGE_SELF, &ru1);
+  double cpu = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+               (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
   printf("{\"ok\":true,\"role\":\"recv\",\"flows\":%d,\"bytes\":%llu,\"reads\":%llu,\"seconds\":%.9f,"
          "\"napiIds\":[",
          o->flows, (unsigned long long)bytes, (unsigned long long)reads, last - first);
   for (int i = 0; i < o->flows; i++) printf("%s%u", i ? "," : "", napi[i]);
-  printf("]}\n");
+  printf("],\"rusage\":{\"seconds\":%.6f,\"voluntary\":%ld,\"involuntary\":%ld,\"cpuSeconds\":%.6f}}\n", now_s() - t0,
+         ru1.ru_nvcsw - ru0.ru_nvcsw, ru1.ru_nivcsw - ru0.ru_nivcsw, cpu);
   free(buf);
   return 0;
 }

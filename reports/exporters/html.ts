@@ -42,15 +42,17 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding
 th{background:#f3f3f3}.note{font-size:12px;color:#555;margin:.2em 0}figure{margin:1.5em 0}
 figure svg{max-width:100%;height:auto}figcaption{font-size:12px;color:#555}`;
 
-export function htmlReport(ctx: ReportContext): string {
+/** `heading`: the page's title; a page of no run (the run history's) has no status summary. */
+export function htmlReport(ctx: ReportContext, heading = 'm3bench report'): string {
+  const summary = ctx.runs.length ? `<p>${escapeHtml(statusSummary(ctx.results))}. IPC rates are msgs/s = 2 × round trips/s, as the paper counts.</p>` : '';
   const figures = ctx.figures
     .map((f) => `<figure id="${f.name}" class="chart">${f.svg}<figcaption>${escapeHtml(f.title)} — spec: ${escapeHtml(f.name)}.vl.json</figcaption></figure>`)
     .join('\n');
   return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>m3bench report</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(heading)}</title>
 <style>${STYLE}</style></head>
-<body><h1>m3bench report</h1>
-<p>${escapeHtml(statusSummary(ctx.results))}. IPC rates are msgs/s = 2 × round trips/s, as the paper counts.</p>
+<body><h1>${escapeHtml(heading)}</h1>
+${summary}
 ${ctx.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('')}
 ${ctx.runs.map(runHtml).join('\n')}
 <section class="figures"><h2>Figures</h2>${figures}${ctx.missingFigures.map((m) => `<p class="note">Not drawn: ${escapeHtml(m)}.</p>`).join('')}</section>

@@ -5,22 +5,21 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JOURNAL_DIR } from './journal.ts';
+import { processAlive } from '../../core/process-alive.ts';
 import type { Profile } from '../../suites/profile.ts';
 
 export const GLOBAL_LOCK = `${JOURNAL_DIR}/global-knobs.lock`;
 
-export function touchesHost(profile: Profile): boolean {
-  return profile.topology.kind === 'nics' || profile.knobs.some((k) => k.kind === 'irq-affinity' || (k.kind === 'sysctl' && k.scope === 'global'));
+/**
+ * The lock of the machine whose knobs a run changes: this host's, or one per lab host (runs from
+ * this machine against one host take turns; runs from other machines are not seen by it).
+ */
+export function globalLockPath(target: string): string {
+  return target === 'local' ? GLOBAL_LOCK : `${JOURNAL_DIR}/global-knobs-${target.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`;
 }
 
-/** Whether a process with this pid exists (EPERM: it does, owned by another user). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+export function touchesHost(profile: Profile): boolean {
+  return profile.topology.kind === 'nics' || profile.knobs.some((k) => k.kind === 'irq-affinity' || (k.kind === 'sysctl' && k.scope === 'global'));
 }
 
 function tryLock(path: string): number | null {

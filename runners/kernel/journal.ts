@@ -1,15 +1,27 @@
 // The restore journal: every change is recorded here *before* it is made (the old value of a knob,
 // the name of a namespace about to be created), so that whatever kills the run, `m3bench restore`
-// can put the machine back. It lives under /run (tmpfs): after a reboot the kernel state it
-// describes is gone too, and so is the journal.
+// can put the machine back. It is always on this machine, whatever the target: this host's under
+// /run (tmpfs: after a reboot the kernel state it describes is gone too, and so is the journal); a
+// lab host's beside its host journal (runners/targets/host-journal.ts names it there), which
+// outlives a reboot of either machine — so a journal starts with the boot id of the target it
+// describes, and a replay on another boot of it finds everything gone.
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { JournalEntrySchema, parseWith } from '../../core/schemas.ts';
+import type { Target } from '../../core/target.ts';
+import { knobJournalOf } from '../targets/host-journal.ts';
+import type { KernelShell } from '../targets/kernel-shell.ts';
 import type { ResolvedKnob } from './knobs.ts';
 
 export type JournalEntry =
+  | { op: 'boot'; bootId: string }
   | { op: 'netns'; name: string }
   | { op: 'knob'; knob: ResolvedKnob; old: string };
+
+/** The target's boot id (/proc/sys/kernel/random/boot_id): new at every boot. */
+export function bootId(sh: KernelShell): Promise<string> {
+  return sh.read(null, '/proc/sys/kernel/random/boot_id');
+}
 
 export const JOURNAL_DIR = '/run/m3bench';
 const JOURNAL_NAME = /^net-journal-(\d+)\.jsonl$/;
@@ -17,6 +29,11 @@ const JOURNAL_NAME = /^net-journal-(\d+)\.jsonl$/;
 /** One journal per runner process, so that concurrent runs never mix their entries. */
 export function journalPath(pid: number = process.pid): string {
   return process.env.M3BENCH_JOURNAL ?? `${JOURNAL_DIR}/net-journal-${pid}.jsonl`;
+}
+
+/** Where the journal of a run on `target` goes: this host's per run, a lab host's per host. */
+export function journalFor(target: Target): Journal {
+  return new Journal(target.kind === 'local' ? journalPath() : knobJournalOf(target.name));
 }
 
 /** Journals in JOURNAL_DIR with the pid of the run that wrote each. */

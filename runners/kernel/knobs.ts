@@ -1,7 +1,7 @@
 // Kernel knobs, resolved to a concrete place (namespace, path, device, IRQ, thread): how to read,
 // write and compare each kind. A profile names knobs abstractly (profile.ts); this is the mechanics.
-import { readFile } from 'node:fs/promises';
-import { readKernelFile, run, writeKernelFile, type Netns } from '../targets/netns-exec.ts';
+import type { KernelShell, Netns } from '../targets/kernel-shell.ts';
+import { cpuListToSet } from '../../core/cpu-list.ts';
 
 export type ResolvedKnob =
   /** A /proc/sys or /sys file (sysctl, RPS mask, threaded NAPI, napi_defer_hard_irqs, ...). */
@@ -24,15 +24,6 @@ const ETHTOOL_LONG_NAMES: Record<string, string> = {
   tx: 'tx-checksumming',
 };
 
-export function cpuListToSet(list: string): number[] {
-  const out = new Set<number>();
-  for (const part of list.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const [a, b] = part.split('-').map(Number);
-    for (let c = a; c <= (b ?? a); c++) out.add(c);
-  }
-  return [...out].sort((x, y) => x - y);
-}
-
 /** Canonical form of a value, so that "00000001" equals "1" for masks and "0,1" equals "0-1" for lists. */
 export function normalise(value: string, format: ValueFormat): string {
   const v = value.trim();
@@ -50,24 +41,25 @@ export function sameValue(k: ResolvedKnob, a: string, b: string): boolean {
   return normalise(a, formatOf(k)) === normalise(b, formatOf(k));
 }
 
-async function taskComm(pid: number): Promise<string> {
-  return (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
+async function checkTask(sh: KernelShell, k: { pid: number; comm: string }): Promise<void> {
+  if ((await sh.read(null, `/proc/${k.pid}/comm`)) !== k.comm) throw new Error(`pid ${k.pid} is no longer ${k.comm}`);
 }
 
-export async function readKnob(k: ResolvedKnob): Promise<string> {
+/** The knob's current value on the shell's target. */
+export async function readKnob(sh: KernelShell, k: ResolvedKnob): Promise<string> {
   switch (k.kind) {
     case 'file':
-      return readKernelFile(k.netns, k.path);
+      return sh.read(k.netns, k.path);
     case 'ethtool': {
       const long = ETHTOOL_LONG_NAMES[k.feature] ?? k.feature;
-      const out = await run(k.netns, 'ethtool', ['-k', k.dev]);
+      const out = await sh.run(k.netns, 'ethtool', ['-k', k.dev]);
       const m = new RegExp(`^${long}: (on|off)`, 'm').exec(out);
       if (!m) throw new Error(`ethtool -k ${k.dev}: no feature ${long}`);
       return m[1];
     }
     case 'task-affinity': {
-      if ((await taskComm(k.pid)) !== k.comm) throw new Error(`pid ${k.pid} is no longer ${k.comm}`);
-      const status = await readFile(`/proc/${k.pid}/status`, 'utf8');
+      await checkTask(sh, k);
+      const status = await sh.read(null, `/proc/${k.pid}/status`);
       const m = /^Cpus_allowed_list:\s+(\S+)/m.exec(status);
       if (!m) throw new Error(`/proc/${k.pid}/status: no Cpus_allowed_list`);
       return m[1];
@@ -75,15 +67,15 @@ export async function readKnob(k: ResolvedKnob): Promise<string> {
   }
 }
 
-export async function writeKnob(k: ResolvedKnob, value: string): Promise<void> {
+export async function writeKnob(sh: KernelShell, k: ResolvedKnob, value: string): Promise<void> {
   switch (k.kind) {
     case 'file':
-      return writeKernelFile(k.netns, k.path, value);
+      return sh.write(k.netns, k.path, value);
     case 'ethtool':
-      await run(k.netns, 'ethtool', ['-K', k.dev, k.feature, value]);
+      await sh.run(k.netns, 'ethtool', ['-K', k.dev, k.feature, value]);
       return;
     case 'task-affinity':
-      if ((await taskComm(k.pid)) !== k.comm) throw new Error(`pid ${k.pid} is no longer ${k.comm}`);
-      await run(null, 'taskset', ['-pc', value, String(k.pid)]);
+      await checkTask(sh, k);
+      await sh.run(null, 'taskset', ['-pc', value, String(k.pid)]);
   }
 }

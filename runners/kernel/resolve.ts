@@ -2,10 +2,9 @@
 // it means right now: files in a namespace, IRQ numbers, NAPI kthread pids. Resolution happens at
 // apply time, knob by knob, because earlier knobs create later ones' objects (threaded NAPI
 // creates the kthreads that napi-affinity pins).
-import { readdir, readFile } from 'node:fs/promises';
-import { parseInterrupts, irqName } from '../../collectors/proc-interrupts.ts';
+import { irqName, irqOfDevice, parseInterrupts } from '../../collectors/proc-interrupts.ts';
 import type { ResolvedKnob } from './knobs.ts';
-import { run } from '../targets/netns-exec.ts';
+import type { KernelShell } from '../targets/kernel-shell.ts';
 import type { KnobSpec } from '../../suites/profile.ts';
 import type { Endpoint, Topology } from './topology.ts';
 
@@ -25,35 +24,42 @@ export function devices(ref: string, topo: Topology): Endpoint[] {
   return m[2] === '*' ? side : side.filter((_, i) => i === Number(m[2]));
 }
 
-async function rxQueues(ep: Endpoint): Promise<string[]> {
-  const out = await run(ep.netns, 'ls', [`/sys/class/net/${ep.name}/queues`]);
+async function rxQueues(sh: KernelShell, ep: Endpoint): Promise<string[]> {
+  const out = await sh.run(ep.netns, 'ls', [`/sys/class/net/${ep.name}/queues`]);
   return out.split(/\s+/).filter((q) => q.startsWith('rx-'));
 }
 
 /** NAPI kthreads are named "napi/<dev>-<napi id>". */
-async function napiThreads(dev: string): Promise<Array<{ pid: number; comm: string }>> {
-  const out: Array<{ pid: number; comm: string }> = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const comm = await readFile(`/proc/${entry}/comm`, 'utf8').then((s) => s.trim(), () => '');
-    if (comm.startsWith(`napi/${dev}-`)) out.push({ pid: Number(entry), comm });
-  }
-  return out;
+async function napiThreads(sh: KernelShell, dev: string): Promise<Array<{ pid: number; comm: string }>> {
+  return sh.tasksNamed(`napi/${dev}-`);
 }
 
-export async function napiThreadsOf(topo: Topology): Promise<Array<{ pid: number; comm: string }>> {
-  const all = await Promise.all([...topo.rx, ...topo.tx].map((ep) => napiThreads(ep.name)));
+export async function napiThreadsOf(sh: KernelShell, topo: Topology): Promise<Array<{ pid: number; comm: string }>> {
+  const all = await Promise.all([...topo.rx, ...topo.tx].map((ep) => napiThreads(sh, ep.name)));
   return all.flat();
 }
 
-async function irqsOf(dev: string, pattern: string | undefined): Promise<number[]> {
-  const re = new RegExp(pattern ?? `^${dev}(-|$)`);
-  const table = parseInterrupts(await readFile('/proc/interrupts', 'utf8'));
-  return table.rows.filter((r) => /^\d+$/.test(r.key) && re.test(irqName(r.rest))).map((r) => Number(r.key));
+async function irqsOf(sh: KernelShell, dev: string, pattern: string | undefined): Promise<number[]> {
+  const re = pattern === undefined ? null : new RegExp(pattern);
+  const table = parseInterrupts(await sh.read(null, '/proc/interrupts'));
+  return table.rows.filter((r) => /^\d+$/.test(r.key) && (re ? re.test(irqName(r.rest)) : irqOfDevice(irqName(r.rest), dev))).map((r) => Number(r.key));
 }
 
-export async function resolveKnob(spec: KnobSpec, topo: Topology): Promise<Resolution> {
+/** IRQ suspension (irq_suspend_timeout) came with Linux 6.13, as a per-NAPI netdev netlink setting. */
+const IRQ_SUSPEND_SINCE = [6, 13] as const;
+
+async function irqSuspendUnsupported(sh: KernelShell): Promise<string> {
+  const release = await sh.read(null, '/proc/sys/kernel/osrelease');
+  const [major = 0, minor = 0] = release.split(/[.-]/).map(Number);
+  if (major < IRQ_SUSPEND_SINCE[0] || (major === IRQ_SUSPEND_SINCE[0] && minor < IRQ_SUSPEND_SINCE[1])) {
+    return `irq_suspend_timeout needs Linux >= ${IRQ_SUSPEND_SINCE.join('.')}; this kernel is ${release}`;
+  }
+  return `irq_suspend_timeout is set per NAPI through netdev netlink (napi-set) and used by epoll with prefer_busy_poll; m3bench sets neither yet (kernel ${release})`;
+}
+
+export async function resolveKnob(sh: KernelShell, spec: KnobSpec, topo: Topology): Promise<Resolution> {
   const label = knobLabel(spec);
+  if (spec.kind === 'irq-suspend') return { unsupported: await irqSuspendUnsupported(sh) };
   if (spec.kind === 'sysctl') {
     const netns = spec.scope === 'global' ? null : spec.netns === 'rx' ? topo.rxNetns : topo.txNetns;
     const path = `/proc/sys/${spec.key.replace(/\./g, '/')}`;
@@ -67,7 +73,7 @@ export async function resolveKnob(spec: KnobSpec, topo: Topology): Promise<Resol
     const at = `${label} [${ep.name}]`;
     switch (spec.kind) {
       case 'rps':
-        for (const q of await rxQueues(ep)) {
+        for (const q of await rxQueues(sh, ep)) {
           knobs.push({ kind: 'file', netns: ep.netns, path: `${base}/queues/${q}/rps_cpus`, format: 'hexmask', value: spec.value, label: `${at} ${q}` });
         }
         break;
@@ -78,12 +84,12 @@ export async function resolveKnob(spec: KnobSpec, topo: Topology): Promise<Resol
         knobs.push({ kind: 'ethtool', netns: ep.netns, dev: ep.name, feature: spec.feature, value: spec.value, label: at });
         break;
       case 'irq-affinity':
-        for (const irq of await irqsOf(ep.name, spec.irqName)) {
+        for (const irq of await irqsOf(sh, ep.name, spec.irqName)) {
           knobs.push({ kind: 'file', netns: null, path: `/proc/irq/${irq}/smp_affinity_list`, format: 'cpulist', value: spec.value, label: `${at} irq ${irq}` });
         }
         break;
       case 'napi-affinity':
-        for (const t of await napiThreads(ep.name)) {
+        for (const t of await napiThreads(sh, ep.name)) {
           knobs.push({ kind: 'task-affinity', pid: t.pid, comm: t.comm, value: spec.value, label: `${at} ${t.comm}` });
         }
         break;

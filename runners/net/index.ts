@@ -1,46 +1,80 @@
-// The NET case runner (tests A/B): apply a kernel-configuration profile, stream paced TCP over its
-// topology, collect Table 1 counters or the Table 2/3 kernel profile, verify the profile took
-// effect, and always put the machine back (journal replayed in `finally`, on SIGINT/SIGTERM, or by
-// `m3bench restore` after a crash).
-import { cpus } from 'node:os';
+// The NET case runner (tests A/B): apply a kernel-configuration profile on the case's target (the
+// receiver), stream paced TCP over its topology — veth pairs inside it, or its NICs fed by a
+// sender target — collect Table 1 counters or the Table 2/3 kernel profile there, verify the
+// profile took effect, and always put the receiver back (journal replayed in `finally`, on
+// SIGINT/SIGTERM, or by `m3bench restore` after a crash).
 import { startCollectors } from '../../collectors/index.ts';
 import { detectPerf } from '../../collectors/perf.ts';
 import type { Case, CollectorOutput, Result } from '../../core/types.ts';
 import type { CaseRunner, RunContext } from '../../core/runner.ts';
+import type { Target } from '../../core/target.ts';
 import { failedResult, skippedResult } from '../../core/result.ts';
 import { applyKnobs, restoreJournal, type KnobReport } from '../kernel/apply.ts';
 import { netFigures, type StreamPids } from './figures.ts';
-import { acquireGlobalLock, touchesHost } from '../kernel/global-lock.ts';
+import { acquireGlobalLock, globalLockPath, touchesHost } from '../kernel/global-lock.ts';
 import { idleGate } from '../../collectors/idle-gate.ts';
-import { Journal } from '../kernel/journal.ts';
+import { bootId, type Journal, journalFor } from '../kernel/journal.ts';
 import { netParamsSchema, type NetParams } from '../../suites/net-params.ts';
 import { paperReference, symbolGroups } from './paper.ts';
 import { loadProfile, type Profile } from '../../suites/profile.ts';
 import { napiThreadsOf } from '../kernel/resolve.ts';
 import { createTopology, type Topology } from '../kernel/topology.ts';
 import { threadRunNs, verifyRun } from './verify.ts';
-import { m3netBuilt, M3NET, remoteSenderCommand, startReceiver, startSender, type Receiver, type Sender } from './workload.ts';
-import { run } from '../targets/netns-exec.ts';
+import { remoteSenderCommand, startReceiver, startSender, type Place, type Receiver, type Sender } from './workload.ts';
+import { KernelShell } from '../targets/kernel-shell.ts';
 
-/** Seconds a stream may run past its duration: local sender / remote senders (lab, started by hand). */
+/**
+ * Seconds a stream may run past its duration: a sender on this host, a sender target reached over
+ * ssh (its start and end cross the network; TCG guests are slow), remote senders started by hand.
+ */
 const LOCAL_MARGIN_S = 30;
+const TARGET_MARGIN_S = 120;
 const REMOTE_MARGIN_S = 300;
 
 /** How long a run waits for another run to finish with host-wide knobs. */
 const GLOBAL_LOCK_WAIT_MS = 120_000;
 
-/** Why this host cannot run a NET case, or null. */
-async function missingCapability(c: Case): Promise<string | null> {
-  if (process.getuid?.() !== 0) return 'tests A/B need root (network namespaces, sysfs and IRQ knobs)';
-  if (!m3netBuilt()) return `${M3NET} is not built (npm run build)`;
-  for (const tool of ['ip', 'ethtool', 'taskset']) {
-    if (!(await run(null, 'sh', ['-c', `command -v ${tool}`]).then(() => true, () => false))) return `${tool} is not installed (Debian: iproute2, ethtool, util-linux)`;
+/** The tools a profile needs on the receiver, with the package that has them. */
+function toolsFor(profile: Profile): Array<[string, string]> {
+  const tools: Array<[string, string]> = [['ip', 'iproute2']];
+  if (profile.knobs.some((k) => k.kind === 'ethtool')) tools.push(['ethtool', 'ethtool']);
+  if (profile.knobs.some((k) => k.kind === 'napi-affinity')) tools.push(['taskset', 'util-linux']);
+  return tools;
+}
+
+/** Why `ctx.target` cannot run this NET case (or `ctx.sender` cannot feed it), or null. */
+async function missingCapability(c: Case, ctx: RunContext, sh: KernelShell, profile: Profile): Promise<string | null> {
+  const where = ctx.target.kind === 'local' ? '' : ` on ${ctx.target.name}`;
+  const uid = await sh.run(null, 'id', ['-u']).then((o) => o.trim(), (err: Error) => err);
+  if (uid instanceof Error) return `tests A/B run commands on the receiver: ${uid.message}`;
+  if (uid !== '0') return `tests A/B need root${where} (network namespaces, sysfs and IRQ knobs)`;
+  const m3net = await ctx.target.program('m3net').then(() => null, (err: Error) => err.message);
+  if (m3net) return m3net;
+  for (const [tool, pkg] of toolsFor(profile)) {
+    if (!(await sh.has(tool))) return `${tool} is not installed${where} (Debian: ${pkg})`;
   }
-  if (c.repetition === 'profile') {
-    const caps = await detectPerf();
-    if (!caps.usable) return `perf cannot profile the kernel here: ${caps.reasons.join('; ')}`;
+  if (profile.topology.kind === 'veth') {
+    if (ctx.sender) return `profile ${profile.name} streams over veth pairs inside the receiver; --sender feeds NIC profiles (topology "nics")`;
+    const netns = await sh.run(null, 'ip', ['netns', 'list']).then(() => null, (err: Error) => err.message);
+    if (netns) return `ip${where} cannot make network namespaces (a busybox ip?): ${netns}`;
   }
+  if (ctx.sender) {
+    const m3netThere = await ctx.sender.program('m3net').then(() => null, (err: Error) => err.message);
+    if (m3netThere) return `sender ${ctx.sender.name}: ${m3netThere}`;
+  }
+  if (c.repetition === 'profile') return perfMissing(ctx.target);
   return null;
+}
+
+/** Why perf cannot profile the kernel of `target` (the profile repetition), or null. */
+async function perfMissing(target: Target): Promise<string | null> {
+  if (target.kind === 'local') {
+    const caps = await detectPerf();
+    return caps.usable ? null : `perf cannot profile the kernel here: ${caps.reasons.join('; ')}`;
+  }
+  const { perf } = await target.capabilities();
+  if (!perf.ok) return `perf cannot profile the kernel on ${target.name}: ${perf.detail ?? 'not usable'}`;
+  return `perf profiles the kernel of the local target only; ${target.name} has perf (${perf.detail ?? ''}) but recording there is not implemented`;
 }
 
 /**
@@ -70,29 +104,43 @@ interface Stream {
   napiAfter: Map<number, number>;
 }
 
-async function stream(c: Case, ctx: RunContext, profile: Profile, params: NetParams, topo: Topology, children: Array<Receiver | Sender>): Promise<Stream> {
+/** Where the sender runs: the send namespace of the receiver's target (veth), a sender target (NICs), or nowhere of ours (lab senders by hand). */
+async function senderPlace(ctx: RunContext, sh: KernelShell, topo: Topology): Promise<Place | null> {
+  if (topo.txNetns !== null) return { sh, m3net: await ctx.target.program('m3net'), netns: topo.txNetns };
+  if (!ctx.sender) return null;
+  const missing = topo.rx.filter((ep) => ep.address === null);
+  if (missing.length) throw new Error(`${missing.map((ep) => ep.name).join(', ')}: no IPv4 address on ${ctx.target.name} for the sender to reach`);
+  return { sh: new KernelShell(ctx.sender), m3net: await ctx.sender.program('m3net'), netns: null };
+}
+
+async function stream(c: Case, ctx: RunContext, sh: KernelShell, profile: Profile, params: NetParams, topo: Topology, children: Array<Receiver | Sender>): Promise<Stream> {
   ctx.signal.throwIfAborted();
-  const receiver = await startReceiver({ netns: topo.rxNetns, port: params.port, flows: params.flows, cpu: profile.receiverCpu, busyPollUs: profile.busyPollUs });
+  const at: Place = { sh, m3net: await ctx.target.program('m3net'), netns: topo.rxNetns };
+  const receiver = await startReceiver(at, { port: params.port, flows: params.flows, cpu: profile.receiverCpu, busyPollUs: profile.busyPollUs });
   children.push(receiver);
-  const napiPids = (await napiThreadsOf(topo)).map((t) => t.pid);
-  const napiBefore = await threadRunNs(napiPids);
+  const napiPids = (await napiThreadsOf(sh, topo)).map((t) => t.pid);
+  const napiBefore = await threadRunNs(ctx.target, napiPids);
   let sender: Sender | undefined;
   ctx.signal.throwIfAborted(); // an abort that came while the receiver started found no child to kill
-  if (topo.txNetns !== null) {
+  const from = await senderPlace(ctx, sh, topo);
+  if (from) {
     const addrs = topo.rx.map((ep) => ep.address!);
-    sender = startSender({ netns: topo.txNetns, addrs, port: params.port, flows: params.flows, rateMbit: params.rateMbit, duration: params.duration, cpu: profile.senderCpu });
+    sender = await startSender(from, { addrs, port: params.port, flows: params.flows, rateMbit: params.rateMbit, duration: params.duration, cpu: profile.senderCpu });
     children.push(sender);
   } else {
-    ctx.log.info(`waiting for ${params.flows} remote flow(s); on each sender run: ${remoteSenderCommand(params)}`);
+    ctx.log.info(`waiting for ${params.flows} remote flow(s); on each sender run: ${remoteSenderCommand(params, topo.rx.map((ep) => ep.address))}`);
   }
-  const pids: StreamPids = { receiver: receiver.pid, sender: sender?.pid, napi: napiPids };
+  // A sender on another machine is not among the receiver's processes.
+  const localSender = sender && from?.sh === sh ? sender.pid : undefined;
+  const pids: StreamPids = { receiver: receiver.pid, sender: localSender, napi: napiPids };
   // A stream that never ends (remote senders that never connect, a wedged flow) must not hold the
   // machine's knobs forever: past its time plus a margin, the workload is killed.
-  const limitS = params.duration + (sender ? LOCAL_MARGIN_S : REMOTE_MARGIN_S);
+  const margin = !from ? REMOTE_MARGIN_S : from.sh.target.kind === 'local' ? LOCAL_MARGIN_S : TARGET_MARGIN_S;
+  const limitS = params.duration + margin;
   let timedOut = false;
   const watchdog = setTimeout(() => {
     timedOut = true;
-    children.forEach((ch) => ch.kill());
+    children.forEach((ch) => void ch.kill());
   }, limitS * 1000);
   let running: Awaited<ReturnType<typeof startCollectors>> | undefined;
   let recv;
@@ -101,29 +149,31 @@ async function stream(c: Case, ctx: RunContext, profile: Profile, params: NetPar
     running = await startCollectors(c.collectors, {
       target: ctx.target,
       // NAPI kthreads are ours too: in B they do the receive work that softirqs do in A.
-      pids: [receiver.pid, ...(sender ? [sender.pid] : []), ...napiPids],
+      pids: [receiver.pid, ...(localSender !== undefined ? [localSender] : []), ...napiPids],
+      intervalMs: params.sampleIntervalMs,
       perfFrequency: params.perfFrequency,
       perfSymbolGroups: symbolGroups(),
     });
     [recv] = await Promise.all([receiver.done, sender?.done]);
   } catch (err) {
     await running?.stop().catch(() => {});
-    throw timedOut ? new Error(`no complete stream within ${limitS} s${sender ? '' : ' (did the remote senders connect?)'}`) : err;
+    throw timedOut ? new Error(`no complete stream within ${limitS} s${from ? '' : ' (did the remote senders connect?)'}`) : err;
   } finally {
     clearTimeout(watchdog);
   }
   const collectors = await running.stop();
-  return { recv, pids, collectors, napiBefore, napiAfter: await threadRunNs(napiPids) };
+  return { recv, pids, collectors, napiBefore, napiAfter: await threadRunNs(ctx.target, napiPids) };
 }
 
 interface Prepared {
   params: NetParams;
   profile: Profile;
+  sh: KernelShell;
   journal: Journal;
 }
 
 /** Parameters, profile and capabilities: a case that cannot run here ends before anything changes. */
-async function prepare(c: Case, startedAt: string): Promise<Prepared | Result> {
+async function prepare(c: Case, ctx: RunContext, startedAt: string): Promise<Prepared | Result> {
   const parsed = netParamsSchema.safeParse(c.params ?? {});
   if (!parsed.success) return failedResult(c, new Error(`params: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`), startedAt);
   const params = parsed.data;
@@ -135,39 +185,45 @@ async function prepare(c: Case, startedAt: string): Promise<Prepared | Result> {
     return failedResult(c, err, startedAt);
   }
   if (params.nics && profile.topology.kind === 'nics') profile = { ...profile, topology: { kind: 'nics', nics: params.nics } };
-  const missing = await missingCapability(c);
+  const sh = new KernelShell(ctx.target);
+  const missing = await missingCapability(c, ctx, sh, profile);
   if (missing) return skippedResult(c, missing, startedAt);
-  const journal = new Journal();
-  if (journal.exists()) return failedResult(c, new Error(`${journal.path} exists: a previous run did not restore; run \`m3bench restore\` first`), startedAt);
-  return { params, profile, journal };
+  const journal = journalFor(ctx.target);
+  if (journal.exists()) return failedResult(c, new Error(`${journal.path} exists: a previous run did not restore ${ctx.target.name}; run \`m3bench restore\` first`), startedAt);
+  return { params, profile, sh, journal };
 }
 
-/** Everything that changes the machine, always undone: topology, knobs, the stream. */
-async function measure(c: Case, ctx: RunContext, { params, profile, journal }: Prepared, startedAt: string): Promise<Result> {
-  const gate = await idleGate(params.idleGate);
-  if (gate.noisy) ctx.log.warn(`${c.id}: machine busy ${gate.busyPercent} % before the case (top: ${gate.top.map((p) => `${p.comm} ${p.cpuPercent}%`).join(', ')}); flagged noisy`);
+/** Everything that changes the receiver, always undone: topology, knobs, the stream. */
+async function measure(c: Case, ctx: RunContext, { params, profile, sh, journal }: Prepared, startedAt: string): Promise<Result> {
+  const gate = await idleGate(ctx.target, params.idleGate);
+  if (gate.noisy) ctx.log.warn(`${c.id}: ${ctx.target.name} busy ${gate.busyPercent} % before the case (top: ${gate.top.map((p) => `${p.comm} ${p.cpuPercent}%`).join(', ')}); flagged noisy`);
   const children: Array<Receiver | Sender> = [];
-  const killChildren = () => children.forEach((ch) => ch.kill());
+  const killChildren = () => Promise.all(children.map((ch) => ch.kill()));
   const unguard = guardSignals(ctx.signal, async () => {
-    killChildren();
-    await restoreJournal(journal);
+    await killChildren();
+    await restoreJournal(sh, journal);
   });
-  ctx.signal.addEventListener('abort', killChildren, { once: true });
+  const onAbort = () => void killChildren();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
   let knobs: KnobReport[] = [];
   try {
-    const topo = await createTopology(profile.topology, journal, `${process.pid}`);
-    knobs = await applyKnobs(profile.knobs, topo, journal);
-    const s = await stream(c, ctx, profile, params, topo, children);
+    // First: a replay after a reboot of the receiver must know the journal's state is gone.
+    journal.record({ op: 'boot', bootId: await bootId(sh) });
+    const topo = await createTopology(sh, profile.topology, journal, `${process.pid}`);
+    knobs = await applyKnobs(sh, profile.knobs, topo, journal);
+    const s = await stream(c, ctx, sh, profile, params, topo, children);
     const checks = verifyRun({ profile, ...s });
     for (const ch of checks.filter((x) => !x.ok)) ctx.log.warn(`${c.id}: not verified: ${ch.check}: ${ch.detail}`);
+    const nics = profile.topology.kind === 'nics' ? topo.rx.map((ep) => ep.name) : [];
     return {
       case: c,
       status: 'ok',
-      derived: netFigures(s.recv, s.collectors, cpus().length, s.pids),
+      derived: netFigures(s.recv, s.collectors, (await ctx.target.fingerprint()).cores, s.pids, nics),
       detail: {
         profile: profile.name,
         repetition: c.repetition,
         receiver: s.recv,
+        ...(ctx.sender ? { sender: ctx.sender.name } : {}),
         knobs,
         verification: checks,
         verified: checks.every((x) => x.ok),
@@ -180,13 +236,13 @@ async function measure(c: Case, ctx: RunContext, { params, profile, journal }: P
       endedAt: new Date().toISOString(),
     };
   } catch (err) {
-    killChildren();
+    await killChildren();
     return failedResult(c, err, startedAt, { profile: profile.name, knobs });
   } finally {
-    ctx.signal.removeEventListener('abort', killChildren);
-    const restored = await restoreJournal(journal);
+    ctx.signal.removeEventListener('abort', onAbort);
+    const restored = await restoreJournal(sh, journal).catch((err: Error) => ({ failed: [err.message] }));
     unguard();
-    if (restored.failed.length) ctx.log.warn(`${c.id}: could not restore: ${restored.failed.join('; ')} (journal kept: ${journal.path})`);
+    if (restored.failed.length) ctx.log.warn(`${c.id}: could not restore ${ctx.target.name}: ${restored.failed.join('; ')} (journal kept: ${journal.path})`);
   }
 }
 
@@ -195,14 +251,12 @@ export const netRunner: CaseRunner = {
   accepts: (c) => c.test === 'NET',
   async run(c, ctx): Promise<Result> {
     const startedAt = new Date().toISOString();
-    // The namespaces, veths and knobs of this runner are made on the host m3bench runs on.
-    if (ctx.target.kind !== 'local') return skippedResult(c, `tests A/B over veth pairs run on this host; target ${ctx.target.name} is not this host`, startedAt);
-    const prepared = await prepare(c, startedAt);
+    const prepared = await prepare(c, ctx, startedAt);
     if ('status' in prepared) return prepared;
     let release: (() => void) | undefined;
     try {
       if (touchesHost(prepared.profile)) {
-        release = await acquireGlobalLock(GLOBAL_LOCK_WAIT_MS, ctx.signal);
+        release = await acquireGlobalLock(GLOBAL_LOCK_WAIT_MS, ctx.signal, globalLockPath(ctx.target.name));
         process.once('exit', release); // the signal guard exits without unwinding to `finally`
       }
       return await measure(c, ctx, prepared, startedAt);

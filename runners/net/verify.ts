@@ -1,6 +1,6 @@
 // Did the profile take effect? A knob that reads back right can still change nothing (threaded
 // NAPI on a veth without GRO, for instance), so the run checks the behaviour it was meant to cause.
-import { readFile } from 'node:fs/promises';
+import type { Target } from '../../core/target.ts';
 import type { CollectorOutput } from '../../core/types.ts';
 import type { Profile } from '../../suites/profile.ts';
 import type { ReceiverResult } from './workload.ts';
@@ -11,11 +11,11 @@ export interface Check {
   detail: string;
 }
 
-/** On-CPU ns of each thread (schedstat), keyed by pid; threads that vanished read as absent. */
-export async function threadRunNs(pids: number[]): Promise<Map<number, number>> {
+/** On-CPU ns of each thread on the target (schedstat), keyed by pid; threads that vanished read as absent. */
+export async function threadRunNs(target: Target, pids: number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   for (const pid of pids) {
-    const s = await readFile(`/proc/${pid}/schedstat`, 'utf8').catch(() => null);
+    const s = await target.readFile(`/proc/${pid}/schedstat`).catch(() => null);
     if (s) out.set(pid, Number(s.split(' ')[0]));
   }
   return out;

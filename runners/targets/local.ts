@@ -4,10 +4,12 @@ import os from 'node:os';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { DEFAULT_WORKER } from '../../core/paths.ts';
-import type { ExecOptions, ExecResult, Target, TargetCapabilities, TargetDescription, TargetFingerprint, WorkerStream } from '../../core/target.ts';
+import { DEFAULT_WORKER, NATIVE_BUILD } from '../../core/paths.ts';
+import type { BootSpec } from '../../core/kernel-config.ts';
+import type { ExecOptions, ExecResult, Target, TargetCapabilities, TargetDescription, TargetFingerprint, TargetProcess, WorkerStream } from '../../core/target.ts';
 import { hostFingerprint } from '../../collectors/host.ts';
 import { detectPerf } from '../../collectors/perf.ts';
+import { relayedProcess, withPidLine } from './target-process.ts';
 import { LocalTransport } from './transport.ts';
 
 /** Program and arguments of the local worker: explicit, else $M3BENCH_WORKER, else native/build/m3worker. */
@@ -21,10 +23,14 @@ export function localWorkerCommand(explicit?: string[]): string[] {
   return [DEFAULT_WORKER];
 }
 
+/** argv as this host runs it: `root` adds `sudo -n` when we are not root. */
+function asRootHere(argv: string[], root: boolean | undefined): string[] {
+  return root && process.getuid?.() !== 0 ? ['sudo', '-n', ...argv] : argv;
+}
+
 /** Runs argv on this host; `root` adds `sudo -n` when we are not root. */
 export async function execHere(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-  const asRoot = opts.root && process.getuid?.() !== 0;
-  const [file, ...args] = asRoot ? ['sudo', '-n', ...argv] : argv;
+  const [file, ...args] = asRootHere(argv, opts.root);
   if (!file) throw new Error('exec: empty command');
   const r = await execa(file, args, {
     reject: false,
@@ -40,14 +46,27 @@ export class LocalTarget implements Target {
   readonly kind = 'local' as const;
   readonly cheapWorkerStart = true;
 
-  constructor(private readonly workerCommand: string[] = localWorkerCommand()) {}
+  /** Without a command, the worker is looked up when first started (`m3bench restore` needs none). */
+  constructor(private readonly workerCommand?: string[]) {}
 
   async startWorker(): Promise<WorkerStream> {
-    return new LocalTransport({ command: this.workerCommand });
+    return new LocalTransport({ command: this.workerCommand ?? localWorkerCommand() });
   }
 
   exec(argv: string[], opts?: ExecOptions): Promise<ExecResult> {
     return execHere(argv, opts);
+  }
+
+  async spawn(argv: string[], opts: Pick<ExecOptions, 'root'> = {}): Promise<TargetProcess> {
+    const [file, ...args] = asRootHere(withPidLine(argv), opts.root);
+    const child = execa(file!, args, { reject: false, stdin: 'ignore', buffer: false });
+    return relayedProcess(child, (pid) => execHere(['kill', '-9', String(pid)], opts));
+  }
+
+  async program(name: 'm3net'): Promise<string> {
+    const file = path.join(NATIVE_BUILD, name);
+    if (!existsSync(file)) throw new Error(`${path.relative(process.cwd(), file)} is not built (npm run build)`);
+    return file;
   }
 
   readFile(file: string): Promise<string> {
@@ -64,6 +83,11 @@ export class LocalTarget implements Target {
 
   async getFile(remotePath: string, localPath: string): Promise<void> {
     await this.putFile(remotePath, localPath);
+  }
+
+  /** m3bench runs here: this host is never rebooted, so only its default boot is "booted". */
+  async boot(spec: BootSpec | null): Promise<void> {
+    if (spec) throw new Error('the local target cannot reboot the machine m3bench runs on: use --target vm or an ssh lab host for a kernel or command line');
   }
 
   private async readOr(file: string, fallback: string): Promise<string> {

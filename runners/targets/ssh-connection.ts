@@ -4,11 +4,12 @@
 // private temporary directory this connection creates and removes on close — also when the
 // process exits without close() (a synchronous 'exit' handler).
 import { execa, execaSync } from 'execa';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ExecOptions, ExecResult } from '../../core/target.ts';
+import { processAlive } from '../../core/process-alive.ts';
 
 export interface SshConnectionOptions {
   /** Host name or alias, as the ssh configuration knows it. */
@@ -66,6 +67,38 @@ export function classifySshFailure(host: string, stderr: string): SshError {
   return new SshError(`ssh ${host}: ssh failed (exit 255)${last ? `: ${last}` : ''}`, 'other', s);
 }
 
+const CONTROL_DIR_PREFIX = 'm3ssh-';
+
+/**
+ * Commands in flight on one connection at most. Sessions opened in a burst over one master are
+ * refused past a server limit (OpenSSH MaxSessions is 10; the rig's dropbear refused the 6th of a
+ * burst, the client exiting 255 with nothing said) — and collectors stopping together are a burst.
+ */
+const MAX_COMMANDS_IN_FLIGHT = 4;
+
+/** Tries of a read-only command whose session ssh failed to open (read()). */
+const READ_ATTEMPTS = 3;
+
+/**
+ * Control directories of runs that died without closing (kill -9): each master still listening is
+ * told to exit (it would by itself after ControlPersist), then the directory goes. Returns them.
+ */
+export async function removeStaleControlDirs(): Promise<string[]> {
+  const tmp = os.tmpdir();
+  const stale = readdirSync(tmp).flatMap((name) => {
+    const m = new RegExp(`^${CONTROL_DIR_PREFIX}(\\d+)-`).exec(name);
+    return m && !processAlive(Number(m[1])) ? [path.join(tmp, name)] : [];
+  });
+  for (const dir of stale) {
+    for (const socket of readdirSync(dir)) {
+      // With an explicit ControlPath the host name only fills the command line.
+      await execa('ssh', ['-o', `ControlPath=${path.join(dir, socket)}`, '-O', 'exit', 'stale-m3bench-master'], { reject: false, stdin: 'ignore', timeout: 10_000 });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return stale;
+}
+
 const open = new Set<SshConnection>();
 let exitHookInstalled = false;
 function installExitHook(): void {
@@ -83,11 +116,14 @@ export class SshConnection {
   private readonly ssh: string;
   private uid: Promise<number> | null = null;
   private closed = false;
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly opts: SshConnectionOptions) {
     this.host = opts.host;
     this.ssh = opts.sshProgram ?? 'ssh';
-    this.controlDir = mkdtempSync(path.join(os.tmpdir(), 'm3ssh-'));
+    // The pid in the name lets `m3bench restore` find the directories of dead runs.
+    this.controlDir = mkdtempSync(path.join(os.tmpdir(), `${CONTROL_DIR_PREFIX}${process.pid}-`));
     // mkdtemp makes 0700 already; assert it rather than trust the umask.
     if ((statSync(this.controlDir).mode & 0o077) !== 0) throw new Error(`${this.controlDir}: not private`);
     open.add(this);
@@ -131,6 +167,19 @@ export class SshConnection {
   /** Runs a remote shell command line as is. Rejects with SshError when ssh itself fails. */
   async run(command: string, opts: { timeoutMs?: number; input?: string; inputFile?: string; allow255?: boolean } = {}): Promise<ExecResult> {
     this.assertOpen();
+    // A finishing command hands its slot straight to the next waiter.
+    if (this.inFlight >= MAX_COMMANDS_IN_FLIGHT) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.inFlight++;
+    try {
+      return await this.runNow(command, opts);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight--;
+    }
+  }
+
+  private async runNow(command: string, opts: { timeoutMs?: number; input?: string; inputFile?: string; allow255?: boolean }): Promise<ExecResult> {
     const stdinOpt = opts.inputFile !== undefined ? { inputFile: opts.inputFile } : opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const };
     // A timed command is also limited on the host by `timeout` (coreutils or busybox) when it is
     // there: a command killed only here would keep running in the shared master's session.
@@ -158,7 +207,11 @@ export class SshConnection {
     const stdout = String(r.stdout ?? '');
     const stderr = String(r.stderr ?? '');
     if (timedOut) return { exitCode: r.exitCode ?? -1, stdout, stderr, timedOut: true };
-    if (r.exitCode === 255 && !opts.allow255) throw classifySshFailure(this.host, stderr);
+    // Nothing on stderr (e.g. a session the server refused): at least say which command it was.
+    if (r.exitCode === 255 && !opts.allow255) {
+      const err = classifySshFailure(this.host, stderr);
+      throw stderr.trim() ? err : new SshError(`${err.message}: nothing on stderr, running: ${command.slice(0, 120)}`, err.kind, stderr);
+    }
     if (r.exitCode === undefined) throw new Error(`ssh ${this.host}: ${r.message ?? 'could not run ssh'}`);
     return { exitCode: r.exitCode, stdout, stderr };
   }
@@ -189,14 +242,31 @@ export class SshConnection {
     return { ...r, stdout: r.stdout.replace(/\n$/, ''), stderr: r.stderr.replace(/\n$/, '') };
   }
 
+  /**
+   * A read-only command, tried again when ssh fails with nothing said: the rig's dropbear now and
+   * then refuses a session while the guest is busy (exit 255, empty stderr), and a read can be
+   * repeated whether or not it ran. Commands that change state are never repeated.
+   */
+  private async read(command: string): Promise<ExecResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.run(command);
+      } catch (err) {
+        const refused = err instanceof SshError && err.kind === 'other' && err.stderr.trim() === '';
+        if (!refused || attempt >= READ_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+  }
+
   async readFile(remotePath: string): Promise<string> {
-    const r = await this.run(`cat -- ${shellQuote(remotePath)}`);
+    const r = await this.read(`cat -- ${shellQuote(remotePath)}`);
     if (r.exitCode !== 0) throw new Error(`ssh ${this.host}: cannot read ${remotePath}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
     return r.stdout;
   }
 
   async listDir(remotePath: string): Promise<string[]> {
-    const r = await this.run(`cd -- ${shellQuote(remotePath)} && ls -1A`);
+    const r = await this.read(`cd -- ${shellQuote(remotePath)} && ls -1A`);
     if (r.exitCode !== 0) throw new Error(`ssh ${this.host}: cannot list ${remotePath}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
     return r.stdout.split('\n').filter(Boolean);
   }
@@ -219,6 +289,12 @@ export class SshConnection {
     });
     if (r.exitCode === 255) throw classifySshFailure(this.host, String(r.stderr ?? ''));
     if (r.exitCode !== 0) throw new Error(`ssh ${this.host}: cannot read ${remotePath}: ${String(r.stderr ?? '').trim() || `exit ${r.exitCode}`}`);
+  }
+
+  /** Ends the shared master but stays usable: the next command opens a new one (after a reboot of the host). */
+  async dropMaster(): Promise<void> {
+    this.assertOpen();
+    await execa(this.ssh, [...this.baseArgs(), '-O', 'exit', this.host], { reject: false, stdin: 'ignore', timeout: 10_000 });
   }
 
   /** Ends the shared master (`ssh -O exit`) and removes the control directory. */

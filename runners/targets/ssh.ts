@@ -6,14 +6,24 @@
 // (built on the host, or here against matching headers) and close() removes what we loaded.
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CACHE_DIR, REPO_ROOT, repoPath } from '../../core/paths.ts';
-import type { ExecOptions, ExecResult, Target, TargetCapabilities, TargetDescription, TargetFingerprint, WorkerStream } from '../../core/target.ts';
+import type { ExecOptions, ExecResult, Target, TargetCapabilities, TargetDescription, TargetFingerprint, TargetProcess, WorkerStream } from '../../core/target.ts';
 import { parseProbe, PROBE_SCRIPT, type ProbeResult } from './remote-probe.ts';
-import { shellQuote, SshConnection, type SshConnectionOptions } from './ssh-connection.ts';
+import { shellJoin, shellQuote, SshConnection, type SshConnectionOptions } from './ssh-connection.ts';
+import { relayedProcess, withPidLine } from './target-process.ts';
 import { LocalTransport } from './transport.ts';
+import { buildKernelModule, KernelUnavailableError } from './debian/kernels.ts';
+import type { BootSpec } from '../../core/kernel-config.ts';
+import { knobJournalOf, removeHostJournal, writeHostJournal } from './host-journal.ts';
+import { baseCommandLine, currentBoot, type HostBoot, kexecReboot, rebootToDefault, sameCommandLine } from './ssh-reboot.ts';
+
+/** The fields of `o` named in `keys` that are set. */
+function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<Pick<T, K>> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Partial<Pick<T, K>>;
+}
 
 export interface StaticBinaries {
   m3worker: string;
@@ -70,6 +80,8 @@ export interface SshTargetOptions extends Omit<SshConnectionOptions, 'host'> {
   name?: string;
   /** Skip the static build and use these binaries (tests). */
   binaries?: StaticBinaries;
+  /** false: keep no host journal — a target `m3bench restore` opens to undo a dead run's, which it must not overwrite. */
+  journal?: boolean;
 }
 
 export interface ModuleState {
@@ -89,20 +101,6 @@ function sshWorkerStream(conn: SshConnection, workerPath: string): LocalTranspor
   });
 }
 
-/** Several hosts of one run may share a kernel: their module is built here once (a Kbuild tree is not safe to share concurrently). */
-const modulesBuiltHere = new Map<string, Promise<string>>();
-
-/** Builds the module against /usr/src/linux-headers-KVER, in a copy under .cache/ssh-kmod/KVER. */
-async function buildModuleForKernel(kernel: string): Promise<string> {
-  const dir = path.join(CACHE_DIR, 'ssh-kmod', kernel);
-  mkdirSync(dir, { recursive: true });
-  const unpack = await execa('sh', ['-c', `tar -C ${shellQuote(repoPath('m3ipc'))} --exclude='*.o' --exclude='*.ko' --exclude='*.mod*' --exclude='.*.cmd' -cf - kmod include | tar -C ${shellQuote(dir)} -xf -`], { reject: false });
-  if (unpack.exitCode !== 0) throw new Error(`copying the module sources failed: ${unpack.stderr}`);
-  const build = await execa('make', ['-s', '-C', `/usr/src/linux-headers-${kernel}`, `M=${path.join(dir, 'kmod')}`, 'modules'], { reject: false, all: true });
-  if (build.exitCode !== 0) throw new Error(`building the module here for ${kernel} failed: ${lastLines(build.all)}`);
-  return path.join(dir, 'kmod', 'm3ipc.ko');
-}
-
 export class SshTarget implements Target {
   readonly name: string;
   readonly kind = 'ssh' as const;
@@ -114,6 +112,9 @@ export class SshTarget implements Target {
   private loadedModule = false;
   private runDir: string | null = null;
   private readonly workers = new Set<LocalTransport>();
+  /** The host's own boot, read before the first reboot; null until boot() is first called. */
+  private defaultBoot: HostBoot | null = null;
+  private awayFromDefault = false;
 
   constructor(
     readonly host: string,
@@ -143,6 +144,7 @@ export class SshTarget implements Target {
       const r = await this.conn.run(`mkdir -m 700 ${shellQuote(dir)}`);
       if (r.exitCode !== 0) throw new Error(`${this.name}: cannot make ${dir}: ${r.stderr.trim()}`);
       this.runDir = dir;
+      this.journal();
     }
     await this.conn.putFile(bins.m3worker, `${this.runDir}/m3worker`, '755');
     if (bins.m3net && existsSync(bins.m3net)) await this.conn.putFile(bins.m3net, `${this.runDir}/m3net`, '755');
@@ -173,6 +175,22 @@ export class SshTarget implements Target {
 
   exec(argv: string[], opts?: ExecOptions): Promise<ExecResult> {
     return this.conn.exec(argv, opts);
+  }
+
+  /** `ssh -T host <argv>`: its stdout streams back as it comes; kill() runs `kill -9 PID` on the host. */
+  async spawn(argv: string[], opts: Pick<ExecOptions, 'root'> = {}): Promise<TargetProcess> {
+    // sudo outside the pid line: the pid printed must be the program's, not sudo's.
+    const sudo = opts.root && (await this.conn.remoteUid()) !== 0 ? ['sudo', '-n'] : [];
+    const child = execa(this.conn.program, this.conn.commandArgs(shellJoin([...sudo, ...withPidLine(argv)]), ['-T']), { reject: false, stdin: 'ignore', buffer: false });
+    return relayedProcess(child, (pid) => this.conn.exec(['kill', '-9', String(pid)], { ...opts, timeoutMs: 30_000 }));
+  }
+
+  /** The static copy prepare() put in the run directory on the host. */
+  async program(name: 'm3net'): Promise<string> {
+    const file = `${await this.prepare()}/${name}`;
+    const r = await this.conn.run(`test -x ${shellQuote(file)}`);
+    if (r.exitCode !== 0) throw new Error(`${this.name}: no ${file} (its static build did not make it)`);
+    return file;
   }
 
   readFile(file: string): Promise<string> {
@@ -232,6 +250,65 @@ export class SshTarget implements Target {
     };
   }
 
+  /**
+   * kexec into `spec` (ssh-reboot.ts): its kernel (default: the running one) with the host's own
+   * command line plus its parameters; null returns to the host's own boot by a plain reboot. What this run put on the
+   * host goes first (a reboot would orphan it), and the journal lets `m3bench restore` bring the host
+   * back if this process dies while it is away.
+   */
+  async boot(spec: BootSpec | null): Promise<void> {
+    this.defaultBoot ??= await currentBoot(this.conn);
+    if (!spec && !this.awayFromDefault) return;
+    const home = this.defaultBoot;
+    await this.releaseHostState();
+    const before = await currentBoot(this.conn);
+    // Journalled before the reboot: if this process dies now, restore knows where home is.
+    this.awayFromDefault = true;
+    this.journal();
+    if (spec) {
+      const cmdline = [...baseCommandLine(home.cmdline), ...spec.cmdline].join(' ');
+      await kexecReboot(this.conn, spec.kernel ?? home.release, cmdline, before);
+      return;
+    }
+    const back = await rebootToDefault(this.conn, before);
+    if (back.release !== home.release || !sameCommandLine(back.cmdline, home.cmdline)) {
+      throw new Error(`${this.name} rebooted into ${back.release} (${back.cmdline}), not the boot it had before the run (${home.release}: ${home.cmdline}): check its boot loader's default`);
+    }
+    this.awayFromDefault = false;
+    this.journal();
+  }
+
+  /** Keeps the host's journal (host-journal.ts) in step with what this run has left there. */
+  private journal(): void {
+    if (this.opts.journal === false) return;
+    // A knob journal that could not be replayed (runners/kernel/journal.ts) keeps the host journal naming it.
+    const knobJournal = knobJournalOf(this.name);
+    if (!this.runDir && !this.loadedModule && !this.awayFromDefault && !existsSync(knobJournal)) {
+      removeHostJournal(this.name);
+      return;
+    }
+    writeHostJournal({
+      target: this.name,
+      pid: process.pid,
+      connection: { host: this.host, ...pick(this.opts, ['hostName', 'port', 'user', 'configFile']) },
+      ...(this.runDir ? { runDir: this.runDir } : {}),
+      loadedModule: this.loadedModule,
+      ...(this.awayFromDefault && this.defaultBoot ? { awayFrom: this.defaultBoot } : {}),
+      knobJournal,
+    });
+  }
+
+  /** Workers, the module and the run directory belong to one boot: gone with it, made again after. */
+  private async releaseHostState(): Promise<void> {
+    await Promise.all([...this.workers].map((w) => w.close().catch(() => {})));
+    if (this.runDir) await this.conn.run(`rm -rf ${shellQuote(this.runDir)}`, { timeoutMs: 30_000 });
+    this.runDir = null;
+    this.prepared = null;
+    this.probed = null;
+    this.module = null;
+    this.loadedModule = false;
+  }
+
   /** Makes /dev/m3ipc available on the host if it can; the result says how, or why not (module cases are then skipped with it). */
   ensureModule(): Promise<ModuleState> {
     this.module ??= this.ensureModuleOnce().catch((err: unknown) => ({ ok: false, detail: `${this.name}: ${(err as Error).message}` }));
@@ -253,16 +330,20 @@ export class SshTarget implements Target {
       const build = await this.conn.run(`make -s -C /lib/modules/$(uname -r)/build M=${shellQuote(`${src}/kmod`)} modules 2>&1`, { timeoutMs: 600_000 });
       if (build.exitCode !== 0) throw new Error(`building the module on ${this.host} failed: ${lastLines(build.stdout)}`);
       ko = `${src}/kmod/m3ipc.ko`;
-    } else if (existsSync(`/usr/src/linux-headers-${kernel}`)) {
-      const local = await this.buildModuleHere(kernel);
+    } else {
+      // Here, against the archive's headers of a Debian release (runners/targets/debian/, cached per release).
+      const local = await buildKernelModule(kernel).catch((err: unknown) => {
+        if (err instanceof KernelUnavailableError) return null;
+        throw err;
+      });
+      if (!local) return { ok: false, detail: `no compiler or headers for the module on ${this.host} (kernel ${kernel})` };
       ko = `${dir}/m3ipc.ko`;
       await this.conn.putFile(local, ko);
-    } else {
-      return { ok: false, detail: `no compiler or headers for the module on ${this.host} (kernel ${kernel})` };
     }
     const ins = await this.conn.exec(['insmod', ko], { root: true, timeoutMs: 60_000 });
     if (ins.exitCode !== 0) throw new Error(`insmod ${ko} failed: ${ins.stderr.trim() || ins.stdout.trim()}`);
     this.loadedModule = true;
+    this.journal();
     const dev = await this.conn.run('test -e /dev/m3ipc');
     return dev.exitCode === 0
       ? { ok: true, detail: `loaded by m3bench (kernel ${kernel})` }
@@ -282,19 +363,6 @@ export class SshTarget implements Target {
     return file;
   }
 
-  /** Builds the module here against /usr/src/linux-headers-KVER, once per kernel for every host of the run. */
-  private buildModuleHere(kernel: string): Promise<string> {
-    let built = modulesBuiltHere.get(kernel);
-    if (!built) {
-      built = buildModuleForKernel(kernel).catch((err: unknown) => {
-        modulesBuiltHere.delete(kernel);
-        throw err;
-      });
-      modulesBuiltHere.set(kernel, built);
-    }
-    return built;
-  }
-
   /** Quits the workers, removes the module if we loaded it and the run directory, closes the connection. */
   async close(): Promise<string[]> {
     const log: string[] = [];
@@ -303,16 +371,18 @@ export class SshTarget implements Target {
       if (this.loadedModule) {
         const r = await this.conn.exec(['rmmod', 'm3ipc'], { root: true, timeoutMs: 30_000 });
         log.push(`${this.name}: rmmod m3ipc ${r.exitCode === 0 ? 'ok' : `failed: ${r.stderr.trim()}`}`);
-        this.loadedModule = false;
+        if (r.exitCode === 0) this.loadedModule = false;
       }
       if (this.runDir) {
         const r = await this.conn.run(`rm -rf ${shellQuote(this.runDir)}`, { timeoutMs: 30_000 });
         log.push(`${this.name}: removed ${this.runDir}${r.exitCode === 0 ? '' : ` (failed: ${r.stderr.trim()})`}`);
-        this.runDir = null;
+        if (r.exitCode === 0) this.runDir = null;
       }
     } catch (err) {
       log.push(`${this.name}: cleanup failed: ${(err as Error).message}`);
     } finally {
+      // What could not be undone stays journalled for `m3bench restore`.
+      this.journal();
       await this.conn.close();
     }
     return log;

@@ -1,13 +1,20 @@
-// The VM target: a qemu guest booted from Debian's packaged kernel with the module loaded and the
-// static worker inside (runners/targets/vm/). Its only channel is the worker's serial stream, so
-// it runs worker cases and nothing else: commands and files are refused with the reason (a guest
-// reachable over ssh is the SSH target, e.g. the rig of runners/targets/rig/).
+// The VM target: a qemu guest booted from a Debian kernel with the module loaded and the static
+// worker inside (runners/targets/vm/). Its only channel is the worker's serial stream, so it runs
+// worker cases and nothing else: commands are refused with the reason (a guest reachable over ssh
+// is the SSH target, e.g. the rig of runners/targets/rig/). Files can be read only from the
+// snapshot the guest's /init sends at boot (/proc/cmdline, /sys/devices/system/cpu/..., dmesg):
+// enough to verify a kernel configuration, not to sample collectors.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Capability, ExecResult, Target, TargetCapabilities, TargetDescription, TargetFingerprint, WorkerStream } from '../../core/target.ts';
+import { cpuListToSet } from '../../core/cpu-list.ts';
+import type { BootSpec } from '../../core/kernel-config.ts';
+import type { Capability, ExecResult, Target, TargetCapabilities, TargetDescription, TargetFingerprint, TargetProcess, WorkerStream } from '../../core/target.ts';
 import { startVmTransport, type VmTransport, type VmTransportOptions } from './vm/index.ts';
 
 const NO_CHANNEL = 'the VM target has only the worker stream (no shell in its guest): use an SSH target for commands, files and collectors';
+
+/** Where init.sh saves dmesg before sending the snapshot. */
+const BOOT_LOG = '/tmp/dmesg';
 
 export class VmTarget implements Target {
   readonly name = 'vm';
@@ -15,29 +22,65 @@ export class VmTarget implements Target {
   /** A new worker is a new boot. */
   readonly cheapWorkerStart = false;
   private readonly booted: VmTransport[] = [];
+  /** Booted by boot() and not yet handed out as a worker. */
+  private pending: VmTransport | null = null;
+  private spec: BootSpec | null = null;
 
   constructor(private readonly options: VmTransportOptions = {}) {}
 
   async startWorker(): Promise<WorkerStream> {
-    const t = await startVmTransport(this.options);
+    if (this.pending) {
+      const t = this.pending;
+      this.pending = null;
+      return t;
+    }
+    const t = await startVmTransport({ ...this.options, boot: this.spec });
     this.booted.push(t);
     return t;
+  }
+
+  /**
+   * Every later guest boots `spec`. A configuration's guest boots now, so that its snapshot can be
+   * verified before a worker is asked for; the default boots only when something asks for it (the
+   * end of a run returns to it without a boot).
+   */
+  async boot(spec: BootSpec | null): Promise<void> {
+    await this.pending?.close();
+    this.pending = null;
+    this.spec = spec;
+    if (spec) this.pending = (await this.startWorker()) as VmTransport;
   }
 
   private refuse(what: string): Promise<never> {
     return Promise.reject(new Error(`${what}: ${NO_CHANNEL}`));
   }
 
-  exec(argv: string[]): Promise<ExecResult> {
-    return this.refuse(`exec ${argv[0] ?? ''}`);
+  /** Only `dmesg`, answered with the kernel log of the guest's boot snapshot; anything else is refused. */
+  async exec(argv: string[]): Promise<ExecResult> {
+    const log = argv.length === 1 && argv[0] === 'dmesg' ? (await this.guest()).snapshot.get(BOOT_LOG) : undefined;
+    if (log === undefined) return this.refuse(`exec ${argv[0] ?? ''}`);
+    return { exitCode: 0, stdout: log, stderr: '' };
   }
 
-  readFile(file: string): Promise<string> {
-    return this.refuse(`read ${file}`);
+  spawn(argv: string[]): Promise<TargetProcess> {
+    return this.refuse(`spawn ${argv[0] ?? ''}`);
   }
 
-  listDir(dir: string): Promise<string[]> {
-    return this.refuse(`list ${dir}`);
+  program(name: string): Promise<string> {
+    return this.refuse(`run ${name}`);
+  }
+
+  async readFile(file: string): Promise<string> {
+    const text = (await this.guest()).snapshot.get(file);
+    if (text === undefined) return this.refuse(`read ${file} (not in the guest's boot snapshot, runners/targets/vm/init.sh)`);
+    return text;
+  }
+
+  async listDir(dir: string): Promise<string[]> {
+    const prefix = `${dir.replace(/\/$/, '')}/`;
+    const names = [...(await this.guest()).snapshot.keys()].flatMap((p) => (p.startsWith(prefix) ? [p.slice(prefix.length).split('/')[0]!] : []));
+    if (names.length === 0) return this.refuse(`list ${dir} (not in the guest's boot snapshot)`);
+    return [...new Set(names)];
   }
 
   putFile(_localPath: string, remotePath: string): Promise<void> {
@@ -55,17 +98,24 @@ export class VmTarget implements Target {
     return this.booted.at(-1)!;
   }
 
+  /** From the guest's boot snapshot where it has the file, else from what the guest was booted with. */
   async fingerprint(): Promise<TargetFingerprint> {
-    const d = (await this.guest()).describe();
+    const guest = await this.guest();
+    const d = guest.describe();
+    const file = (p: string) => guest.snapshot.get(p)?.trim();
+    const vulnerabilities = '/sys/devices/system/cpu/vulnerabilities/';
+    const mitigations = Object.fromEntries([...guest.snapshot].flatMap(([p, text]) => (p.startsWith(vulnerabilities) ? [[p.slice(vulnerabilities.length), text.trim()]] : [])));
+    const modules = file('/proc/modules')?.split('\n').flatMap((l) => (l ? [l.split(' ')[0]!] : []));
+    const online = file('/sys/devices/system/cpu/online');
     return {
       hostname: 'm3bench-vm',
       arch: process.arch === 'x64' ? 'x86_64' : process.arch,
       cpuModel: d.emulated ? 'qemu TCG' : 'host (KVM)',
-      cores: d.ncpus,
-      kernel: d.kernel,
-      cmdline: d.cmdline,
-      modules: ['m3ipc'],
-      mitigations: {},
+      cores: online ? cpuListToSet(online).length : d.ncpus,
+      kernel: file('/proc/sys/kernel/osrelease') ?? d.kernel,
+      cmdline: file('/proc/cmdline') ?? d.cmdline,
+      modules: modules ?? ['m3ipc'],
+      mitigations,
       virtualised: true,
       hypervisor: d.emulated ? 'qemu-tcg' : 'kvm',
       memoryBytes: d.memoryBytes,
@@ -95,6 +145,8 @@ export class VmTarget implements Target {
 
   /** Each boot (a worker restart boots a new VM) ends with /proc/m3ipc, a dmesg check and rmmod. */
   async close(runDir?: string): Promise<string[]> {
+    await this.pending?.close();
+    this.pending = null;
     const reports = this.booted.flatMap((t) => {
       try {
         return [t.guestReport()];

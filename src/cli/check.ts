@@ -1,6 +1,7 @@
 // `m3bench check --baseline BASE`: the CI regression verdict. Takes (--new) or makes a new run,
 // compares it with the baseline, prints the Markdown table and exits 1 when a case regressed
-// significantly beyond its threshold (2 on a usage or config error).
+// significantly beyond its threshold (2 on a usage or config error). `--history` judges it against
+// the run history instead (reports/history/baseline.ts) and then adds it to the history.
 import { appendFile, writeFile } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
 import { benchmarkEntries, type BenchmarkFormat } from '../../reports/benchmark-export.ts';
@@ -10,11 +11,19 @@ import { loadRun, type LoadedRun } from '../../reports/load.ts';
 import { markdownTable } from '../../reports/markdown-table.ts';
 import { confirmFindings, judge, regressedMechanisms, regressionTable, type RegressionFinding } from '../../reports/regression.ts';
 import { loadThresholds, parseThreshold, DEFAULT_THRESHOLDS_FILE, type Thresholds } from '../../reports/thresholds.ts';
+import { BASELINE_DEFAULTS, historyBaseline, newestManifest } from '../../reports/history/baseline.ts';
+import { defaultDbFile, type HistoryDb, openHistory } from '../../reports/history/db.ts';
+import { importRun } from '../../reports/history/import.ts';
 import { idleGate } from '../../collectors/idle-gate.ts';
+import { LocalTarget } from '../../runners/targets/local.ts';
+import { dbOption } from './history-db.ts';
 import type { PlanOverrides } from '../../suites/index.ts';
 
 interface CheckArgs {
-  baseline: string;
+  baseline?: string;
+  history: boolean;
+  db?: string;
+  historyRuns: number;
   new?: string;
   suite?: string;
   threshold?: string;
@@ -29,6 +38,16 @@ interface CheckArgs {
 /** The drift factor to judge `rows` with: 1 when correction is off (see reports/machine-drift.ts). */
 function driftOf(args: CheckArgs, rows: ComparisonRow[], runWideRows?: ComparisonRow[]) {
   return args.driftCorrection ? machineDrift(rows, runWideRows) : { factor: 1, note: 'machine-drift correction off (--no-drift-correction)' };
+}
+
+/** A case without a baseline in the history says why, instead of "only in new run". */
+function explainMissing(rows: ComparisonRow[], missing: Map<string, string>): ComparisonRow[] {
+  return rows.map((r) => (!r.base && r.next && missing.has(r.next.case.id) ? { ...r, why: `no baseline: ${missing.get(r.next.case.id)}` } : r));
+}
+
+/** The run history's newest run stands for the baseline until the new run exists: check repeats its suite and overrides. */
+function historyTemplate(db: HistoryDb, file: string): LoadedRun {
+  return { dir: `${file} (history)`, manifest: newestManifest(db, file), results: [], badLines: 0 };
 }
 
 /** A fresh run of the baseline's suite with the baseline's overrides (the runner's executeRun). */
@@ -58,7 +77,7 @@ async function confirmByRerun(base: LoadedRun, newDir: string, args: CheckArgs, 
       for (const t of CONTROL_RERUN.tests) tests.add(t);
     }
     // Give transient load elsewhere up to ~10 s to pass before measuring again.
-    await idleGate({ maxBusyPercent: 25, retries: 10, windowMs: 1000 });
+    await idleGate(new LocalTarget(), { maxBusyPercent: 25, retries: 10, windowMs: 1000 });
     const again = await loadRun(await runLikeBaseline(base, args.suite, { mechanisms: [...mechanisms], tests: [...tests] }, `${newDir}-confirm${i}`));
     const rows = compareRuns(base, again);
     findings = confirmFindings(findings, judge(rows, thresholds, driftOf(args, rows, mainRows).factor));
@@ -71,7 +90,10 @@ const command: CommandModule<object, CheckArgs> = {
   describe: 'CI regression verdict against a baseline run (exit 1 on a significant regression)',
   builder: (y: Argv) =>
     y
-      .option('baseline', { type: 'string', demandOption: true, describe: 'baseline run directory' })
+      .option('baseline', { type: 'string', describe: 'baseline run directory' })
+      .option('history', { type: 'boolean', default: false, describe: 'judge against the run history (per case: the runs since its last change point) instead of one baseline run; the new run is then added to the history' })
+      .option('db', dbOption)
+      .option('history-runs', { type: 'number', default: BASELINE_DEFAULTS.maxRuns, describe: 'with --history: pool at most this many of the newest runs since the last change point' })
       .option('new', { type: 'string', describe: 'new run directory (default: run the baseline\'s suite now)' })
       .option('suite', { type: 'string', describe: 'suite to run when --new is not given (default: the baseline\'s)' })
       .option('threshold', { type: 'string', describe: 'tolerated slowdown for every test, e.g. 5% (default: config/thresholds.json)' })
@@ -80,26 +102,41 @@ const command: CommandModule<object, CheckArgs> = {
       .option('out', { type: 'string', describe: 'run directory for the new run check makes (default runs/<UTC timestamp>-<suite>/)' })
       .option('drift-correction', { type: 'boolean', default: true, describe: 'judge cases against the machine\'s own drift when the memcpy control and the run-wide median agree (--no-drift-correction: raw ratios)' })
       .option('confirm', { type: 'number', default: 1, describe: 'when check makes the new run itself: re-run regressed cases this many times; a regression must reproduce every time (0: off)' })
-      .option('export-format', { choices: ['smaller', 'bigger'] as const, default: 'smaller' as const, describe: 'customSmallerIsBetter (ns/iter) or customBiggerIsBetter (msgs/s, GB/s)' }) as unknown as Argv<CheckArgs>,
+      .option('export-format', { choices: ['smaller', 'bigger'] as const, default: 'smaller' as const, describe: 'customSmallerIsBetter (ns/iter) or customBiggerIsBetter (msgs/s, GB/s)' })
+      .check((a) => {
+        if (Boolean(a.baseline) === Boolean(a.history)) throw new Error('give either --baseline RUN_DIR or --history');
+        return true;
+      }) as unknown as Argv<CheckArgs>,
   handler: async (args) => {
+    const dbFile = args.db ?? defaultDbFile();
+    let history: HistoryDb | undefined;
     try {
+      if (args.history) history = openHistory(dbFile, { mustExist: true });
       const thresholds = await loadThresholds(args.thresholds);
       if (args.threshold !== undefined) {
         const all = parseThreshold(args.threshold);
         thresholds.default = all;
         thresholds.tests = {};
       }
-      const base = await loadRun(args.baseline);
       if (!Number.isInteger(args.confirm) || args.confirm < 0) throw new Error(`--confirm: must be a whole number ≥ 0, got ${args.confirm}`);
+      const template = history ? historyTemplate(history, dbFile) : await loadRun(args.baseline!);
       // Other load on the machine is the usual cause of a false alarm: measure it and say so.
-      const gate = args.new ? undefined : await idleGate({ maxBusyPercent: 25, retries: 5, windowMs: 1000 });
-      const next = await loadRun(args.new ?? (await runLikeBaseline(base, args.suite, {}, args.out)));
-      const rows = compareRuns(base, next);
+      const gate = args.new ? undefined : await idleGate(new LocalTarget(), { maxBusyPercent: 25, retries: 5, windowMs: 1000 });
+      const next = await loadRun(args.new ?? (await runLikeBaseline(template, args.suite, {}, args.out)));
+      const fromHistory = history ? await historyBaseline(history, dbFile, next, { maxRuns: args.historyRuns }) : undefined;
+      const base = fromHistory?.run ?? template;
+      const rows = explainMissing(compareRuns(base, next), fromHistory?.missing ?? new Map());
       const drift = driftOf(args, rows);
       let findings = judge(rows, thresholds, drift.factor);
       if (!args.new) findings = await confirmByRerun(base, next.dir, args, thresholds, findings, rows);
       const table = regressionTable(findings);
       table.notes.push(`Machine: ${drift.note}.`);
+      if (history && fromHistory) {
+        const added = importRun(history, next.dir);
+        table.notes.push(
+          `Baseline: the run history ${dbFile}, per case the newest ≤ ${args.historyRuns} runs since its last change point on the same host and configuration; ${fromHistory.missing.size} case(s) without one. The new run is ${added.action === 'unchanged' ? 'already' : 'now'} in the history.`,
+        );
+      }
       if (gate?.noisy) {
         const top = gate.top.map((p) => `${p.comm} ${p.cpuPercent} %`).join(', ');
         table.notes.push(`Warning: the machine was ${gate.busyPercent.toFixed(0)} % busy before the new run (${top}); a regression may be other load.`);
@@ -122,6 +159,8 @@ const command: CommandModule<object, CheckArgs> = {
     } catch (err) {
       process.stderr.write(`check: error: ${(err as Error).message}\n`);
       process.exitCode = 2;
+    } finally {
+      history?.close();
     }
   },
 };

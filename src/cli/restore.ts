@@ -1,22 +1,35 @@
 // `m3bench restore`: put the machine back after a run that could not (kill -9, a crash of the
 // runner, ...). Replays the tests-A/B journals of runs that are no longer alive, backwards —
 // every sysctl, IRQ affinity, RPS mask, NAPI setting and namespace the run recorded before
-// changing it — and deletes namespaces of dead runs that no journal names.
+// changing it — and deletes namespaces of dead runs that no journal names. For lab hosts it
+// unloads the module a dead run loaded, removes its run directory there and reboots a host it
+// left in another kernel configuration back into its own (runners/targets/host-journal.ts) —
+// after replaying, through ssh, the tests-A/B knob journal the run left for that host — and ends
+// the ssh connection masters of dead runs.
 import type { Argv, CommandModule } from 'yargs';
 import { restoreJournal, type RestoreReport } from '../../runners/kernel/apply.ts';
-import { clearStaleLock, GLOBAL_LOCK, processAlive } from '../../runners/kernel/global-lock.ts';
+import { clearStaleLock, GLOBAL_LOCK } from '../../runners/kernel/global-lock.ts';
+import { processAlive } from '../../core/process-alive.ts';
 import { Journal, listJournals } from '../../runners/kernel/journal.ts';
-import { run } from '../../runners/targets/netns-exec.ts';
+import { KernelShell } from '../../runners/targets/kernel-shell.ts';
+import { LocalTarget } from '../../runners/targets/local.ts';
 import { deleteNetns } from '../../runners/kernel/topology.ts';
+import { restoreHostKnobs } from '../../runners/kernel/host-knobs.ts';
+import { HOST_JOURNAL_DIR, listHostJournals } from '../../runners/targets/host-journal.ts';
+import { releaseHost } from '../../runners/targets/host-restore.ts';
+import { removeStaleControlDirs } from '../../runners/targets/ssh-connection.ts';
 
 interface RestoreArgs {
   journal?: string;
   json: boolean;
 }
 
+/** This host, as the runs whose journals are replayed here changed it. */
+const here = new KernelShell(new LocalTarget());
+
 /** Namespaces named m3b-<pid>-rx|tx whose run (pid) is gone. */
 async function orphanNamespaces(): Promise<string[]> {
-  const list = await run(null, 'ip', ['netns', 'list']).catch(() => '');
+  const list = await here.run(null, 'ip', ['netns', 'list']).catch(() => '');
   return list
     .split('\n')
     .map((l) => l.split(' ')[0])
@@ -43,17 +56,40 @@ const command: CommandModule<object, RestoreArgs> = {
         continue;
       }
       report.journals.push(j.path);
-      const r = await restoreJournal(new Journal(j.path));
+      const r = await restoreJournal(here, new Journal(j.path));
       report.restored.push(...r.restored);
       report.gone.push(...r.gone);
       report.failed.push(...r.failed);
     }
     for (const name of await orphanNamespaces()) {
-      await deleteNetns(name).then(
+      await deleteNetns(here, name).then(
         () => report.restored.push(`orphan netns ${name} deleted`),
         (err: Error) => report.failed.push(`orphan netns ${name}: ${err.message}`),
       );
     }
+    // Lab hosts a dead run left something on: tests-A/B knobs first (through ssh, while its run
+    // directory and boot are as the run left them), then its module, its run directory, another boot.
+    for (const entry of listHostJournals()) {
+      if (processAlive(entry.pid)) {
+        report.inUse.push(`${entry.target} (host journal of run ${entry.pid})`);
+        continue;
+      }
+      const knobs = await restoreHostKnobs(entry).catch((err: Error) => ({ restored: [], gone: [], failed: [err.message] }));
+      if (knobs) {
+        report.journals.push(`${entry.knobJournal} (${entry.target})`);
+        report.restored.push(...knobs.restored.map((l) => `${entry.target}: ${l}`));
+        report.gone.push(...knobs.gone.map((l) => `${entry.target}: ${l}`));
+        if (knobs.failed.length) {
+          report.failed.push(...knobs.failed.map((l) => `${entry.target} (run ${entry.pid}): ${l} (journals kept: run restore again)`));
+          continue;
+        }
+      }
+      await releaseHost(entry).then(
+        (lines) => report.restored.push(...lines),
+        (err: Error) => report.failed.push(`${entry.target} (run ${entry.pid}): ${err.message} (journal kept in ${HOST_JOURNAL_DIR}: run restore again once the host answers, or delete its file if the host is gone for good)`),
+      );
+    }
+    for (const dir of await removeStaleControlDirs()) report.restored.push(`ssh control directory ${dir} of a dead run removed (its master told to exit)`);
     const staleHolder = clearStaleLock();
     if (staleHolder !== null) report.restored.push(`stale lock ${GLOBAL_LOCK} of dead run ${staleHolder} removed`);
     if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

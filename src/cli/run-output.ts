@@ -1,6 +1,6 @@
 // What `m3bench run` shows a person: a progress bar on a TTY (cli-progress), plain lines otherwise,
 // and a table at the end (cli-table3).
-import { SingleBar, Presets } from 'cli-progress';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import { median } from '../../core/median.ts';
 import type { RunProgress } from '../../runners/run.ts';
@@ -29,39 +29,55 @@ function fmt(n: number): string {
   return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3);
 }
 
-/** Progress on stderr, so `--json` output on stdout stays clean. */
+/**
+ * Progress on stderr, so `--json` output on stdout stays clean: on a terminal one bar per target
+ * (targets run in parallel), else one line per case-round, counted per target.
+ */
 export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): RunProgress & { stop(): void } {
   if (stream.isTTY) {
-    const bar = new SingleBar(
-      { format: ' {bar} {value}/{total} case-rounds | {case}', stream, hideCursor: true, clearOnComplete: true },
+    const bars = new MultiBar(
+      { format: ' {target} {bar} {value}/{total} | {case}', stream, hideCursor: true, clearOnComplete: true },
       Presets.shades_classic,
     );
+    const byTarget = new Map<string, SingleBar>();
     return {
-      planned: (_cases, runDir, steps) => {
+      planned: (_cases, runDir, _steps, perTarget) => {
         stream.write(`run directory: ${runDir}\n`);
-        bar.start(steps, 0, { case: '' });
+        const width = Math.max(...Object.keys(perTarget).map((t) => t.length));
+        for (const [t, n] of Object.entries(perTarget)) byTarget.set(t, bars.create(n, 0, { target: t.padEnd(width), case: '' }));
       },
-      caseStarted: (c) => bar.update({ case: c.id }),
-      caseEnded: (_r, i) => bar.update(i + 1),
-      stop: () => bar.stop(),
+      caseStarted: (c) => byTarget.get(c.target)?.update({ case: c.id }),
+      caseEnded: (r) => byTarget.get(r.case.target)?.increment(),
+      stop: () => bars.stop(),
     };
   }
-  let total = 0;
+  let total: Record<string, number> = {};
+  const done = new Map<string, number>();
+  let several = false;
   return {
-    planned: (cases, runDir, steps) => {
-      total = steps;
+    planned: (cases, runDir, steps, perTarget) => {
+      total = perTarget;
+      several = Object.keys(perTarget).length > 1;
       const rounds = steps === cases.length ? '' : ` in ${steps} case-rounds (one pass over the plan per round)`;
-      stream.write(`run directory: ${runDir}\n${cases.length} cases${rounds}\n`);
+      const where = several ? ` on ${Object.entries(perTarget).map(([t, n]) => `${t} (${n})`).join(', ')}` : '';
+      stream.write(`run directory: ${runDir}\n${cases.length} cases${rounds}${where}\n`);
     },
-    caseEnded: (r, i) => stream.write(`[${i + 1}/${total}] ${r.case.id}${r.round ? ` round ${r.round}` : ''}: ${outcome(r)}\n`),
+    caseEnded: (r) => {
+      const t = r.case.target;
+      done.set(t, (done.get(t) ?? 0) + 1);
+      const count = `${several ? `${t} ` : ''}${done.get(t)}/${total[t] ?? '?'}`;
+      stream.write(`[${count}] ${r.case.id}${r.round ? ` round ${r.round}` : ''}: ${outcome(r)}\n`);
+    },
     stop: () => {},
   };
 }
 
 /** The end-of-run table. msgs/s is 2 × round trips/s, as the paper counts; the header says so. */
 export function resultsTable(results: Result[]): string {
+  const where = (r: Result) => (r.case.config ? `${r.case.target} ${r.case.config}` : r.case.target);
+  const several = new Set(results.map(where)).size > 1;
   const table = new Table({
-    head: ['test', 'mechanism', 'placement', 'size', 'status', 'p50 ns/iter', 'rme %', 'µs/round trip', 'msgs/s (2×RT/s)', 'GB/s'],
+    head: [...(several ? ['where'] : []), 'test', 'mechanism', 'placement', 'size', 'status', 'p50 ns/iter', 'rme %', 'µs/round trip', 'msgs/s (2×RT/s)', 'GB/s'],
     style: { head: [], border: [] },
     // One line per case: no rule between rows.
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
@@ -69,6 +85,7 @@ export function resultsTable(results: Result[]): string {
   for (const r of results) {
     const d = r.derived ?? {};
     table.push([
+      ...(several ? [where(r)] : []),
       r.case.profile ? `${r.case.test} ${r.case.profile}/${r.case.repetition}` : r.case.test,
       r.case.mechanism,
       r.case.placement,

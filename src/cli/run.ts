@@ -7,7 +7,12 @@ import { ConfigError, type PlanOverrides } from '../../suites/index.ts';
 import { executeRun, type RunOptions } from '../../runners/run.ts';
 import { readManifest } from '../../core/run-dir.ts';
 import { loadInventory } from '../../runners/targets/inventory.ts';
+import { z } from 'zod';
+import { parseOrThrow } from '../../core/config-error.ts';
+import { type KernelConfiguration, KernelConfigurationSchema } from '../../core/kernel-config.ts';
+import { kernelConfigurations, loadConfigSet } from '../../suites/configurations.ts';
 import { progressDisplay, resultsTable, summaryLine } from './run-output.ts';
+import { dbOption, recordInHistory } from './history-db.ts';
 import { PLACEMENTS, TESTS, type Placement, type TargetName, type TestName } from '../../core/types.ts';
 
 interface RunArgs {
@@ -20,12 +25,16 @@ interface RunArgs {
   pairs?: number;
   rounds?: number;
   target?: TargetName[];
+  sender?: TargetName;
   hosts?: string;
   sshConfig?: string;
   resume?: string;
+  configSet?: string;
+  kernel?: string[];
   out?: string;
   json: boolean;
   report: boolean;
+  db?: string | false;
 }
 
 async function writeRunReport(runDir: string): Promise<string> {
@@ -35,11 +44,19 @@ async function writeRunReport(runDir: string): Promise<string> {
 }
 
 /** What a run directory was asked to measure, from its manifest: resuming repeats it exactly. */
-function resumedPlan(runDir: string): Pick<RunOptions, 'suite' | 'overrides' | 'targets'> {
+function resumedPlan(runDir: string): Pick<RunOptions, 'suite' | 'overrides' | 'targets' | 'sender' | 'configurations'> {
   const manifest = readManifest(runDir);
-  const config = (manifest.config ?? {}) as { source?: string; overrides?: PlanOverrides; targets?: string[] };
+  const config = (manifest.config ?? {}) as { source?: string; overrides?: PlanOverrides; targets?: string[]; sender?: string; configurations?: unknown };
   if (!config.source) throw new ConfigError([`--resume ${runDir}: manifest.json names no suite (config.source)`]);
-  return { suite: config.source, overrides: config.overrides ?? {}, targets: config.targets ?? [manifest.target.name] };
+  const configurations = config.configurations === undefined ? undefined : parseOrThrow(z.array(KernelConfigurationSchema), config.configurations, `${runDir}/manifest.json: config.configurations`);
+  return { suite: config.source, overrides: config.overrides ?? {}, targets: config.targets ?? [manifest.target.name], ...(config.sender ? { sender: config.sender } : {}), ...(configurations ? { configurations } : {}) };
+}
+
+/** --config-set FILE, or one configuration per --kernel; not both. */
+function configurationsOf(args: RunArgs): KernelConfiguration[] | undefined {
+  if (args.configSet && args.kernel?.length) throw new ConfigError(['--config-set and --kernel: give one or the other (a set can name kernels itself)']);
+  if (args.configSet) return loadConfigSet(args.configSet);
+  return args.kernel?.length ? kernelConfigurations(args.kernel) : undefined;
 }
 
 const positive = (name: string) => (v: number | undefined) => {
@@ -66,12 +83,16 @@ const command: CommandModule<object, RunArgs> = {
       .option('pairs', { type: 'number', describe: 'concurrent client/server pairs', coerce: positive('pairs') })
       .option('rounds', { type: 'number', describe: 'fresh setups (new worker process) each case is measured in; 1 = one setup', coerce: wholeNumber('rounds') })
       .option('target', { type: 'string', array: true, describe: 'where the cases run: local, vm (qemu guest with the module) or ssh:HOST (a lab host via your ssh config); several are measured in parallel' })
+      .option('sender', { type: 'string', describe: 'tests A/B across two machines: this target (e.g. ssh:HOST) sends the paced stream to the --target receiver\'s NICs (profiles with topology "nics")' })
       .option('hosts', { type: 'string', describe: 'an Ansible inventory (YAML or INI), FILE or FILE:GROUP: each host becomes a target ssh:NAME' })
       .option('ssh-config', { type: 'string', describe: 'ssh configuration file for ssh targets (ssh -F), instead of ~/.ssh/config' })
+      .option('config-set', { type: 'string', describe: 'kernel configurations to measure under, in turn: config/kernels/NAME.json or a file; each target is rebooted into each and verified first' })
+      .option('kernel', { type: 'string', array: true, describe: 'a kernel to measure under (VM: a Debian version such as 6.1, 6.12, 7.2; ssh: an installed release); repeat for several' })
       .option('resume', { type: 'string', describe: 'complete this run directory: measure only its missing or failed case-rounds, with its suite, filters and targets' })
       .option('out', { type: 'string', describe: 'run directory (default runs/<UTC timestamp>-<suite>/)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON on stdout' })
-      .option('report', { type: 'boolean', default: true, describe: 'write <run dir>/report (use --no-report to skip)' }) as unknown as Argv<RunArgs>,
+      .option('report', { type: 'boolean', default: true, describe: 'write <run dir>/report (use --no-report to skip)' })
+      .option('db', { ...dbOption, describe: `${dbOption.describe}: the run adds itself when it ends (--no-db: not)` }) as unknown as Argv<RunArgs>,
   handler: async (args) => {
     const abort = new AbortController();
     // `on`, not `once`: execa's exit hook re-raises a signal that no other listener is left to
@@ -102,6 +123,8 @@ const command: CommandModule<object, RunArgs> = {
               rounds: args.rounds,
             },
             targets: [...(args.target ?? (inventory.length ? [] : ['local'])), ...inventory.map((h) => `ssh:${h.name}`)],
+            sender: args.sender,
+            configurations: configurationsOf(args),
           };
       const { runDir, results } = await executeRun({
         ...plan,
@@ -125,6 +148,8 @@ const command: CommandModule<object, RunArgs> = {
         if (reportDir) process.stderr.write(`report: ${reportDir}\n`);
       }
       process.stderr.write(`results: ${runDir}\n`);
+      // An interrupted run is incomplete: it joins the history once --resume has finished it.
+      if (!abort.signal.aborted) await recordInHistory(runDir, args.db);
       if (abort.signal.aborted) process.exitCode = exitCode;
     } catch (err) {
       progress.stop();

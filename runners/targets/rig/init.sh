@@ -6,6 +6,8 @@
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
+# The scheduler's per-CPU counters (collectors/sched-switches.ts) are in debugfs, as on a systemd host.
+mount -t debugfs debugfs /sys/kernel/debug
 mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /dev/shm /tmp /run /var/log /root/.ssh
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts

@@ -8,8 +8,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, repoPath } from '../../../core/paths.ts';
+import { fetchKernel, runScript } from '../debian/kernels.ts';
 import { VmUnavailableError } from '../vm/artifacts.ts';
 import { killQemu } from '../vm/qemu.ts';
+import { forgetHostJournals } from '../host-journal.ts';
 
 /** qemu, the kernel or dropbear cannot be installed here: callers skip. */
 export class RigUnavailableError extends VmUnavailableError {}
@@ -36,6 +38,8 @@ export interface Rig {
 
 export interface RigOptions {
   guests?: number;
+  /** Guest kernel: '6.1', '6.12', '7.2' or a Debian release (runners/targets/debian/); default bookworm's 6.1. */
+  kernel?: string;
   /** Per guest: how long to wait for ssh, ms (default 120000). */
   bootTimeoutMs?: number;
   /** Wall-clock limit of each qemu, seconds (default 3600). */
@@ -45,20 +49,21 @@ export interface RigOptions {
 const MEMORY_MIB = 512;
 const CPUS = 2;
 
-async function kernelVersion(): Promise<string> {
-  const prep = await execa(repoPath('runners', 'targets', 'vm', 'prepare.sh'), { reject: false, all: true });
-  if (prep.exitCode === 3) throw new RigUnavailableError(`rig unavailable: ${tail(prep.all)}`);
-  if (prep.exitCode !== 0) throw new Error(`prepare.sh failed (${prep.exitCode}): ${tail(prep.all)}`);
-  const kver = /^KVER=(\S+)$/m.exec(prep.stdout)?.[1];
-  if (!kver) throw new Error(`prepare.sh did not name the kernel: ${tail(prep.all)}`);
-  return kver;
+/** What a rig guest boots: a kernel's release, its vmlinuz and the rig's initramfs for it. */
+export interface RigBootFiles {
+  kver: string;
+  kernel: string;
+  initrd: string;
 }
 
-async function buildInitramfs(kver: string): Promise<string> {
-  const b = await execa(repoPath('runners', 'targets', 'rig', 'build-rig.sh'), [kver], { reject: false, all: true });
-  if (b.exitCode === 3) throw new RigUnavailableError(`rig unavailable: ${tail(b.all)}`);
-  if (b.exitCode !== 0) throw new Error(`build-rig.sh failed (${b.exitCode}): ${tail(b.all)}`);
-  return path.join(REPO_ROOT, b.stdout.trim().split('\n').pop()!);
+/** qemu and busybox here (vm/prepare.sh), the kernel of a spec and its e1000.ko, the initramfs (build-rig.sh). */
+export async function prepareRig(spec?: string): Promise<RigBootFiles> {
+  await runScript(repoPath('runners', 'targets', 'vm', 'prepare.sh'), [], RigUnavailableError);
+  const k = await fetchKernel(spec, ['e1000']).catch((err: unknown) => {
+    throw err instanceof VmUnavailableError ? new RigUnavailableError(`rig unavailable: ${err.message}`) : err;
+  });
+  const built = await runScript(repoPath('runners', 'targets', 'rig', 'build-rig.sh'), [k.release, k.modules.e1000!], RigUnavailableError);
+  return { kver: k.release, kernel: k.vmlinuz, initrd: path.join(REPO_ROOT, built.trim().split('\n').pop()!) };
 }
 
 function freePort(): Promise<number> {
@@ -95,9 +100,7 @@ interface Running {
 export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const count = opts.guests ?? 2;
   if (count < 1 || count > 2) throw new Error('startRig: guests must be 1 or 2');
-  const kver = await kernelVersion();
-  const initrd = await buildInitramfs(kver);
-  const kernel = path.join(REPO_ROOT, '.cache', 'vm', `vmlinuz-${kver}`);
+  const { kver, kernel, initrd } = await prepareRig(opts.kernel);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'm3rig-'));
   const key = path.join(dir, 'id_ed25519');
   const sshConfig = path.join(dir, 'ssh_config');
@@ -122,6 +125,8 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     await Promise.all(guests.map((g) => g.proc));
     killAll();
     process.off('exit', onExit);
+    // Its guests are gone: what a run journalled about them has nothing left to restore.
+    forgetHostJournals((j) => j.connection.configFile === sshConfig);
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -170,7 +175,8 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         '-m', String(MEMORY_MIB),
         '-smp', String(CPUS),
         '-nodefaults',
-        '-no-reboot',
+        // No -no-reboot: a guest that reboots comes back in the rig's own kernel and command line,
+        // as a lab host's firmware boots its default (how a kernel configuration returns home).
         '-display', 'none',
         '-monitor', 'none',
         '-pidfile', g.pidFile,

@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { BootSpec } from '../../../core/kernel-config.ts';
 import { LineQueue, TransportClosedError, type WorkerTransport } from '../transport.ts';
 import { prepareVm, type VmArtifacts } from './artifacts.ts';
 import { parseGuestReport, type GuestReport } from './guest-report.ts';
@@ -19,6 +20,10 @@ export interface VmTransportOptions {
   bootTimeoutMs?: number;
   /** After close() asked the worker to quit: how long the guest may take to power off, ms (default 60000). */
   shutdownTimeoutMs?: number;
+  /** Kernel and added parameters of this boot (a kernel configuration); default: the packaged 6.1 as is. */
+  boot?: BootSpec | null;
+  /** How long the guest may take to send its boot snapshot once its worker port is open, ms (default 60000). */
+  snapshotTimeoutMs?: number;
 }
 
 export interface VmDescription {
@@ -32,25 +37,32 @@ export interface VmDescription {
 
 export type VmTransport = WorkerTransport & {
   describe(): VmDescription;
+  /** Files the guest's /init read at boot, before the worker started (init.sh, "M3SNAP"): path -> text. */
+  readonly snapshot: ReadonlyMap<string, string>;
   /** After close(): what the guest reported on its console (/proc/m3ipc state, rmmod, dmesg). */
   guestReport(): GuestReport;
 };
 
 export async function startVmTransport(opts: VmTransportOptions = {}): Promise<VmTransport> {
-  const artifacts = await prepareVm();
+  const artifacts = await prepareVm(opts.boot?.kernel);
+  const extraCmdline = opts.boot?.cmdline ?? [];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'm3vm-'));
   const cleanupDir = () => rmSync(dir, { recursive: true, force: true });
   const socketPath = path.join(dir, 'worker.sock');
   const server = net.createServer();
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socketPath, resolve));
   const pidFile = path.join(dir, 'qemu.pid');
-  const vm = bootVm({ artifacts, mode: 'worker', timeoutS: opts.timeoutS ?? 3600, workerSocket: socketPath, pidFile });
+  const vm = bootVm({ artifacts, mode: 'worker', timeoutS: opts.timeoutS ?? 3600, workerSocket: socketPath, pidFile, extraCmdline });
+  let socket: net.Socket | undefined;
   try {
-    const socket = await acceptOne(server, vm, opts.bootTimeoutMs ?? 120_000);
-    return new VmSerialTransport(artifacts, socket, vm, pidFile, cleanupDir, opts.shutdownTimeoutMs ?? 60_000);
+    socket = await acceptOne(server, vm, opts.bootTimeoutMs ?? 120_000);
+    const transport = new VmSerialTransport(artifacts, extraCmdline, socket, vm, pidFile, cleanupDir, opts.shutdownTimeoutMs ?? 60_000);
+    await transport.readSnapshot(opts.snapshotTimeoutMs ?? 60_000);
+    return transport;
   } catch (err) {
     killQemu(pidFile);
     await vm;
+    socket?.destroy();
     cleanupDir();
     throw err;
   } finally {
@@ -80,9 +92,11 @@ function describeQemuEnd(r: unknown): string {
 class VmSerialTransport implements VmTransport {
   private readonly queue: LineQueue;
   private report: GuestReport | null = null;
+  private readonly files = new Map<string, string>();
 
   constructor(
     private readonly artifacts: VmArtifacts,
+    private readonly extraCmdline: string[],
     private readonly socket: net.Socket,
     private readonly vm: ReturnType<typeof bootVm>,
     private readonly pidFile: string,
@@ -104,8 +118,24 @@ class VmSerialTransport implements VmTransport {
       emulated: accelerator() !== 'kvm',
       ncpus: GUEST_CPUS,
       memoryBytes: GUEST_MEMORY_MIB * 2 ** 20,
-      cmdline: guestCommandLine('worker'),
+      cmdline: guestCommandLine('worker', this.extraCmdline),
     };
+  }
+
+  get snapshot(): ReadonlyMap<string, string> {
+    return this.files;
+  }
+
+  /** The "M3SNAP PATH BASE64" lines /init sends before the worker starts, up to "M3SNAP end". */
+  async readSnapshot(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = (await this.queue.next(Math.max(1, deadline - Date.now()))).replace(/\r$/, '');
+      const m = /^M3SNAP (\S+)(?: (\S*))?$/.exec(line);
+      if (!m) continue; // noise while the port opened
+      if (m[1] === 'end') return;
+      this.files.set(m[1]!, Buffer.from(m[2] ?? '', 'base64').toString('utf8'));
+    }
   }
 
   writeLine(line: string): Promise<void> {

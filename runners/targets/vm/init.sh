@@ -8,6 +8,7 @@ mount -t devtmpfs dev /dev
 mkdir -p /dev/shm /dev/mqueue /tmp
 mount -t tmpfs shm /dev/shm
 mount -t mqueue mqueue /dev/mqueue 2>/dev/null
+chmod 755 /   # the initramfs root comes as 0700: other users (an unprivileged run) must reach /dev
 
 say() { echo "M3VM: $*"; }
 # step NAME CMD...: runs CMD, its output prefixed, then reports the exit code.
@@ -28,6 +29,19 @@ case "$m3mode" in
 worker)
   # The host speaks the worker line protocol over the second serial port.
   stty -F /dev/ttyS1 raw -echo
+  # Before the worker: what this boot is, for the host to verify a kernel configuration against
+  # (runners/kernel/boot-check.ts). One "M3SNAP PATH BASE64" line per file, then "M3SNAP end".
+  snap() { for f in "$@"; do [ -r "$f" ] && echo "M3SNAP $f $(base64 -w 0 < "$f")"; done; }
+  dmesg > /tmp/dmesg
+  {
+    snap /proc/sys/kernel/osrelease /proc/cmdline /proc/modules /tmp/dmesg /proc/irq/default_smp_affinity \
+      /sys/devices/system/cpu/isolated /sys/devices/system/cpu/nohz_full /sys/devices/system/cpu/online \
+      /sys/module/m3ipc/srcversion /sys/devices/system/cpu/vulnerabilities/*
+    for p in $(cat /proc/cmdline); do
+      case "$p" in sysctl.*=*) k=${p#sysctl.}; snap "/proc/sys/$(echo "${k%%=*}" | tr . /)" ;; esac
+    done
+    echo "M3SNAP end"
+  } > /dev/ttyS1
   say "worker start"
   /bin/m3worker < /dev/ttyS1 > /dev/ttyS1 2>/tmp/worker.err
   say "worker exit rc=$?"
@@ -39,7 +53,11 @@ worker)
   done
   # m3repeat=N (kernel command line) repeats both, to shake out races by hand.
   for i in $(seq "${m3repeat:-1}"); do
+    # An unprivileged user's run beside root's: two runs on the module must not disturb each other.
+    [ -x /bin/m3ipc-conformance ] && { /bin/m3ipc-conformance --backend kmod --uid 1000 >/tmp/user.out 2>&1; echo $? >/tmp/user.rc; } &
     [ -x /bin/m3ipc-conformance ] && step conformance run env M3IPC_BACKEND=kmod /bin/m3ipc-conformance --backend kmod
+    wait
+    [ -x /bin/m3ipc-conformance ] && step conformance-user run sh -c 'cat /tmp/user.out; exit $(cat /tmp/user.rc)'
     [ -x /bin/m3ipc-signal-check ] && step signals run /bin/m3ipc-signal-check
     [ -x /bin/m3ipc-fuzz ] && step fuzz run /bin/m3ipc-fuzz 100000
   done
@@ -48,6 +66,10 @@ esac
 
 # Whatever ran, the kernel log must be clean and the module must unload.
 step proc run cat /proc/m3ipc/stats /proc/m3ipc/vms /proc/m3ipc/procs
+# Every page the module pinned is unpinned again (no leaked or doubly released pin); writing
+# stat_refresh folds the per-CPU parts of the counters in first.
+echo 1 > /proc/sys/vm/stat_refresh
+step pins run grep -E '^nr_foll_pin_(acquired|released) ' /proc/vmstat
 if dmesg | grep -E 'BUG|WARNING|Oops|general protection|lockdep|possible recursive|KASAN|refcount_t' >/tmp/bad; then
   sed 's/^/M3VM: [dmesg] /' /tmp/bad
   say "step dmesg rc=1"

@@ -18,6 +18,8 @@ export interface BootOptions {
   pidFile: string;
   memoryMiB?: number;
   cpus?: number;
+  /** Kernel parameters after the guest's own (a kernel configuration's). */
+  extraCmdline?: string[];
 }
 
 /** KVM only on explicit request: the nested /dev/kvm of CI machines starts and then hangs. */
@@ -28,8 +30,8 @@ export function accelerator(): 'kvm' | 'tcg' {
 export const GUEST_MEMORY_MIB = 512;
 export const GUEST_CPUS = 2;
 
-export function guestCommandLine(mode: VmMode): string {
-  return `console=ttyS0 panic=-1 quiet m3mode=${mode}`;
+export function guestCommandLine(mode: VmMode, extra: string[] = []): string {
+  return [`console=ttyS0 panic=-1 quiet m3mode=${mode}`, ...extra].join(' ');
 }
 
 export function qemuArgs(o: BootOptions): string[] {
@@ -45,7 +47,7 @@ export function qemuArgs(o: BootOptions): string[] {
     '-pidfile', o.pidFile,
     '-kernel', o.artifacts.kernel,
     '-initrd', o.artifacts.initrd,
-    '-append', guestCommandLine(o.mode),
+    '-append', guestCommandLine(o.mode, o.extraCmdline),
     '-serial', 'stdio',
   ];
   if (o.workerSocket) args.push('-chardev', `socket,id=worker,path=${o.workerSocket}`, '-serial', 'chardev:worker');

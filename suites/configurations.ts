@@ -1,0 +1,42 @@
+// Kernel configurations of a run: a config set file (config/kernels/NAME.json or a path) or one
+// configuration per `--kernel VERSION`. Validated before anything runs: a bad file is a ConfigError
+// naming the field.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, parseOrThrow } from '../core/config-error.ts';
+import { ConfigSetSchema, type KernelConfiguration, KernelConfigurationSchema } from '../core/kernel-config.ts';
+import { CONFIG_DIR } from '../core/paths.ts';
+
+export const KERNEL_CONFIG_DIR = path.join(CONFIG_DIR, 'kernels');
+
+/** `--config-set isolation` → config/kernels/isolation.json; anything with a slash or .json is a path. */
+export function resolveConfigSetPath(name: string): string {
+  if (name.includes('/') || name.endsWith('.json')) return path.resolve(name);
+  return path.join(KERNEL_CONFIG_DIR, `${name}.json`);
+}
+
+export function loadConfigSet(name: string): KernelConfiguration[] {
+  const file = resolveConfigSetPath(name);
+  const source = path.relative(process.cwd(), file) || file;
+  if (!existsSync(file)) throw new ConfigError([`${source}: no such configuration set (sets live in ${path.relative(process.cwd(), KERNEL_CONFIG_DIR)}/)`]);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`${source}: not valid JSON: ${(err as Error).message}`]);
+  }
+  return parseOrThrow(ConfigSetSchema, raw, source).configurations;
+}
+
+/** `--kernel 6.12` → a configuration named kernel-6.12 that boots that kernel and adds nothing. */
+export function kernelConfigurations(versions: string[]): KernelConfiguration[] {
+  return versions.map((v, i) => parseOrThrow(KernelConfigurationSchema, { name: `kernel-${v}`, kernel: v }, `--kernel[${i}]`));
+}
+
+/** A runtime profile is applied by the tests A/B runner: under any other suite it would be recorded but not applied. */
+export function checkRuntimeProfiles(configs: KernelConfiguration[], suiteKind: string, source: string): void {
+  const bad = configs.filter((c) => c.runtimeProfile !== undefined && suiteKind !== 'net-ab');
+  if (bad.length) {
+    throw new ConfigError(bad.map((c) => `${source}: configuration ${c.name}: runtimeProfile applies to net-ab suites only (this suite is ${suiteKind})`));
+  }
+}

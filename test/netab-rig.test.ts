@@ -1,0 +1,136 @@
+// Tests A/B across two machines on the rig (runners/targets/rig/): m3rig-b sends the paced stream
+// over the emulated e1000 link to m3rig-a, both reached only through ssh. A shows device interrupts
+// on the receiver NIC's IRQ line, interrupt deferral (B-rig-defer) cuts them, every knob of the
+// receiver reads back as before — after the run, and after kill -9 of m3bench followed by
+// `m3bench restore` — and no qemu, ssh or m3net process is left.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { execa } from 'execa';
+import { REPO_ROOT } from '../core/paths.ts';
+import type { Manifest, Result } from '../core/types.ts';
+import { executeRun } from '../runners/run.ts';
+import { knobJournalOf } from '../runners/targets/host-journal.ts';
+import type { Rig } from '../runners/targets/rig/rig.ts';
+import { useRig } from './rig-fixture.ts';
+
+const RECEIVER = 'ssh:m3rig-a';
+const SENDER = 'ssh:m3rig-b';
+const dir = mkdtempSync(path.join(tmpdir(), 'netab-rig-'));
+
+/** Command lines of every process here (from /proc: a minimal machine may have no `ps`). */
+function processArgs(): string[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+    try {
+      return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')];
+    } catch {
+      return [];
+    }
+  });
+}
+
+// Nothing of the rig survives it: no guest (qemu), no ssh client or master of its configuration.
+const fixture = useRig({
+  afterStop: (stopped: Rig) => {
+    const left = processArgs().filter((a) => a.includes(stopped.dir) || a.includes(stopped.sshConfig));
+    assert.deepEqual(left, [], 'qemu or ssh processes of the rig left behind');
+  },
+});
+
+const ssh = (host: string, command: string) => execa('ssh', ['-F', fixture.rig!.sshConfig, host, command], { reject: false, timeout: 60_000 });
+
+/** Every knob a rig profile touches on the receiver, and NAPI kthreads' affinity: path → value. */
+async function receiverKnobs(): Promise<Record<string, string>> {
+  const script = [
+    'for f in /proc/irq/*/smp_affinity_list /proc/sys/net/core/busy_poll /proc/sys/net/core/busy_read /sys/class/net/*/threaded /sys/class/net/*/napi_defer_hard_irqs /sys/class/net/*/gro_flush_timeout /sys/class/net/*/queues/rx-*/rps_cpus; do',
+    '  [ -r "$f" ] && echo "$f=$(cat "$f")";',
+    'done',
+    'for c in /proc/[0-9]*/comm; do case "$(cat "$c" 2>/dev/null)" in napi/*) grep Cpus_allowed_list "$(dirname "$c")/status";; esac; done; true',
+  ].join('\n');
+  const r = await ssh('m3rig-a', script);
+  assert.equal(r.exitCode, 0, r.stderr);
+  return Object.fromEntries(r.stdout.split('\n').filter(Boolean).map((l) => [l.split('=')[0]!, l.slice(l.indexOf('=') + 1)]));
+}
+
+/** m3net or worker processes of ours still running on a guest. */
+async function ourGuestProcesses(host: string): Promise<string> {
+  const r = await ssh(host, 'for p in /proc/[0-9]*; do case "$(readlink "$p/exe" 2>/dev/null)" in /tmp/m3bench-*) echo "$p $(readlink "$p/exe")";; esac; done; true');
+  return r.stdout.trim();
+}
+
+const figure = (r: Result | undefined, key: string) => r?.derived?.[key];
+
+describe('tests A/B from a sender guest to a receiver guest over an emulated NIC', () => {
+  it('A has device interrupts on the receiver NIC, interrupt deferral cuts them, and the receiver is restored', async (t) => {
+    const { rig, unavailable } = fixture;
+    if (unavailable || !rig) return t.skip(unavailable);
+    const baseline = await receiverKnobs();
+    const out = path.join(dir, 'ab');
+    const started = Date.now();
+    const { results } = await executeRun({
+      suite: 'net-ab-rig',
+      overrides: { profiles: ['A-rig', 'B-rig-defer'] },
+      targets: [RECEIVER],
+      sender: SENDER,
+      sshConfig: rig.sshConfig,
+      out,
+    });
+    t.diagnostic(`run: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const counters = (p: string) => results.find((r) => r.case.profile === p && r.case.repetition === 'counters');
+    const [a, b] = [counters('A-rig'), counters('B-rig-defer')];
+    for (const r of [a, b]) assert.equal(r?.status, 'ok', `${r?.case.id}: ${r?.error ?? r?.reason}`);
+    // The guests have no perf: the profile repetition says so instead of pretending.
+    for (const r of results.filter((x) => x.case.repetition === 'profile')) {
+      assert.equal(r.status, 'skipped');
+      assert.match(r.reason ?? '', /perf/);
+    }
+    const nicA = figure(a, 'nicIntrPerSec')!;
+    const nicB = figure(b, 'nicIntrPerSec')!;
+    t.diagnostic(`receiver NIC interrupts/s: A ${nicA}, B-rig-defer ${nicB} (${((1 - nicB / nicA) * 100).toFixed(1)} % fewer); delivered ${figure(a, 'gbitPerSec')! * 1000} / ${figure(b, 'gbitPerSec')! * 1000} Mbit/s`);
+    t.diagnostic(`cswch/s A ${figure(a, 'cswchPerSec')} B ${figure(b, 'cswchPerSec')}; intr/s A ${figure(a, 'intrPerSec')} B ${figure(b, 'intrPerSec')}`);
+    assert.ok(nicA > 0, 'A: the NIC interrupts the receiver');
+    assert.ok(nicB <= 0.1 * nicA, `B-rig-defer cuts the NIC's interrupts by ≥ 90 % (A ${nicA}/s, B ${nicB}/s)`);
+    // B routes the NIC's IRQ to CPU0 and runs the application on CPU1: none of them there.
+    assert.ok((figure(b, 'nicIntrPerSec.cpu1') ?? 0) <= 0.01 * nicA, `no NIC interrupts on the application's CPU1 in B: ${figure(b, 'nicIntrPerSec.cpu1')}`);
+    for (const r of [a, b]) assert.ok(figure(r, 'gbitPerSec')! > 0 && figure(r, 'receiverSwitchesPerSec')! > 0, `${r!.case.id}: the receiver's own figures`);
+    // Recorded from the receiver, and the sender beside it.
+    const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+    assert.equal(manifest.target.name, RECEIVER);
+    assert.equal(manifest.sender?.name, SENDER);
+    assert.match(manifest.sender?.fingerprint?.cmdline ?? '', /m3rig_name=m3rig-b/);
+    assert.deepEqual(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
+    for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of ours left`);
+  });
+
+  it('after kill -9 of m3bench mid-stream, m3bench restore puts the receiver back and ends the stream on both guests', async (t) => {
+    const { rig, unavailable } = fixture;
+    if (unavailable || !rig) return t.skip(unavailable);
+    const baseline = await receiverKnobs();
+    const suite = path.join(dir, 'long.json');
+    // Long enough that the stream is still running when the run is killed.
+    writeFileSync(suite, JSON.stringify({ kind: 'net-ab', name: 'long', profiles: ['B-rig-defer'], repetitions: ['counters'], flows: 1, rateMbit: 20, duration: 120, sampleIntervalMs: 600000, nics: ['eth1'] }));
+    const cli = ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'cli.ts')];
+    const victim = execa('node', [...cli, 'run', '--suite', suite, '--target', RECEIVER, '--sender', SENDER, '--ssh-config', rig.sshConfig, '--out', path.join(dir, 'killed'), '--no-report'], { cwd: REPO_ROOT, reject: false });
+    const journal = knobJournalOf(RECEIVER, victim.pid!);
+    const deadline = Date.now() + 300_000;
+    // Mid-stream: the last knob journaled and the receiver running on the guest.
+    while (!(existsSync(journal) && readFileSync(journal, 'utf8').includes('gro_flush_timeout') && /m3net/.test(await ourGuestProcesses('m3rig-a')))) {
+      assert.ok(victim.exitCode === null && Date.now() < deadline, `the run never streamed: ${(await Promise.race([victim, Promise.resolve(null)]))?.stderr ?? ''}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    victim.kill('SIGKILL');
+    await victim;
+    assert.notDeepEqual(await receiverKnobs(), baseline, 'kill -9 left B-rig-defer applied (nothing restored it)');
+    const restore = await execa('node', [...cli, 'restore'], { cwd: REPO_ROOT, reject: false, timeout: 300_000 });
+    t.diagnostic(restore.stdout);
+    // Only this run's journals are judged: a dead run of someone else on this machine (another rig, gone) may fail to restore.
+    const mine = restore.stderr.split('\n').filter((l) => l.startsWith('FAILED') && l.includes(`(run ${victim.pid})`));
+    assert.deepEqual(mine, [], restore.stderr);
+    assert.match(restore.stdout, /restored\s+ssh:m3rig-a: device-attr\(device\) rx0 gro_flush_timeout=200000 \[eth1\] ← 0/);
+    assert.deepEqual(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
+    assert.equal(existsSync(journal), false, 'the knob journal is gone once replayed');
+    for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of the dead run left`);
+  });
+});
