@@ -54,6 +54,9 @@ const CSV_COLUMNS: Array<[string, (r: Result) => unknown]> = [
   ['size_bytes', (r) => r.case.size],
   ['pairs', (r) => r.case.pairs],
   ['target', (r) => r.case.target],
+  ['config', (r) => r.case.config],
+  ['profile', (r) => r.case.profile],
+  ['repetition', (r) => r.case.repetition],
   ['status', (r) => r.status],
   ['reason_or_error', (r) => r.reason ?? r.error ?? ''],
   ['batches', (r) => r.stats?.n],
@@ -75,7 +78,17 @@ const CSV_COLUMNS: Array<[string, (r: Result) => unknown]> = [
   ['ended_at', (r) => r.endedAt],
 ];
 
+/** Derived figures the named columns above do not carry (e.g. tests A/B rates), by their own name. */
+const NAMED_DERIVED = new Set(['roundTripsPerSec', 'msgsPerSec', 'usPerRoundTrip', 'copiesPerSec', 'gbPerSec']);
+
+/** The one results.csv format: the run directory's and the report's. */
+export function resultsToCsv(results: Result[]): string {
+  const extra = [...new Set(results.flatMap((r) => Object.keys(r.derived ?? {})))].filter((k) => !NAMED_DERIVED.has(k)).sort();
+  const header = [...CSV_COLUMNS.map(([name]) => name), ...extra];
+  const rows = results.map((r) => [...CSV_COLUMNS.map(([, get]) => get(r) ?? ''), ...extra.map((k) => (r.derived as Record<string, unknown> | undefined)?.[k] ?? '')]);
+  return stringify([header, ...rows]);
+}
+
 export function writeCsv(runDir: string, results: Result[]): void {
-  const rows = results.map((r) => CSV_COLUMNS.map(([, get]) => get(r) ?? ''));
-  writeFileSync(path.join(runDir, RESULTS_CSV), stringify([CSV_COLUMNS.map(([name]) => name), ...rows]));
+  writeFileSync(path.join(runDir, RESULTS_CSV), resultsToCsv(results));
 }

@@ -28,9 +28,9 @@ export function loadConfigSet(name: string): KernelConfiguration[] {
   return parseOrThrow(ConfigSetSchema, raw, source).configurations;
 }
 
-/** `--kernel 6.12` → a configuration named kernel-6.12 that boots that kernel and adds nothing. */
+/** `--kernel 6.12` → a configuration named kernel-6.12 that boots that kernel and adds nothing (a release's "+" becomes "_" in the name). */
 export function kernelConfigurations(versions: string[]): KernelConfiguration[] {
-  return versions.map((v, i) => parseOrThrow(KernelConfigurationSchema, { name: `kernel-${v}`, kernel: v }, `--kernel[${i}]`));
+  return versions.map((v, i) => parseOrThrow(KernelConfigurationSchema, { name: `kernel-${v.replace(/[^A-Za-z0-9._-]/g, '_')}`, kernel: v }, `--kernel[${i}]`));
 }
 
 /** A runtime profile is applied by the tests A/B runner: under any other suite it would be recorded but not applied. */

@@ -91,6 +91,7 @@ test('config set files: errors name the file and the field; names are unique', (
   assert.throws(() => loadConfigSet(write({ configurations: [] })), /configurations:/);
   assert.equal(loadConfigSet('isolation').length, 3);
   assert.deepEqual(kernelConfigurations(['6.1', '7.2']).map((c) => [c.name, c.kernel]), [['kernel-6.1', '6.1'], ['kernel-7.2', '7.2']]);
+  assert.deepEqual(kernelConfigurations(['6.12.95+deb12-amd64']).map((c) => [c.name, c.kernel]), [['kernel-6.12.95_deb12-amd64', '6.12.95+deb12-amd64']]);
 });
 
 test('case ids drop the host or the configuration for a comparison along that axis', () => {

@@ -37,7 +37,7 @@ test('CSV has a header and one row per case', async () => {
   const lines = (await read('results.csv')).trim().split('\n');
   assert.equal(lines.length, cases + 1);
   assert.match(lines[0], /^id,test,mechanism,/);
-  assert.match(lines[0], /msgsPerSec/);
+  assert.match(lines[0], /msgs_per_s_2x_round_trips/);
 });
 
 test('JSON holds every run manifest and every case with statistics', async () => {

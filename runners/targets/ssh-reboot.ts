@@ -44,8 +44,9 @@ export async function kexecReboot(conn: SshConnection, release: string, cmdline:
 /** A plain reboot: the host comes back in whatever its boot loader boots by default. */
 export function rebootToDefault(conn: SshConnection, before: HostBoot, opts: RebootOptions = {}): Promise<HostBoot> {
   // Firmware and boot loader come on top of a kexec's time.
-  // `reboot` asks init; a host whose PID 1 is no init (a shell, as in an initramfs) needs -f.
-  return fireAndWait(conn, 'systemctl reboot', 'sync; case $(cat /proc/1/comm) in init) reboot ;; *) reboot -f ;; esac', before, opts.deadlineMs ?? 600_000);
+  // `reboot` asks init for a clean shutdown (which ends this shell too); a PID 1 that is no init
+  // (a shell, as in an initramfs) ignores it, and 10 s later the reboot is forced.
+  return fireAndWait(conn, 'systemctl reboot', 'sync; reboot; sleep 10; sync; reboot -f', before, opts.deadlineMs ?? 600_000);
 }
 
 async function fireAndWait(conn: SshConnection, withSystemd: string, without: string, before: HostBoot, deadlineMs: number): Promise<HostBoot> {
