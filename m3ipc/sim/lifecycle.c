@@ -104,6 +104,8 @@ int sim_drvs_init(int nodeid)
 		snprintf(ns, sizeof ns, "%d", (int)getpid());
 		if (setenv("M3IPC_NS", ns, 1) < 0)
 			return EMOLNOMEM;
+		/* Pid namespaces of processes killed before they could end their VMs. */
+		sim_sweep_dead_namespaces();
 	}
 	node_id = nodeid;
 	return EMOLOK;

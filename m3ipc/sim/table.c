@@ -1,6 +1,8 @@
 /* table.c — naming, creating, mapping and removing the per-VM shm segments (table.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,27 @@ const char *sim_namespace(void)
 void sim_vm_shm_name(char *buf, size_t len, const char *ns, int vmid)
 {
 	snprintf(buf, len, "/m3ipc.%s.vm%d", ns, vmid);
+}
+
+void sim_sweep_dead_namespaces(void)
+{
+	DIR *d = opendir("/dev/shm");
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		char *end;
+		if (strncmp(e->d_name, "m3ipc.", 6) != 0)
+			continue;
+		long pid = strtol(e->d_name + 6, &end, 10);
+		if (end == e->d_name + 6 || strncmp(end, ".vm", 3) != 0 || pid <= 0)
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			char name[sizeof e->d_name + 1];
+			snprintf(name, sizeof name, "/%s", e->d_name);
+			shm_unlink(name);
+		}
+	}
+	closedir(d);
 }
 
 static int vm_name(char *buf, size_t len, int vmid)

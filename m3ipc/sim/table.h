@@ -83,6 +83,9 @@ struct sim_vm {
 const char *sim_namespace(void);
 /* /m3ipc.<ns>.vm<vmid> into buf. */
 void sim_vm_shm_name(char *buf, size_t len, const char *ns, int vmid);
+/* Remove the segments of default namespaces (a pid: see sim_drvs_init) whose process is gone:
+ * what a SIGKILLed user of the simulator could not end. Only its owner may (sticky /dev/shm). */
+void sim_sweep_dead_namespaces(void);
 
 /* Create (excl; vmid M3IPC_ANY_VM: the lowest free id) / map / unlink one VM's segment, or
  * give it to a group (gid -1: owner only). Return 0 or an EMOL* code. */

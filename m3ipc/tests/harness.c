@@ -116,7 +116,9 @@ int t_unused_vmid(void)
 {
 	static int lock_fd = -1;
 	if (lock_fd < 0) {
-		lock_fd = open("/dev/shm/m3ipc-conformance.lock", O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+		/* The lock is /dev/shm itself (a directory can be flock'ed): a lock file would be one
+		 * more object left behind, and unlinking it would break the lock for its waiters. */
+		lock_fd = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		CHECK(lock_fd >= 0 && flock(lock_fd, LOCK_EX) == 0);
 	}
 	for (int vmid = M3IPC_MAX_VMS - 1; vmid >= 0; vmid--) {
@@ -297,6 +299,40 @@ static void report_hung(pid_t pgid)
 }
 
 /* Run one test in a child with fresh VMs; `why` says why it failed or was skipped. */
+/* The test child running now (its own process group), for the signal path below. */
+static volatile pid_t current_test;
+
+/*
+ * SIGINT/SIGTERM/SIGHUP (a timeout, ^C): end what the run made before dying. The test's process
+ * group is killed and, on the simulator, the segments of the VMs the run still holds are
+ * unlinked (unlink is async-signal-safe; the names are made at start). A SIGKILL leaves them to
+ * the next initialisation's sweep of dead namespaces (sim/table.c).
+ */
+static char segment_name[M3IPC_MAX_VMS][96];
+
+static void die_cleanly(int sig)
+{
+	if (current_test > 0)
+		kill(-current_test, SIGKILL);
+	for (int i = 0; segment_name[0][0] && i < run->nvms && i < MAX_VMS; i++)
+		if (run->vms[i] >= 0 && run->vms[i] < M3IPC_MAX_VMS)
+			shm_unlink(segment_name[run->vms[i]]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_cleanup(void)
+{
+	const char *ns = getenv("M3IPC_NS");
+	if (strcmp(backend_name, "sim") == 0 && ns)
+		for (int v = 0; v < M3IPC_MAX_VMS; v++)
+			snprintf(segment_name[v], sizeof segment_name[v], "/m3ipc.%s.vm%d", ns, v);
+	struct sigaction sa = { .sa_handler = die_cleanly };
+	sigemptyset(&sa.sa_mask);
+	for (const int *s = (const int[]){ SIGINT, SIGTERM, SIGHUP, 0 }; *s; s++)
+		sigaction(*s, &sa, NULL);
+}
+
 static enum outcome run_one(int i, char *why, size_t why_len)
 {
 	memset(run, 0, sizeof *run);
@@ -314,12 +350,18 @@ static enum outcome run_one(int i, char *why, size_t why_len)
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);   /* its own group: the runner kills leftover helpers with it */
+		for (const int *s = (const int[]){ SIGINT, SIGTERM, SIGHUP, 0 }; *s; s++)
+			signal(*s, SIG_DFL);
 		alarm(TEST_ALARM_S);
 		tests[i].fn();
 		exit(0);
 	}
+	setpgid(pid, pid); /* also here: a signal may come before the child has run */
+	current_test = pid;
 	int st = 0;
-	waitpid(pid, &st, 0);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	current_test = 0;
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
 		report_hung(pid);
 	kill(-pid, SIGKILL);   /* helpers a failed test left behind */
@@ -405,6 +447,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	run = t_shared(sizeof *run);
 	int rc = mnx_drvs_init(0, backend_name);
+	install_cleanup(); /* after init: the simulator's default namespace is set there */
 	if (rc < 0) {
 		fprintf(stderr, "mnx_drvs_init(0, \"%s\"): %s\n", backend_name, mnx_strerror(rc));
 		return 2;
