@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { medianAbsoluteDeviation, shuffle } from 'simple-statistics';
 import { median } from '../core/median.ts';
+import { gaussian } from '../fixtures/runs/synthetic-history.ts';
 import { analyseSeries } from '../reports/history/changes.ts';
 import { openHistory } from '../reports/history/db.ts';
 import { eDivisive } from '../reports/history/e-divisive.ts';
@@ -26,10 +28,6 @@ const args = await yargs(hideBin(process.argv))
   .parseAsync();
 
 const SHIFTS = [0.1, 0.03];
-
-function gaussian(random: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
 
 /** "found one change at 20 ± 1 in 19/20; any change in 20/20; found at: 20 20 21 ..." */
 function tally(found: number[][], at: number): string {
@@ -62,8 +60,7 @@ if (args.recorded?.length) {
     const analyses = series.map((s) => analyseSeries(s));
     const spreads = series.map((s) => {
       const v = s.points.map((p) => p.medianNs);
-      const m = median(v);
-      return (1.4826 * median(v.map((x) => Math.abs(x - m)))) / m;
+      return (1.4826 * medianAbsoluteDeviation(v)) / median(v);
     });
     process.stdout.write(
       `recorded A/A: ${args.recorded.length} runs, ${series.length} series; robust spread of a run median (1.4826 MAD / median): median ${(median(spreads) * 100).toFixed(1)} %, ` +
@@ -75,11 +72,7 @@ if (args.recorded?.length) {
       const found = series.flatMap((s) =>
         Array.from({ length: Math.min(args.seeds, 5) }, (_, seed) => {
           const random = seededRandom(seed + 1);
-          const v = s.points.map((p) => p.medianNs);
-          for (let i = v.length - 1; i > 0; i--) {
-            const j = Math.floor(random() * (i + 1));
-            [v[i], v[j]] = [v[j]!, v[i]!];
-          }
+          const v = shuffle(s.points.map((p) => p.medianNs), random);
           const mid = Math.floor(v.length / 2);
           return eDivisive(v.map((x, i) => (i >= mid ? x * (1 + shift) : x)), { random: seededRandom(seed + 1) }).map((c) => c.index - mid + at);
         }),

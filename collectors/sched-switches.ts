@@ -6,10 +6,10 @@
 import { counterDelta, round } from './counters.ts';
 import { snapshotCollector } from './sampler.ts';
 
-export const SCHED_DEBUG_FILES = ['/sys/kernel/debug/sched/debug', '/proc/sched_debug'];
+const SCHED_DEBUG_FILES = ['/sys/kernel/debug/sched/debug', '/proc/sched_debug'];
 
 /** nr_switches per CPU ("cpu0" → n), or why it could not be read. */
-export type SwitchSnapshot = { perCpu: Record<string, number> } | { unavailable: string };
+type SwitchSnapshot = { perCpu: Record<string, number> } | { unavailable: string };
 
 export function parseSchedDebug(text: string): Record<string, number> {
   const out: Record<string, number> = {};

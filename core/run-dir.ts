@@ -14,22 +14,28 @@ export function appendResult(runDir: string, result: Result): void {
 }
 
 /**
- * Every line of a run's results.jsonl, in order (one per case and round), as parsed JSON. A line
- * that is not JSON is an error, or — with `onTornLine` — handed to it and skipped (a run killed
- * mid-write leaves a torn last line; the lines before it are good).
+ * Every line of a results.jsonl text (`file`: where it came from, for messages), in order (one per
+ * case and round), as parsed JSON. A line that is not JSON is an error, or — with `onTornLine` —
+ * handed to it and skipped (a run killed mid-write leaves a torn last line; the lines before it
+ * are good).
  */
-export function readResultLines(runDir: string, onTornLine?: (lineNumber: number) => void): Result[] {
-  const text = readFileSync(path.join(runDir, RESULTS_JSONL), 'utf8');
+export function parseResultLines(text: string, file: string, onTornLine?: (lineNumber: number) => void): Result[] {
   return text.split('\n').flatMap((l, i) => {
     if (l.trim() === '') return [];
     try {
       return [JSON.parse(l) as Result];
     } catch {
-      if (!onTornLine) throw new Error(`${path.join(runDir, RESULTS_JSONL)} line ${i + 1}: not JSON`);
+      if (!onTornLine) throw new Error(`${file} line ${i + 1}: not JSON`);
       onTornLine(i + 1);
       return [];
     }
   });
+}
+
+/** Every line of a run's results.jsonl (parseResultLines). */
+export function readResultLines(runDir: string, onTornLine?: (lineNumber: number) => void): Result[] {
+  const file = path.join(runDir, RESULTS_JSONL);
+  return parseResultLines(readFileSync(file, 'utf8'), file, onTornLine);
 }
 
 export function readManifest(runDir: string): Manifest {
@@ -44,6 +50,15 @@ export function readManifest(runDir: string): Manifest {
 export function writeManifest(runDir: string, manifest: Manifest): void {
   writeFileSync(path.join(runDir, MANIFEST_JSON), `${JSON.stringify(manifest, null, 2)}\n`);
 }
+
+/** Derived figures with a column of their own: the column (its name carries the unit), the key in `derived`. */
+const DERIVED_COLUMNS: Array<[string, string]> = [
+  ['round_trips_per_s', 'roundTripsPerSec'],
+  ['msgs_per_s_2x_round_trips', 'msgsPerSec'],
+  ['us_per_round_trip', 'usPerRoundTrip'],
+  ['copies_per_s', 'copiesPerSec'],
+  ['gb_per_s', 'gbPerSec'],
+];
 
 /** One row per case. Column names carry their units; msgs/s is 2 × round trips/s (the paper's rule). */
 const CSV_COLUMNS: Array<[string, (r: Result) => unknown]> = [
@@ -69,23 +84,19 @@ const CSV_COLUMNS: Array<[string, (r: Result) => unknown]> = [
   ['max_ns', (r) => r.stats?.max],
   ['sd_ns', (r) => r.stats?.sd],
   ['rme_percent', (r) => r.stats?.rme],
-  ['round_trips_per_s', (r) => r.derived?.roundTripsPerSec],
-  ['msgs_per_s_2x_round_trips', (r) => r.derived?.msgsPerSec],
-  ['us_per_round_trip', (r) => r.derived?.usPerRoundTrip],
-  ['copies_per_s', (r) => r.derived?.copiesPerSec],
-  ['gb_per_s', (r) => r.derived?.gbPerSec],
+  ...DERIVED_COLUMNS.map(([name, key]): [string, (r: Result) => unknown] => [name, (r) => r.derived?.[key]]),
   ['started_at', (r) => r.startedAt],
   ['ended_at', (r) => r.endedAt],
 ];
 
-/** Derived figures the named columns above do not carry (e.g. tests A/B rates), by their own name. */
-const NAMED_DERIVED = new Set(['roundTripsPerSec', 'msgsPerSec', 'usPerRoundTrip', 'copiesPerSec', 'gbPerSec']);
+/** Derived figures without a column of their own (e.g. tests A/B rates) get one by their own name. */
+const NAMED_DERIVED = new Set(DERIVED_COLUMNS.map(([, key]) => key));
 
 /** The one results.csv format: the run directory's and the report's. */
 export function resultsToCsv(results: Result[]): string {
   const extra = [...new Set(results.flatMap((r) => Object.keys(r.derived ?? {})))].filter((k) => !NAMED_DERIVED.has(k)).sort();
   const header = [...CSV_COLUMNS.map(([name]) => name), ...extra];
-  const rows = results.map((r) => [...CSV_COLUMNS.map(([, get]) => get(r) ?? ''), ...extra.map((k) => (r.derived as Record<string, unknown> | undefined)?.[k] ?? '')]);
+  const rows = results.map((r) => [...CSV_COLUMNS.map(([, get]) => get(r) ?? ''), ...extra.map((k) => r.derived?.[k] ?? '')]);
   return stringify([header, ...rows]);
 }
 

@@ -4,7 +4,8 @@
  *
  * One VM per case, a free id (M3IPC_ANY_VM: on the module VM ids are the machine's, and a VM
  * that is taken belongs to another run, never ours to end); every process of group g binds slot
- * g * ROLE_COUNT + role and publishes its endpoint in shared memory, where the peers wait for it. Iterations (docs/protocol.md):
+ * g * ROLE_COUNT + role and publishes its endpoint in shared memory, where the peers wait for
+ * it. Iterations (docs/protocol.md):
  *   IPC1  client send + receive          server receive + send (the reply)
  *   IPC2  client sendrec                  server receive + send
  *   IPC3  client notify + receive         server receive + notify back

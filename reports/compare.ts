@@ -1,7 +1,8 @@
 // Case-by-case comparison of two runs: medians, the ratio new/base of the median time per
 // iteration with a bootstrap 95 % interval (simple-statistics resampling), and a verdict.
-import { type Case, type Result, TARGET_ID_SEPARATOR } from '../core/types.ts';
+import type { Case, Result } from '../core/types.ts';
 import { CONFIG_ID_SEPARATOR } from '../core/kernel-config.ts';
+import { caseIdWithout } from '../core/case-id.ts';
 import type { LoadedRun } from './load.ts';
 import { isNetResult } from './net-metrics.ts';
 import { measureValue, TABLE1_MEASURES } from './net-tables.ts';
@@ -61,11 +62,7 @@ const DEFAULT_CONFIG = '(default boot)';
 
 /** A case id without its `@TARGET` (host axis) or its `~CONFIG` (config axis): the same case elsewhere on that axis. */
 export function idWithout(c: Case, axis: Axis): string {
-  const config = c.config ? `${CONFIG_ID_SEPARATOR}${c.config}` : '';
-  const bare = config && c.id.endsWith(config) ? c.id.slice(0, -config.length) : c.id;
-  if (axis === 'config') return bare;
-  const target = `${TARGET_ID_SEPARATOR}${c.target}`;
-  return (bare.endsWith(target) ? bare.slice(0, -target.length) : bare) + config;
+  return caseIdWithout(c, axis === 'host' ? { target: true } : { config: true });
 }
 
 const valueOn = (c: Case, axis: Axis) => (axis === 'host' ? c.target : (c.config ?? DEFAULT_CONFIG));

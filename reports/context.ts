@@ -1,5 +1,5 @@
 // Everything the exporters need, computed once: the runs, their results, the figures and tables.
-import type { Result } from '../core/types.ts';
+import type { Case, Result } from '../core/types.ts';
 import type { Figure } from './charts/style.ts';
 import { figure1 } from './charts/figure1.ts';
 import { figure2 } from './charts/figure2.ts';
@@ -45,11 +45,14 @@ interface Setting {
   results: Result[];
 }
 
+/** "vm / 7.2-isolated", or just the target when the case ran in its own boot. */
+export const settingLabel = (c: Case): string => (c.config ? `${c.target} / ${c.config}` : c.target);
+
 /** The results per target and configuration, in the order they appear. */
 export function settingsOf(results: Result[]): Setting[] {
   const groups = new Map<string, Setting>();
   for (const r of results) {
-    const label = r.case.config ? `${r.case.target} / ${r.case.config}` : r.case.target;
+    const label = settingLabel(r.case);
     const g = groups.get(label) ?? { label, slug: label.replace(/[^A-Za-z0-9._-]+/g, '-'), results: [] };
     groups.set(label, g);
     g.results.push(r);

@@ -299,28 +299,26 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
   // A target's parts run in turn (one boot each); targets run in parallel.
   const measure = async (s: Session) => {
     for (const [i, part] of s.parts.entries()) {
-      if (signal.aborted) return;
-      if (stepsOf(part.plan) === 0) continue; // a resumed run that has all of this part
-      let worker: Worker | undefined;
-      if (i > 0 && s.firstWorker) {
-        // Part 0 had nothing left to measure (a resumed run): its boot's worker goes before the next boot.
-        await s.firstWorker.quit();
-        s.firstWorker = undefined;
+      // The worker of the opening boot serves part 0 only: it goes before any other boot.
+      const opening = s.firstWorker;
+      s.firstWorker = undefined;
+      if (signal.aborted || stepsOf(part.plan) === 0) {
+        // Aborted, or a resumed run that has all of this part.
+        await opening?.quit();
+        if (signal.aborted) return;
+        continue;
       }
       if (part.config) {
         const verified = i === 0 && s.firstRecord ? s.firstRecord : await applyConfiguration(s.target, part.config);
         recordConfiguration(verified);
         if (verified.status !== 'verified') {
+          await opening?.quit();
           skipPart(part, `configuration ${part.config.name} not applied on ${s.target.name}: ${verified.reasons.join('; ')}`);
           continue;
         }
       }
-      if (i === 0 && s.firstWorker) {
-        worker = s.firstWorker;
-        s.firstWorker = undefined;
-      }
       // From here the runners own the worker.
-      const runners = await createRunners(() => s.target.startWorker(), worker, { freshWorkerPerRound: s.target.cheapWorkerStart });
+      const runners = await createRunners(() => s.target.startWorker(), opening, { freshWorkerPerRound: s.target.cheapWorkerStart });
       try {
         await measurePart(s, part, runners);
       } finally {

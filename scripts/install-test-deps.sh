@@ -12,7 +12,7 @@ set -euo pipefail
 packages=(
   build-essential make cpio busybox-static   # native build, VM initramfs
   g++ python3                                # better-sqlite3 (the run history) is built by node-gyp at npm install
-  qemu-system-x86 linux-headers-amd64        # kernel-module backend, booted under emulation
+  qemu-system-x86                            # kernel-module backend, booted under emulation (Debian kernels fetched per release)
   dwarves debootstrap xz-utils               # the module per Debian kernel: BTF (pahole), 7.x's sid chroot, .ko.xz
   debian-archive-keyring                     # ... and the archive's keys for its private apt lists
   iproute2 ethtool sysstat linux-perf        # tests A/B: namespaces, NIC knobs, sar cross-check, profiles

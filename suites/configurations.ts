@@ -1,9 +1,10 @@
 // Kernel configurations of a run: a config set file (config/kernels/NAME.json or a path) or one
 // configuration per `--kernel VERSION`. Validated before anything runs: a bad file is a ConfigError
 // naming the field.
-import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
 import path from 'node:path';
 import { ConfigError, parseOrThrow } from '../core/config-error.ts';
+import { configPath, readConfigJson } from '../core/config-file.ts';
 import { ConfigSetSchema, type KernelConfiguration, KernelConfigurationSchema } from '../core/kernel-config.ts';
 import { CONFIG_DIR } from '../core/paths.ts';
 
@@ -11,21 +12,19 @@ export const KERNEL_CONFIG_DIR = path.join(CONFIG_DIR, 'kernels');
 
 /** `--config-set isolation` → config/kernels/isolation.json; anything with a slash or .json is a path. */
 export function resolveConfigSetPath(name: string): string {
-  if (name.includes('/') || name.endsWith('.json')) return path.resolve(name);
-  return path.join(KERNEL_CONFIG_DIR, `${name}.json`);
+  return configPath(name, KERNEL_CONFIG_DIR);
 }
 
 export function loadConfigSet(name: string): KernelConfiguration[] {
   const file = resolveConfigSetPath(name);
   const source = path.relative(process.cwd(), file) || file;
-  if (!existsSync(file)) throw new ConfigError([`${source}: no such configuration set (sets live in ${path.relative(process.cwd(), KERNEL_CONFIG_DIR)}/)`]);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError([`${source}: not valid JSON: ${(err as Error).message}`]);
-  }
+  const raw = readConfigJson(file, source, `no such configuration set (sets live in ${path.relative(process.cwd(), KERNEL_CONFIG_DIR)}/)`);
   return parseOrThrow(ConfigSetSchema, raw, source).configurations;
+}
+
+/** Configurations recorded elsewhere (a run's manifest, for --resume), validated as a set's are. */
+export function parseConfigurations(value: unknown, source: string): KernelConfiguration[] {
+  return parseOrThrow(z.array(KernelConfigurationSchema), value, source);
 }
 
 /** `--kernel 6.12` → a configuration named kernel-6.12 that boots that kernel and adds nothing (a release's "+" becomes "_" in the name). */

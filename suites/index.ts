@@ -1,10 +1,9 @@
 // Config file → validated config → plan of cases, through the registry of suite kinds.
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_DIR } from '../core/paths.ts';
 import { type Case, TARGET_ID_SEPARATOR, type TargetName } from '../core/types.ts';
 import { ConfigError, parseOrThrow, problem } from '../core/config-error.ts';
+import { configPath, readConfigJson } from '../core/config-file.ts';
 import { ipcSuite } from './ipc.ts';
 import type { CatalogueEntry, PlanOverrides, SuiteKind } from './types.ts';
 
@@ -21,8 +20,7 @@ export { CONFIG_DIR };
 
 /** `--suite paper` → config/paper.json; anything with a slash or .json is a path. */
 export function resolveSuitePath(suite: string): string {
-  if (suite.includes('/') || suite.endsWith('.json')) return path.resolve(suite);
-  return path.join(CONFIG_DIR, `${suite}.json`);
+  return configPath(suite, CONFIG_DIR);
 }
 
 export interface LoadedSuite {
@@ -37,13 +35,7 @@ export async function loadSuite(suite: string): Promise<LoadedSuite> {
   const file = resolveSuitePath(suite);
   const relative = path.relative(process.cwd(), file);
   const source = relative && !relative.startsWith('..') ? relative : file;
-  if (!existsSync(file)) throw new ConfigError([`${source}: no such suite config (suites live in ${path.relative(process.cwd(), CONFIG_DIR) || CONFIG_DIR}/)`]);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError([`${source}: not valid JSON: ${(err as Error).message}`]);
-  }
+  const raw = readConfigJson(file, source, `no such suite config (suites live in ${path.relative(process.cwd(), CONFIG_DIR) || CONFIG_DIR}/)`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError([problem(source, [], 'a suite config is a JSON object')]);
   const kind = (raw as { kind?: unknown }).kind ?? 'ipc';
   const suiteKind = typeof kind === 'string' ? SUITE_KINDS[kind] : undefined;

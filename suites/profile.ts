@@ -1,12 +1,11 @@
 // A kernel-configuration profile is data (config/profiles/*.json): a topology to run over, where
 // the workload runs, and a list of knobs, each with its scope and value. This module validates and
 // loads profiles; apply.ts applies them.
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { PROFILE_DIR } from '../core/paths.ts';
 import { ConfigError, parseOrThrow } from '../core/config-error.ts';
+import { configPath, readConfigJson } from '../core/config-file.ts';
 
 // Resolved here rather than through suites/index.ts, which imports the net-ab suite (and so this file).
 export { PROFILE_DIR };
@@ -77,20 +76,13 @@ export type Profile = z.output<typeof profileSchema>;
 
 /** `A` → config/profiles/A.json; a path (with a slash or .json) is taken as is. */
 export function profilePath(name: string): string {
-  if (name.includes('/') || name.endsWith('.json')) return path.resolve(name);
-  return path.join(PROFILE_DIR, `${name}.json`);
+  return configPath(name, PROFILE_DIR);
 }
 
 export async function loadProfile(name: string): Promise<Profile> {
   const file = profilePath(name);
   const source = path.relative(process.cwd(), file) || file;
-  if (!existsSync(file)) throw new ConfigError([`${source}: no such profile (profiles live in config/profiles/)`]);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError([`${source}: not valid JSON: ${(err as Error).message}`]);
-  }
+  const raw = readConfigJson(file, source, 'no such profile (profiles live in config/profiles/)');
   const profile = parseOrThrow(profileSchema, raw, source);
   if (profile.topology.kind === 'nics' && profile.senderCpu !== null) {
     throw new ConfigError([`${source}: senderCpu: a lab profile has remote senders; leave senderCpu out`]);

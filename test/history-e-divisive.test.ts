@@ -6,12 +6,12 @@ import { describe, it } from 'node:test';
 import { eDivisive } from '../reports/history/e-divisive.ts';
 import { bestSplit, DistanceTable, divergence } from '../reports/history/energy.ts';
 import { seededRandom } from '../reports/stats.ts';
+import { gaussian } from '../fixtures/runs/synthetic-history.ts';
 
 /** Synthetic series (invented numbers): level × (1 + sd · N(0,1)) per point, × (1 + shift) from `at` on. */
 function series(seed: number, n: number, sd: number, shift = 0, at = n): number[] {
   const random = seededRandom(seed);
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  return Array.from({ length: n }, (_, i) => 1000 * (i >= at ? 1 + shift : 1) * (1 + sd * gaussian()));
+  return Array.from({ length: n }, (_, i) => 1000 * (i >= at ? 1 + shift : 1) * (1 + sd * gaussian(random)));
 }
 
 /** Matteson & James' Q, summed pair by pair. */

@@ -6,8 +6,9 @@
  * Results: >= 0 on success (an endpoint, a vmid or 0); on failure the ioctl fails with
  * errno = M3K_ERRNO(EMOL*) (e.g. errno 1105 for EMOLDEADSRCDST -105, see m3ipc.h): the EMOL
  * values are DVK's, and several equal real errno values (EMOLINTR -4 = -EINTR), so they are moved
- * above every errno the kernel returns; errno ENOTTY is an unknown command. Messages are m3ipc.h's `message`, which the module compiles too (through
- * kcompat/), so both sides agree on its size and layout; there is no 32-bit compat ioctl.
+ * above every errno the kernel returns; errno ENOTTY is an unknown command. Messages are
+ * m3ipc.h's `message`, which the module compiles too (through kcompat/), so both sides agree on
+ * its size and layout; there is no 32-bit compat ioctl.
  */
 #ifndef M3IPC_UAPI_H
 #define M3IPC_UAPI_H

@@ -170,6 +170,7 @@ void m3k_ubuf_write(struct m3k_ubuf *dst, size_t offset, const void *src, size_t
 /* m3k_perm.c: who may do what (m3ipc.h, "Permissions"). */
 bool m3k_may_bind(const struct m3k_vm *vm);
 bool m3k_may_own(const struct m3k_vm *vm);
+bool m3k_may_group(const struct m3k_vm *vm, kgid_t group);
 bool m3k_may_ptrace(const struct m3k_proc *p);
 
 /* m3k_exit.c: a thread that exits while bound is unbound (from a workqueue: the hook cannot

@@ -371,20 +371,14 @@ int m3k_notify(struct m3k_proc *me, int dst_ep)
 		m3k_ubuf_write(&dst->buf, 0, &m, sizeof(m));
 		m3k_wake(dst, 0);
 		M3K_COUNT(dst, received, 1);
+	} else if (READ_ONCE(me->dead)) {
+		/* Our unbinder (dead is set before it clears our bits, each under the receiver's
+		 * lock) may have passed dst already: a bit set now would outlive us. */
+		err = EMOLINTR;
 	} else {
 		/* Not receiving: a pending bit; duplicates coalesce. */
-		bool was = test_and_set_bit(me->p_nr, dst->notify_pending);
-		int was_ep = dst->notify_ep[me->p_nr];
-
+		set_bit(me->p_nr, dst->notify_pending);
 		dst->notify_ep[me->p_nr] = me->ep;
-		/* Our unbinder may have cleared our bits here already (under this lock) and missed
-		 * this one: a dead notifier's notifications vanish, so undo it (m3k_unbind_proc). */
-		if (READ_ONCE(me->dead)) {
-			if (!was)
-				clear_bit(me->p_nr, dst->notify_pending);
-			dst->notify_ep[me->p_nr] = was_ep;
-			err = EMOLINTR;
-		}
 	}
 	mutex_unlock(&dst->lock);
 	if (!err)

@@ -29,6 +29,13 @@ bool m3k_may_bind(const struct m3k_vm *vm)
 	       (gid_valid(vm->group) && in_egroup_p(vm->group)) || capable(CAP_SYS_ADMIN);
 }
 
+/* Like chgrp: the owner, to a group it belongs to (or none), or CAP_SYS_ADMIN. */
+bool m3k_may_group(const struct m3k_vm *vm, kgid_t group)
+{
+	return (uid_eq(current_euid(), vm->owner) && (!gid_valid(group) || in_egroup_p(group))) ||
+	       capable(CAP_SYS_ADMIN);
+}
+
 /*
  * ptrace's dumpability rule: a task that is not dumpable by its owner (setuid, PR_SET_DUMPABLE 0)
  * needs CAP_SYS_PTRACE over the user namespace it was made dumpable in. Since 7.2 both live in

@@ -176,7 +176,7 @@ void m3k_unbind_proc(struct m3k_proc *p, int own_err)
 
 	/* Receivers waiting for p specifically (a receive from p, or the reply of a sendrec), and
 	 * p's pending notifications (not a later owner's of its slot: another endpoint). A notify
-	 * of p racing with this sees p dead under r's lock and takes its bit back (m3k_notify). */
+	 * of p racing with this sees p dead under r's lock and sets none (m3k_notify). */
 	peers = kmalloc_array(M3IPC_MAX_EPS, sizeof(*peers), GFP_KERNEL | __GFP_NOFAIL);
 	n = vm_snapshot(vm, peers);
 	for (i = 0; i < n; i++) {
@@ -323,8 +323,8 @@ int m3k_vm_end(int vmid)
 	return 0;
 }
 
-/* gid as the caller's user namespace numbers it; (u32)-1 drops the group. Like chgrp: the
- * owner, to a group it belongs to, or CAP_SYS_ADMIN. Already bound members stay bound. */
+/* gid as the caller's user namespace numbers it; (u32)-1 drops the group (who may:
+ * m3k_may_group). Already bound members stay bound. */
 int m3k_vm_group(int vmid, u32 gid)
 {
 	kgid_t group = gid == (u32)-1 ? INVALID_GID : make_kgid(current_user_ns(), gid);
@@ -336,8 +336,7 @@ int m3k_vm_group(int vmid, u32 gid)
 	vm = vm_locked(vmid, &err);
 	if (!vm)
 		return err;
-	if ((uid_eq(current_euid(), vm->owner) && (!gid_valid(group) || in_egroup_p(group))) ||
-	    capable(CAP_SYS_ADMIN))
+	if (m3k_may_group(vm, group))
 		vm->group = group;
 	else
 		err = EMOLPRIVILEGES;

@@ -55,11 +55,13 @@ static int copy_chunk(struct mm_struct *smm, unsigned long src, struct mm_struct
 	if (dp)
 		d = kmap_local_page(dp);
 	if (s && d) {
-		/* One mm: the two ranges may overlap, within a page too. */
-		if (len == PAGE_SIZE && sp != dp)
+		/* Only within one page may the two ranges overlap (a copy within one space). */
+		if (sp == dp)
+			memmove(d + doff, s + soff, len);
+		else if (len == PAGE_SIZE)
 			copy_page(d, s);
 		else
-			memmove(d + doff, s + soff, len);
+			memcpy(d + doff, s + soff, len);
 	} else if (d) {
 		err = copy_from_user(d + doff, (const void __user *)src, len) ? EMOLFAULT : 0;
 	} else {
@@ -156,12 +158,14 @@ static bool blocked_in_receive(const struct m3k_proc *me, const struct m3k_proc 
 }
 
 /* The parties' state first, then the permission (the simulator's order: process_vm_*v refuse
- * only once the copy is tried). Both locked. */
+ * only once the copy is tried); the caller may always reach itself. Both locked. */
 static int may_copy(struct m3k_proc *me, struct m3k_proc *sp, struct m3k_proc *dp)
 {
 	if (!blocked_in_receive(me, sp) || !blocked_in_receive(me, dp))
 		return EMOLPROCSTS;
-	return m3k_may_ptrace(sp) && m3k_may_ptrace(dp) ? 0 : EMOLPRIVILEGES;
+	if ((sp != me && !m3k_may_ptrace(sp)) || (dp != me && !m3k_may_ptrace(dp)))
+		return EMOLPRIVILEGES;
+	return 0;
 }
 
 int m3k_vcopy(struct m3k_proc *me, int src_ep, unsigned long src, int dst_ep, unsigned long dst,

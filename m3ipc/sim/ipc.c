@@ -53,10 +53,11 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static message notify_message(struct sim_vm *vm, int from_p)
+/* The notification from endpoint from_ep (slot from_p), timestamped now: at delivery. */
+static message notify_message(int from_ep, int from_p)
 {
 	message n = { 0 };
-	n.m_source = atomic_load(&vm->slots[from_p].ep);
+	n.m_source = from_ep;
 	n.m_type = NOTIFY_FROM(from_p);
 	n.NOTIFY_TIMESTAMP = (long)now_ns();
 	return n;
@@ -217,15 +218,15 @@ retry:
 	if (n != SIM_NO_SLOT) {
 		/* A notifier being released (endpoint already NONE) or killed takes its pending
 		 * notifications with it: drop this one, reap a killed notifier (which clears its bits
-		 * everywhere) and look again. */
-		message note = notify_message(vm, n);
-		bool live = note.m_source != NONE && sim_slot_alive(&vm->slots[n]);
+		 * everywhere) and look again. The message is built after the unlock. */
+		int from_ep = atomic_load(&vm->slots[n].ep);
+		bool live = from_ep != NONE && sim_slot_alive(&vm->slots[n]);
 		sim_unlock(me);
 		if (!live) {
 			sim_reap_if_dead(vm, &vm->slots[n]);
 			goto retry;
 		}
-		*m = note;
+		*m = notify_message(from_ep, n);
 		sim_count(&me->n_notify_received);
 		return EMOLOK;
 	}
@@ -293,7 +294,7 @@ int sim_notify(int dst_ep)
 	if (atomic_load(&dst->ep) != dst_ep) {
 		rc = EMOLDEADSRCDST;
 	} else if (accepts(dst, sim_me.p_nr, true)) {
-		message n = notify_message(vm, sim_me.p_nr);
+		message n = notify_message(atomic_load(&me->ep), sim_me.p_nr);
 		deliver(dst, &n);
 		delivered = true;
 	} else {

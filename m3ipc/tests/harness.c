@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "harness.h"
+/* Only the runner's signal path below looks past m3ipc.h: it names the simulator's segments. */
+#include "../sim/table.h"
 
 #define MAX_TESTS     128
 #define MAX_VMS       8       /* the runner's two and those a test makes with t_new_vm */
@@ -170,6 +172,12 @@ void t_join(pid_t pid)
 		t_fail(__FILE__, __LINE__, "helper process exit status", st, 0);
 }
 
+void t_bind_and_pause(void *p_nr)
+{
+	OK(mnx_bind(T_VM, *(int *)p_nr));
+	pause();
+}
+
 void t_kill(pid_t pid)
 {
 	kill(pid, SIGKILL);
@@ -308,7 +316,8 @@ static volatile pid_t current_test;
  * unlinked (unlink is async-signal-safe; the names are made at start). A SIGKILL leaves them to
  * the next initialisation's sweep of dead namespaces (sim/table.c).
  */
-static char segment_name[M3IPC_MAX_VMS][96];
+static char segment_name[M3IPC_MAX_VMS][SIM_NAME_MAX];
+static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
 static void die_cleanly(int sig)
 {
@@ -323,14 +332,14 @@ static void die_cleanly(int sig)
 
 static void install_cleanup(void)
 {
-	const char *ns = getenv("M3IPC_NS");
+	const char *ns = sim_namespace();
 	if (strcmp(backend_name, "sim") == 0 && ns)
 		for (int v = 0; v < M3IPC_MAX_VMS; v++)
-			snprintf(segment_name[v], sizeof segment_name[v], "/m3ipc.%s.vm%d", ns, v);
+			sim_vm_shm_name(segment_name[v], sizeof segment_name[v], ns, v);
 	struct sigaction sa = { .sa_handler = die_cleanly };
 	sigemptyset(&sa.sa_mask);
-	for (const int *s = (const int[]){ SIGINT, SIGTERM, SIGHUP, 0 }; *s; s++)
-		sigaction(*s, &sa, NULL);
+	for (size_t k = 0; k < sizeof cleanup_signals / sizeof cleanup_signals[0]; k++)
+		sigaction(cleanup_signals[k], &sa, NULL);
 }
 
 static enum outcome run_one(int i, char *why, size_t why_len)
@@ -350,8 +359,8 @@ static enum outcome run_one(int i, char *why, size_t why_len)
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);   /* its own group: the runner kills leftover helpers with it */
-		for (const int *s = (const int[]){ SIGINT, SIGTERM, SIGHUP, 0 }; *s; s++)
-			signal(*s, SIG_DFL);
+		for (size_t k = 0; k < sizeof cleanup_signals / sizeof cleanup_signals[0]; k++)
+			signal(cleanup_signals[k], SIG_DFL);
 		alarm(TEST_ALARM_S);
 		tests[i].fn();
 		exit(0);
@@ -397,6 +406,16 @@ static int count_leaked_segments(void)
 	return n;
 }
 
+int t_become(uid_t uid, gid_t supplementary)
+{
+	/* Changing credentials makes a process non-dumpable, and a non-dumpable process cannot be
+	 * a vcopy party (ptrace's rule): become an ordinary process of that user again. */
+	if (setgroups(supplementary ? 1 : 0, &supplementary) < 0 || setresgid(uid, uid, uid) < 0 ||
+	    setresuid(uid, uid, uid) < 0 || prctl(PR_SET_DUMPABLE, 1) < 0)
+		return -1;
+	return 0;
+}
+
 /* --uid: the whole run as that user (gid = uid, no supplementary group). */
 static int become(const char *uid_arg)
 {
@@ -406,10 +425,7 @@ static int become(const char *uid_arg)
 		fprintf(stderr, "--uid %s: not a user id\n", uid_arg);
 		return -1;
 	}
-	/* Changing credentials makes a process non-dumpable, and a non-dumpable process cannot be
-	 * a vcopy party (ptrace's rule): become an ordinary process of that user again. */
-	if (setgroups(0, NULL) < 0 || setresgid((gid_t)id, (gid_t)id, (gid_t)id) < 0 ||
-	    setresuid((uid_t)id, (uid_t)id, (uid_t)id) < 0 || prctl(PR_SET_DUMPABLE, 1) < 0) {
+	if (t_become((uid_t)id, 0) < 0) {
 		fprintf(stderr, "--uid %s: %s\n", uid_arg, strerror(errno));
 		return -1;
 	}

@@ -69,6 +69,9 @@ int t_unused_vmid(void);
 pid_t t_spawn(void (*fn)(void *), void *arg);
 void t_join(pid_t pid);                 /* CHECKs that it exited 0 */
 void t_kill(pid_t pid);                 /* SIGKILL and reap */
+/* A helper's body (t_spawn): bind slot *(int *)p_nr of T_VM, then sleep outside any IPC call (so
+ * never take anything) until killed. */
+void t_bind_and_pause(void *p_nr);
 /* Helper threads. */
 typedef unsigned long t_thread_t;
 t_thread_t t_thread(void (*fn)(void *), void *arg);
@@ -86,5 +89,8 @@ void t_wait_blocked(pid_t tid);
 pid_t t_tid(void);
 /* Milliseconds of CLOCK_MONOTONIC. */
 long t_now_ms(void);
+/* Become user uid (gid = uid) with one supplementary group (0: none), dumpable again as that
+ * user's ordinary process (changing credentials clears it). 0, or -1 with errno. */
+int t_become(uid_t uid, gid_t supplementary);
 
 #endif /* M3IPC_TESTS_HARNESS_H */

@@ -9,13 +9,6 @@
 
 #include "harness.h"
 
-/* Bind and sleep outside any IPC call (so never takes anything) until killed. */
-static void bind_and_hang(void *p_nr)
-{
-	OK(mnx_bind(T_VM, *(int *)p_nr));
-	pause();
-}
-
 /* Kill pid after a moment, from a helper process, while the caller is blocked. */
 static pid_t kill_soon(pid_t pid)
 {
@@ -48,7 +41,7 @@ TEST(dead_destination_while_blocked_in_send)
 {
 	OK(mnx_bind(T_VM, 0));
 	int p_nr = 8;
-	pid_t pid = t_spawn(bind_and_hang, &p_nr);
+	pid_t pid = t_spawn(t_bind_and_pause, &p_nr);
 	int peer = t_ep_of(pid);
 	pid_t killer = kill_soon(pid);
 	message m = { .m_type = 1 };
@@ -63,7 +56,7 @@ TEST(dead_source_while_blocked_in_receive)
 {
 	OK(mnx_bind(T_VM, 0));
 	int p_nr = 8;
-	pid_t pid = t_spawn(bind_and_hang, &p_nr);
+	pid_t pid = t_spawn(t_bind_and_pause, &p_nr);
 	int peer = t_ep_of(pid);
 	pid_t killer = kill_soon(pid);
 	message m;

@@ -1,6 +1,5 @@
 /* t_notify.c — notify: non-blocking, pending bits coalesce, delivered before messages; never the
  * reply of a sendrec; timestamped at delivery; a dead notifier's notifications vanish. */
-#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -208,12 +207,6 @@ TEST(notify_timestamp_is_taken_at_delivery)
 	CHECK(a->got.NOTIFY_TIMESTAMP >= a->before_ns && a->got.NOTIFY_TIMESTAMP <= a->after_ns);
 }
 
-static void bind_and_stay(void *p_nr)
-{
-	OK(mnx_bind(T_VM, *(int *)p_nr));
-	pause();
-}
-
 /* A notifier that exits or is killed takes its undelivered notifications with it, also when a
  * new owner has taken its slot since: a receiver never hears from a dead endpoint. */
 TEST(dead_notifier_pending_notifications_vanish)
@@ -230,7 +223,7 @@ TEST(dead_notifier_pending_notifications_vanish)
 	int ea = t_ep_of(pa);
 	t_wait_blocked(pa);
 	int p_nr = 2;                      /* a new owner of the exited notifier's slot */
-	pid_t pn = t_spawn(bind_and_stay, &p_nr);
+	pid_t pn = t_spawn(t_bind_and_pause, &p_nr);
 	t_ep_of(pn);
 	message m;
 	OK(mnx_receive_T(ANY, &m, 0));

@@ -1,11 +1,9 @@
 /* t_permissions.c — the permission model of m3ipc.h on a machine shared by users: an owner, a
  * member of the group the owner shared the VM with, and a stranger (run as root, which switches
  * each helper to its user); and endpoint lookups inside a pid namespace. */
-#include <grp.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -22,14 +20,10 @@ static void need_root(void)
 		t_skip("needs root, to act as several users");
 }
 
-/* uid (gid = uid) with one supplementary group (0: none), dumpable again as a user's ordinary
- * process (changing credentials clears it): only the uids decide what the test sees. */
+/* Dumpable again after the change (t_become): only the uids decide what the test sees. */
 static void become(uid_t uid, gid_t supplementary)
 {
-	CHECK(setgroups(supplementary ? 1 : 0, &supplementary) == 0);
-	CHECK(setresgid(uid, uid, uid) == 0);
-	CHECK(setresuid(uid, uid, uid) == 0);
-	CHECK(prctl(PR_SET_DUMPABLE, 1) == 0);
+	CHECK(t_become(uid, supplementary) == 0);
 }
 
 struct shared_vm {

@@ -140,18 +140,12 @@ TEST(vcopy_by_a_third_process)
 	t_join(pb);
 }
 
-static void bind_and_pause(void *p_nr)
-{
-	OK(mnx_bind(T_VM, *(int *)p_nr));
-	pause();
-}
-
 TEST(vcopy_error_paths)
 {
 	int me = OK(mnx_bind(T_VM, 0));
 	static unsigned char buf[64];
 	int idle_nr = 5;
-	pid_t idle = t_spawn(bind_and_pause, &idle_nr);
+	pid_t idle = t_spawn(t_bind_and_pause, &idle_nr);
 	int eidle = t_ep_of(idle);
 	CHECK_RC(mnx_vcopy(me, buf, eidle, buf, 16), EMOLPROCSTS);   /* not in a receive */
 	CHECK_RC(mnx_vcopy(eidle, buf, me, buf, 16), EMOLPROCSTS);
@@ -182,7 +176,7 @@ TEST(vcopy_of_zero_bytes_copies_nothing)
 	static unsigned char buf[64];
 	memset(buf, 0x5a, sizeof buf);
 	int idle_nr = 5;
-	pid_t idle = t_spawn(bind_and_pause, &idle_nr);
+	pid_t idle = t_spawn(t_bind_and_pause, &idle_nr);
 	int eidle = t_ep_of(idle);
 	CHECK_RC(mnx_vcopy(me, buf, me, buf + 8, 0), EMOLOK);
 	CHECK_RC(mnx_vcopy(SELF, buf, SELF, buf + 8, 0), EMOLOK);

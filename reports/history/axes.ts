@@ -3,20 +3,9 @@
 // decided here, in one function, so that what a series means can be changed in one place.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { CONFIG_ID_SEPARATOR } from '../../core/kernel-config.ts';
+import { caseIdWithout } from '../../core/case-id.ts';
 import { parseWith } from '../../core/schemas.ts';
-import { type Case, type Manifest, type Result, TARGET_ID_SEPARATOR } from '../../core/types.ts';
-
-/**
- * A case's name in every run: its id without the `@TARGET` a multi-target run appends nor the
- * `~CONFIG` of a run over configurations, since host and configuration are axes of their own.
- */
-export function caseNameOf(c: Case, config: string): string {
-  const configSuffix = `${CONFIG_ID_SEPARATOR}${config}`;
-  const bare = c.id.endsWith(configSuffix) ? c.id.slice(0, -configSuffix.length) : c.id;
-  const targetSuffix = `${TARGET_ID_SEPARATOR}${c.target}`;
-  return bare.endsWith(targetSuffix) ? bare.slice(0, -targetSuffix.length) : bare;
-}
+import type { Manifest, Result } from '../../core/types.ts';
 
 /** The configuration fields a result may carry; optional and newer than most runs, so checked here. */
 const ConfigFieldsSchema = z.looseObject({
@@ -30,9 +19,24 @@ const ConfigFieldsSchema = z.looseObject({
  * ran under (tests A/B: `case.profile`; a manifest names no single profile for a whole run), else
  * 'default'.
  */
-export function configurationName(result: Result): string {
+function configurationName(result: Result): string {
   const fields = parseWith(ConfigFieldsSchema, result, `case ${result.case.id}`);
   return fields.config ?? fields.case.config ?? fields.case.profile ?? 'default';
+}
+
+/** Where a result of a run is filed (its machine: machineOf(manifest, target, config)). */
+export interface Filing {
+  /** The result's target, else the run's. */
+  target: string;
+  config: string;
+  caseId: string;
+}
+
+export function filingOf(manifest: Manifest, result: Result): Filing {
+  const target = result.case.target ?? manifest.target.name;
+  const config = configurationName(result);
+  // Host and configuration are axes of their own: the case's name in every run is its bare id.
+  return { target, config, caseId: caseIdWithout({ ...result.case, target }, { target: true, config: true }) };
 }
 
 /** What a target's fingerprint must hold for the history (the manifest schema keeps it open). */

@@ -7,7 +7,7 @@ import { pooledStats } from '../../core/rounds.ts';
 import { ManifestSchema, parseJsonWith } from '../../core/schemas.ts';
 import type { Manifest, Result } from '../../core/types.ts';
 import type { LoadedRun } from '../load.ts';
-import { caseNameOf, configurationName, machineOf, runKeyOf } from './axes.ts';
+import { filingOf, machineOf, runKeyOf } from './axes.ts';
 import { analyseSeries, currentSegment } from './changes.ts';
 import type { HistoryDb } from './db.ts';
 import { querySeries, roundsOfPoint } from './query.ts';
@@ -28,7 +28,7 @@ export interface HistoryBaseline {
 }
 
 /** The manifest of the newest run in the history: what `check --history` repeats when it makes the new run. */
-export function newestManifest(db: HistoryDb, file: string): Manifest {
+function newestManifest(db: HistoryDb, file: string): Manifest {
   const row = db.prepare('SELECT name, manifest_json AS json FROM runs ORDER BY order_time DESC, started_at DESC LIMIT 1').get() as
     | { name: string; json: string }
     | undefined;
@@ -36,13 +36,17 @@ export function newestManifest(db: HistoryDb, file: string): Manifest {
   return parseJsonWith(ManifestSchema, row.json, `${file}: run ${row.name}: manifest`) as unknown as Manifest;
 }
 
+/** The history as a run of no results, its newest run's manifest: what stands for the baseline until the new run exists. */
+export function historyTemplate(db: HistoryDb, file: string): LoadedRun {
+  return { dir: `${file} (history)`, manifest: newestManifest(db, file), results: [], badLines: 0 };
+}
+
 async function baselineOf(db: HistoryDb, next: LoadedRun, r: Result, opts: Required<BaselineOptions>): Promise<Result | string> {
   if (r.status !== 'ok' || !r.stats || !r.samples?.length) return `not measured in the new run (${r.status})`;
-  const config = configurationName(r);
-  const target = r.case.target ?? next.manifest.target.name;
+  const { target, config, caseId } = filingOf(next.manifest, r);
   const host = machineOf(next.manifest, target, config);
   const newKey = runKeyOf(next.manifest);
-  const series = querySeries(db, { cases: [caseNameOf({ ...r.case, target }, config).replace(/[*?[]/g, '[$&]')], configs: [config] }).find(
+  const series = querySeries(db, { cases: [caseId.replace(/[*?[]/g, '[$&]')], configs: [config] }).find(
     (s) => s.hostIdentity === host.identity,
   );
   if (series) series.points = series.points.filter((p) => p.runKey !== newKey);
@@ -64,5 +68,5 @@ export async function historyBaseline(db: HistoryDb, file: string, next: LoadedR
     if (typeof base === 'string') missing.set(r.case.id, base);
     else results.push(base);
   }
-  return { run: { dir: `${file} (history)`, manifest: newestManifest(db, file), results, badLines: 0 }, missing };
+  return { run: { ...historyTemplate(db, file), results }, missing };
 }

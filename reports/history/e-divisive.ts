@@ -22,7 +22,7 @@ export interface EDivisiveOptions {
   random?: () => number;
 }
 
-export const E_DIVISIVE_DEFAULTS = { alpha: 1, minSize: 4, significance: 0.001, permutations: 999 } as const;
+const E_DIVISIVE_DEFAULTS = { alpha: 1, minSize: 4, significance: 0.001, permutations: 999 } as const;
 
 export interface ChangePoint {
   /** Index of the first point after the change. */

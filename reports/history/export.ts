@@ -10,7 +10,7 @@ const COLUMNS = [
   'commit_date', 'dirty', 'kernel', 'cmdline', 'synthetic', 'median_ns', 'batches', 'change_percent', 'change_p_value',
 ] as const;
 
-export function historyCsv(analyses: SeriesAnalysis[]): string {
+function historyCsv(analyses: SeriesAnalysis[]): string {
   const rows = analyses.flatMap(({ series: s, changes }) => {
     const changedAt = new Map(changes.map((c) => [c.index, c]));
     return s.points.map((p, i) => {
@@ -24,7 +24,7 @@ export function historyCsv(analyses: SeriesAnalysis[]): string {
   return stringify([[...COLUMNS], ...rows]);
 }
 
-export function historyJson(analyses: SeriesAnalysis[], filter: HistoryFilter): string {
+function historyJson(analyses: SeriesAnalysis[], filter: HistoryFilter): string {
   const body = {
     filter,
     series: analyses.map(({ series, changes }) => ({

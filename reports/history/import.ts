@@ -8,10 +8,10 @@ import path from 'node:path';
 import { deriveFigures } from '../../core/derived.ts';
 import { median } from '../../core/median.ts';
 import { groupRounds } from '../../core/rounds.ts';
-import { MANIFEST_JSON, readResultLines, RESULTS_JSONL } from '../../core/run-dir.ts';
+import { MANIFEST_JSON, parseResultLines, RESULTS_JSONL } from '../../core/run-dir.ts';
 import { ManifestSchema, parseJsonWith, parseWith, ResultSchema } from '../../core/schemas.ts';
 import type { Manifest, Result } from '../../core/types.ts';
-import { caseNameOf, commitDateOf, configurationName, isSynthetic, type Machine, machineOf, orderTimeOf, runKeyOf } from './axes.ts';
+import { commitDateOf, filingOf, isSynthetic, type Machine, machineOf, orderTimeOf, runKeyOf } from './axes.ts';
 import type { HistoryDb } from './db.ts';
 
 export interface ImportOutcome {
@@ -44,11 +44,12 @@ function readRunDir(dir: string): ReadRun {
     }
   };
   const manifestText = readText(manifestFile);
-  const digest = createHash('sha256').update(manifestText).update('\0').update(readText(resultsFile)).digest('hex');
+  const resultsText = readText(resultsFile);
+  const digest = createHash('sha256').update(manifestText).update('\0').update(resultsText).digest('hex');
   // Validated: the casts only restore the declared types over the schemas' loose output.
   const manifest = parseJsonWith(ManifestSchema, manifestText, manifestFile) as unknown as Manifest;
   let tornLines = 0;
-  const lines = readResultLines(dir, () => tornLines++).map((line, i) => parseWith(ResultSchema, line, `${resultsFile} result ${i + 1}`) as unknown as Result);
+  const lines = parseResultLines(resultsText, resultsFile, () => tornLines++).map((line, i) => parseWith(ResultSchema, line, `${resultsFile} result ${i + 1}`) as unknown as Result);
   return { manifest, groups: groupRounds(lines), digest, tornLines };
 }
 
@@ -137,10 +138,8 @@ function writeRun(db: HistoryDb, dir: string, run: ReadRun): Omit<ImportOutcome,
   for (const lines of run.groups) {
     const row = caseRow(lines);
     const c = row.result.case;
-    const target = c.target ?? m.target.name;
-    const config = configurationName(row.result);
+    const { target, config, caseId } = filingOf(m, row.result);
     const { hostId, ...machine } = machineFor(target, config);
-    const caseId = caseNameOf({ ...c, target }, config);
     let resultId: number | bigint;
     try {
       resultId = st.insertResult.run({

@@ -5,10 +5,11 @@ import type { SeriesAnalysis, SeriesChange } from './changes.ts';
 
 const day = (iso: string) => iso.slice(0, 10);
 const shortCommit = (c: string | null, dirty: boolean | null) => (c ? `${c.slice(0, 10)}${dirty ? '+dirty' : ''}` : '–');
-const percent = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+/** A change as a signed percentage: 0.1 → "+10.0 %". */
+export const signedPercent = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
 
 function changeSummary(c: SeriesChange): string {
-  return `${percent(c.change)} at ${shortCommit(c.point.commit, c.point.dirty)} (${day(c.point.orderTime)})`;
+  return `${signedPercent(c.change)} at ${shortCommit(c.point.commit, c.point.dirty)} (${day(c.point.orderTime)})`;
 }
 
 export function seriesTable(analyses: SeriesAnalysis[]): Table {
@@ -43,7 +44,7 @@ export function changesTable(analyses: SeriesAnalysis[]): Table {
       day(c.point.orderTime),
       formatNumber(c.before, 4),
       formatNumber(c.after, 4),
-      percent(c.change),
+      signedPercent(c.change),
       c.pValue.toPrecision(2),
       c.alsoChanged.join('; '),
     ]),
@@ -70,7 +71,7 @@ export function pointsTable(analysis: SeriesAnalysis): Table {
       p.kernel,
       formatNumber(p.medianNs, 4),
       p.batches === null ? '' : String(p.batches),
-      changedAt.has(i) ? `${percent(changedAt.get(i)!.change)} (p ${changedAt.get(i)!.pValue.toPrecision(2)})` : '',
+      changedAt.has(i) ? `${signedPercent(changedAt.get(i)!.change)} (p ${changedAt.get(i)!.pValue.toPrecision(2)})` : '',
     ]),
     notes: [],
   };

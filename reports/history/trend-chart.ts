@@ -5,9 +5,10 @@
 import { medianInterval, seededRandom } from '../stats.ts';
 import { facetedFigure, type Figure } from '../charts/style.ts';
 import type { SeriesAnalysis } from './changes.ts';
+import { signedPercent } from './tables.ts';
 
 /** Panels drawn at most; a query over more series gets a note instead of an unreadable chart. */
-export const MAX_CHART_SERIES = 12;
+const MAX_CHART_SERIES = 12;
 
 /** Resamples per point: a trend has hundreds of points, and the whiskers only need to be indicative. */
 const RESAMPLES = 400;
@@ -31,9 +32,13 @@ interface ChangeRow {
   label: string;
 }
 
-/** `roundsOf(resultId)`: a point's batches grouped by round (reports/history/query.ts). */
+/**
+ * `roundsOf(resultId)`: a point's batches grouped by round (reports/history/query.ts). Series with
+ * a change point are drawn first: the chart has room for a dozen.
+ */
 export function trendChart(analyses: SeriesAnalysis[], roundsOf: (resultId: number) => number[][]): Figure | undefined {
-  const drawn = analyses.slice(0, MAX_CHART_SERIES).filter((a) => a.series.points.length > 0);
+  const ranked = [...analyses].sort((a, b) => Number(b.changes.length > 0) - Number(a.changes.length > 0));
+  const drawn = ranked.slice(0, MAX_CHART_SERIES).filter((a) => a.series.points.length > 0);
   if (drawn.length === 0) return undefined;
   const random = seededRandom();
   const points: PointRow[] = drawn.flatMap(({ series: s }) =>
@@ -44,7 +49,7 @@ export function trendChart(analyses: SeriesAnalysis[], roundsOf: (resultId: numb
     }),
   );
   const changes: ChangeRow[] = drawn.flatMap(({ series: s, changes: cs }) =>
-    cs.map((c) => ({ kind: 'change', panel: s.caseId, time: c.point.orderTime, label: `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)} % (${s.host})` })),
+    cs.map((c) => ({ kind: 'change', panel: s.caseId, time: c.point.orderTime, label: `${signedPercent(c.change)} (${s.host})` })),
   );
   const notes = [
     'Median time per iteration of each run (lower is faster); whiskers: 95 % bootstrap interval (rounds, then batches); x: when the run started.',

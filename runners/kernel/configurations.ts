@@ -6,27 +6,22 @@ import { bootSpecOf, type ConfigurationRecord, type KernelConfiguration } from '
 import type { Target } from '../../core/target.ts';
 import { type BootState, checkBoot, DEFAULT_IRQ_AFFINITY, filesToRead, ISOLATED, NOHZ_FULL } from './boot-check.ts';
 
-const VULNERABILITIES = '/sys/devices/system/cpu/vulnerabilities';
-
 const readOr = (target: Target, file: string) => target.readFile(file).catch(() => undefined);
 
+/** Release, command line, modules and vulnerabilities as the target's fingerprint reads them, plus the files and log the checks need. */
 async function readBootState(target: Target, c: KernelConfiguration): Promise<BootState> {
-  const [release, cmdline, modules, log] = await Promise.all([
-    readOr(target, '/proc/sys/kernel/osrelease'),
-    readOr(target, '/proc/cmdline'),
-    readOr(target, '/proc/modules'),
+  const [fp, log, files] = await Promise.all([
+    target.fingerprint(),
     target.exec(['dmesg'], { root: true, timeoutMs: 30_000 }).catch(() => undefined),
+    Promise.all(filesToRead(c).map(async (f) => [f, await readOr(target, f)] as const)),
   ]);
-  const files = Object.fromEntries(await Promise.all(filesToRead(c).map(async (f) => [f, await readOr(target, f)] as const)));
-  const names = await target.listDir(VULNERABILITIES).catch(() => [] as string[]);
-  const vulnerabilities = Object.fromEntries(await Promise.all(names.map(async (n) => [n, ((await readOr(target, `${VULNERABILITIES}/${n}`)) ?? '').trim()] as const)));
   return {
-    release: (release ?? '').trim(),
-    cmdline: (cmdline ?? '').trim(),
+    release: fp.kernel.trim(),
+    cmdline: fp.cmdline.trim(),
     kernelLog: log?.exitCode === 0 ? log.stdout : '',
-    modules: (modules ?? '').split('\n').flatMap((l) => (l ? [l.split(' ')[0]!] : [])),
-    files,
-    vulnerabilities,
+    modules: fp.modules,
+    files: Object.fromEntries(files),
+    vulnerabilities: fp.mitigations,
   };
 }
 
@@ -36,14 +31,20 @@ const optional = (key: string, text: string | undefined) => (text === undefined 
 export async function applyConfiguration(target: Target, c: KernelConfiguration): Promise<ConfigurationRecord> {
   const spec = bootSpecOf(c);
   const record = { name: c.name, target: target.name, configuration: c };
+  const notApplied = (booted: boolean, reason: string): ConfigurationRecord => ({ ...record, status: 'not applied', booted, reasons: [reason], checks: [], verifiedAt: new Date().toISOString() });
   try {
     await target.boot(spec);
   } catch (err) {
-    return { ...record, status: 'not applied', booted: false, reasons: [`boot: ${(err as Error).message}`], checks: [], verifiedAt: new Date().toISOString() };
+    return notApplied(false, `boot: ${(err as Error).message}`);
   }
-  const state = await readBootState(target, c);
+  let state: BootState;
+  try {
+    state = await readBootState(target, c);
+  } catch (err) {
+    return notApplied(true, `reading the booted target: ${(err as Error).message}`);
+  }
   const checks = checkBoot(c, spec?.cmdline ?? [], state);
-  if (!state.release) checks.unshift({ what: 'kernel release', expected: 'readable', found: '/proc/sys/kernel/osrelease unreadable', ok: false });
+  if (!state.release) checks.unshift({ what: 'kernel release', expected: 'readable', found: 'the target reports none', ok: false });
   const failed = checks.filter((x) => !x.ok);
   return {
     ...record,

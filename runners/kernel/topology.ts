@@ -40,7 +40,7 @@ export function vethName(tag: string, side: 't' | 'r', index: number): string {
 }
 
 /** The first IPv4 address of a NIC on the target (`ip -4 -o addr show dev NIC`); rejects when there is no such NIC. */
-export async function nicAddress(sh: KernelShell, nic: string): Promise<string | null> {
+async function nicAddress(sh: KernelShell, nic: string): Promise<string | null> {
   const out = await sh.run(null, 'ip', ['-4', '-o', 'addr', 'show', 'dev', nic]);
   return /\sinet (\d+\.\d+\.\d+\.\d+)\//.exec(out)?.[1] ?? null;
 }

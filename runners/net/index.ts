@@ -105,8 +105,8 @@ interface Stream {
 }
 
 /** Where the sender runs: the send namespace of the receiver's target (veth), a sender target (NICs), or nowhere of ours (lab senders by hand). */
-async function senderPlace(ctx: RunContext, sh: KernelShell, topo: Topology): Promise<Place | null> {
-  if (topo.txNetns !== null) return { sh, m3net: await ctx.target.program('m3net'), netns: topo.txNetns };
+async function senderPlace(ctx: RunContext, receiver: Place, topo: Topology): Promise<Place | null> {
+  if (topo.txNetns !== null) return { ...receiver, netns: topo.txNetns };
   if (!ctx.sender) return null;
   const missing = topo.rx.filter((ep) => ep.address === null);
   if (missing.length) throw new Error(`${missing.map((ep) => ep.name).join(', ')}: no IPv4 address on ${ctx.target.name} for the sender to reach`);
@@ -122,7 +122,7 @@ async function stream(c: Case, ctx: RunContext, sh: KernelShell, profile: Profil
   const napiBefore = await threadRunNs(ctx.target, napiPids);
   let sender: Sender | undefined;
   ctx.signal.throwIfAborted(); // an abort that came while the receiver started found no child to kill
-  const from = await senderPlace(ctx, sh, topo);
+  const from = await senderPlace(ctx, at, topo);
   if (from) {
     const addrs = topo.rx.map((ep) => ep.address!);
     sender = await startSender(from, { addrs, port: params.port, flows: params.flows, rateMbit: params.rateMbit, duration: params.duration, cpu: profile.senderCpu });

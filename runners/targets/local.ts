@@ -11,6 +11,7 @@ import { hostFingerprint } from '../../collectors/host.ts';
 import { detectPerf } from '../../collectors/perf.ts';
 import { relayedProcess, withPidLine } from './target-process.ts';
 import { LocalTransport } from './transport.ts';
+import { moduleNamesOf } from '../../core/proc-modules.ts';
 
 /** Program and arguments of the local worker: explicit, else $M3BENCH_WORKER, else native/build/m3worker. */
 export function localWorkerCommand(explicit?: string[]): string[] {
@@ -99,7 +100,7 @@ export class LocalTarget implements Target {
     const vulnerabilities = '/sys/devices/system/cpu/vulnerabilities';
     const names = await readdir(vulnerabilities).catch(() => [] as string[]);
     const mitigations = Object.fromEntries(await Promise.all(names.map(async (n) => [n, (await this.readOr(path.join(vulnerabilities, n), '')).trim()] as const)));
-    const modules = (await this.readOr('/proc/modules', '')).split('\n').flatMap((l) => (l ? [l.split(' ')[0]!] : []));
+    const modules = moduleNamesOf(await this.readOr('/proc/modules', ''));
     return {
       hostname: host.hostname,
       arch: os.machine(),

@@ -294,6 +294,10 @@ export class SshConnection {
   /** Ends the shared master but stays usable: the next command opens a new one (after a reboot of the host). */
   async dropMaster(): Promise<void> {
     this.assertOpen();
+    await this.exitMaster();
+  }
+
+  private async exitMaster(): Promise<void> {
     await execa(this.ssh, [...this.baseArgs(), '-O', 'exit', this.host], { reject: false, stdin: 'ignore', timeout: 10_000 });
   }
 
@@ -302,7 +306,7 @@ export class SshConnection {
     if (this.closed) return;
     this.closed = true;
     open.delete(this);
-    await execa(this.ssh, [...this.baseArgs(), '-O', 'exit', this.host], { reject: false, stdin: 'ignore', timeout: 10_000 });
+    await this.exitMaster();
     rmSync(this.controlDir, { recursive: true, force: true });
   }
 

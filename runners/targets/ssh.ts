@@ -257,11 +257,10 @@ export class SshTarget implements Target {
    * back if this process dies while it is away.
    */
   async boot(spec: BootSpec | null): Promise<void> {
-    this.defaultBoot ??= await currentBoot(this.conn);
     if (!spec && !this.awayFromDefault) return;
-    const home = this.defaultBoot;
-    await this.releaseHostState();
     const before = await currentBoot(this.conn);
+    const home = (this.defaultBoot ??= before); // the first reboot leaves the host's own boot
+    await this.releaseHostState();
     // Journalled before the reboot: if this process dies now, restore knows where home is.
     this.awayFromDefault = true;
     this.journal();

@@ -10,6 +10,7 @@ import { cpuListToSet } from '../../core/cpu-list.ts';
 import type { BootSpec } from '../../core/kernel-config.ts';
 import type { Capability, ExecResult, Target, TargetCapabilities, TargetDescription, TargetFingerprint, TargetProcess, WorkerStream } from '../../core/target.ts';
 import { startVmTransport, type VmTransport, type VmTransportOptions } from './vm/index.ts';
+import { moduleNamesOf } from '../../core/proc-modules.ts';
 
 const NO_CHANNEL = 'the VM target has only the worker stream (no shell in its guest): use an SSH target for commands, files and collectors';
 
@@ -105,7 +106,8 @@ export class VmTarget implements Target {
     const file = (p: string) => guest.snapshot.get(p)?.trim();
     const vulnerabilities = '/sys/devices/system/cpu/vulnerabilities/';
     const mitigations = Object.fromEntries([...guest.snapshot].flatMap(([p, text]) => (p.startsWith(vulnerabilities) ? [[p.slice(vulnerabilities.length), text.trim()]] : [])));
-    const modules = file('/proc/modules')?.split('\n').flatMap((l) => (l ? [l.split(' ')[0]!] : []));
+    const procModules = file('/proc/modules');
+    const modules = procModules === undefined ? undefined : moduleNamesOf(procModules);
     const online = file('/sys/devices/system/cpu/online');
     return {
       hostname: 'm3bench-vm',

@@ -11,7 +11,7 @@ import { loadRun, type LoadedRun } from '../../reports/load.ts';
 import { markdownTable } from '../../reports/markdown-table.ts';
 import { confirmFindings, judge, regressedMechanisms, regressionTable, type RegressionFinding } from '../../reports/regression.ts';
 import { loadThresholds, parseThreshold, DEFAULT_THRESHOLDS_FILE, type Thresholds } from '../../reports/thresholds.ts';
-import { BASELINE_DEFAULTS, historyBaseline, newestManifest } from '../../reports/history/baseline.ts';
+import { BASELINE_DEFAULTS, historyBaseline, historyTemplate } from '../../reports/history/baseline.ts';
 import { defaultDbFile, type HistoryDb, openHistory } from '../../reports/history/db.ts';
 import { importRun } from '../../reports/history/import.ts';
 import { idleGate } from '../../collectors/idle-gate.ts';
@@ -43,11 +43,6 @@ function driftOf(args: CheckArgs, rows: ComparisonRow[], runWideRows?: Compariso
 /** A case without a baseline in the history says why, instead of "only in new run". */
 function explainMissing(rows: ComparisonRow[], missing: Map<string, string>): ComparisonRow[] {
   return rows.map((r) => (!r.base && r.next && missing.has(r.next.case.id) ? { ...r, why: `no baseline: ${missing.get(r.next.case.id)}` } : r));
-}
-
-/** The run history's newest run stands for the baseline until the new run exists: check repeats its suite and overrides. */
-function historyTemplate(db: HistoryDb, file: string): LoadedRun {
-  return { dir: `${file} (history)`, manifest: newestManifest(db, file), results: [], badLines: 0 };
 }
 
 /** A fresh run of the baseline's suite with the baseline's overrides (the runner's executeRun). */
@@ -119,6 +114,7 @@ const command: CommandModule<object, CheckArgs> = {
         thresholds.tests = {};
       }
       if (!Number.isInteger(args.confirm) || args.confirm < 0) throw new Error(`--confirm: must be a whole number ≥ 0, got ${args.confirm}`);
+      // With --history, its newest run stands for the baseline until the new run exists: check repeats its suite and overrides.
       const template = history ? historyTemplate(history, dbFile) : await loadRun(args.baseline!);
       // Other load on the machine is the usual cause of a false alarm: measure it and say so.
       const gate = args.new ? undefined : await idleGate(new LocalTarget(), { maxBusyPercent: 25, retries: 5, windowMs: 1000 });

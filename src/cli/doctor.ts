@@ -3,9 +3,10 @@
 import { constants } from 'node:fs';
 import { access, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_WORKER } from '../../core/paths.ts';
+import { CACHE_DIR, DEFAULT_WORKER } from '../../core/paths.ts';
 import { detectPerf } from '../../collectors/perf.ts';
 import { openTarget } from '../../runners/targets/index.ts';
 import { accelerator } from '../../runners/targets/vm/qemu.ts';
@@ -73,7 +74,9 @@ async function kernelModule(): Promise<Finding[]> {
   const device = await exists('/dev/m3ipc');
   const modulesDisabled = (await readFile('/proc/sys/kernel/modules_disabled', 'utf8').catch(() => '')).trim() === '1';
   const headers = await exists(`/lib/modules/${release}/build`);
-  const packagedHeaders = (await readdir('/usr/src').catch(() => [] as string[])).filter((d) => d.startsWith('linux-headers-'));
+  // Where runners/targets/debian/env.sh keeps each release's vmlinuz, modules and headers.
+  const kernelCache = process.env.M3BENCH_KERNEL_CACHE ?? path.join(CACHE_DIR, 'kernels');
+  const cachedKernels = (await readdir(kernelCache).catch(() => [] as string[])).filter((d) => /^\d+\.\d+/.test(d));
   const qemu = await firstLine('qemu-system-x86_64', ['--version']);
   const kvm = await exists('/dev/kvm', constants.R_OK | constants.W_OK);
   // The VM runner's choice (runners/targets/vm/qemu.ts): emulation unless KVM is asked for explicitly.
@@ -85,7 +88,7 @@ async function kernelModule(): Promise<Finding[]> {
   return [
     { area: 'm3ipc module', level: loaded && device ? 'ok' : 'warn', detail: `${loaded ? 'loaded' : 'not loaded'} on the host; /dev/m3ipc ${device ? 'present' : 'absent'} (m3-kmod runs in the VM target otherwise)` },
     { area: 'module loading', level: modulesDisabled ? 'no' : 'warn', detail: modulesDisabled ? 'kernel.modules_disabled=1' : `host kernel ${release}: headers ${headers ? 'present' : 'absent'} in /lib/modules/${release}/build` },
-    { area: 'VM kernel headers', level: packagedHeaders.length ? 'ok' : 'warn', detail: packagedHeaders.length ? packagedHeaders.join(', ') : 'no /usr/src/linux-headers-* (apt-get install linux-headers-amd64)' },
+    { area: 'VM kernels', level: cachedKernels.length ? 'ok' : 'warn', detail: cachedKernels.length ? `cached in ${kernelCache}: ${cachedKernels.join(', ')}` : `none cached in ${kernelCache} yet: the first VM run fetches Debian's kernel and headers (runners/targets/debian/), which needs the Debian archive` },
     { area: 'VM target', level: qemu ? (accel === 'kvm' && kvm ? 'ok' : 'warn') : 'no', detail: qemu ? `${qemu}; ${vmAccel}` : 'qemu-system-x86_64 not installed' },
   ];
 }

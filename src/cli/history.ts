@@ -72,9 +72,7 @@ const command: CommandModule<object, HistoryArgs> = {
           process.stdout.write(`\nexport: ${args.export}\n`);
         }
         if (args.chart) {
-          // Series with a change point first: the chart has room for a dozen.
-          const ranked = [...analyses].sort((a, b) => Number(b.changes.length > 0) - Number(a.changes.length > 0));
-          const trend = await renderedTrend(ranked, (id) => roundsOfPoint(db, id));
+          const trend = await renderedTrend(analyses, (id) => roundsOfPoint(db, id));
           const files = await writeHistoryPage(path.resolve(args.out), trend, tables, [`From ${file}.`]);
           process.stdout.write(`\n${files.map((f) => path.relative(process.cwd(), f)).join('\n')}\n`);
         }

@@ -5,6 +5,7 @@ import Table from 'cli-table3';
 import { median } from '../../core/median.ts';
 import type { RunProgress } from '../../runners/run.ts';
 import type { Derived, Result } from '../../core/types.ts';
+import { settingLabel } from '../../reports/context.ts';
 
 function outcome(r: Result): string {
   if (r.status === 'skipped') return `skipped (${r.reason})`;
@@ -74,8 +75,7 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): Ru
 
 /** The end-of-run table. msgs/s is 2 × round trips/s, as the paper counts; the header says so. */
 export function resultsTable(results: Result[]): string {
-  const where = (r: Result) => (r.case.config ? `${r.case.target} ${r.case.config}` : r.case.target);
-  const several = new Set(results.map(where)).size > 1;
+  const several = new Set(results.map((r) => settingLabel(r.case))).size > 1;
   const table = new Table({
     head: [...(several ? ['where'] : []), 'test', 'mechanism', 'placement', 'size', 'status', 'p50 ns/iter', 'rme %', 'µs/round trip', 'msgs/s (2×RT/s)', 'GB/s'],
     style: { head: [], border: [] },
@@ -85,7 +85,7 @@ export function resultsTable(results: Result[]): string {
   for (const r of results) {
     const d = r.derived ?? {};
     table.push([
-      ...(several ? [where(r)] : []),
+      ...(several ? [settingLabel(r.case)] : []),
       r.case.profile ? `${r.case.test} ${r.case.profile}/${r.case.repetition}` : r.case.test,
       r.case.mechanism,
       r.case.placement,

@@ -7,10 +7,8 @@ import { ConfigError, type PlanOverrides } from '../../suites/index.ts';
 import { executeRun, type RunOptions } from '../../runners/run.ts';
 import { readManifest } from '../../core/run-dir.ts';
 import { loadInventory } from '../../runners/targets/inventory.ts';
-import { z } from 'zod';
-import { parseOrThrow } from '../../core/config-error.ts';
-import { type KernelConfiguration, KernelConfigurationSchema } from '../../core/kernel-config.ts';
-import { kernelConfigurations, loadConfigSet } from '../../suites/configurations.ts';
+import type { KernelConfiguration } from '../../core/kernel-config.ts';
+import { kernelConfigurations, loadConfigSet, parseConfigurations } from '../../suites/configurations.ts';
 import { progressDisplay, resultsTable, summaryLine } from './run-output.ts';
 import { dbOption, recordInHistory } from './history-db.ts';
 import { PLACEMENTS, TESTS, type Placement, type TargetName, type TestName } from '../../core/types.ts';
@@ -48,7 +46,7 @@ function resumedPlan(runDir: string): Pick<RunOptions, 'suite' | 'overrides' | '
   const manifest = readManifest(runDir);
   const config = (manifest.config ?? {}) as { source?: string; overrides?: PlanOverrides; targets?: string[]; sender?: string; configurations?: unknown };
   if (!config.source) throw new ConfigError([`--resume ${runDir}: manifest.json names no suite (config.source)`]);
-  const configurations = config.configurations === undefined ? undefined : parseOrThrow(z.array(KernelConfigurationSchema), config.configurations, `${runDir}/manifest.json: config.configurations`);
+  const configurations = config.configurations === undefined ? undefined : parseConfigurations(config.configurations, `${runDir}/manifest.json: config.configurations`);
   return { suite: config.source, overrides: config.overrides ?? {}, targets: config.targets ?? [manifest.target.name], ...(config.sender ? { sender: config.sender } : {}), ...(configurations ? { configurations } : {}) };
 }
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # fetch.sh [SPEC [MODULE...]]: the vmlinuz of a Debian kernel (release.sh SPEC) and the named
 # modules of it (e.g. e1000), cached in $KCACHE/<release>/ (vmlinuz, <module>.ko uncompressed,
-# for busybox's insmod). Only the packages holding them are downloaded, and they are not kept.
+# for busybox's insmod). Only the packages holding them are downloaded, each once, and they are
+# not kept.
 # 6.x ships both in linux-image-<release>; 7.x in linux-binary-<release> and
 # linux-modules-<release> (linux-image-<release> is a metapackage there).
 # Prints KVER=<release>, VMLINUZ=<path> and MODULE_<name>=<path> per module. Exit 3 = cannot be had here.
@@ -15,23 +16,29 @@ mkdir -p "$OUT"
 lock "$OUT/fetch.lock"
 
 has() { "$HERE/apt.sh" "$SET" apt-cache show "$1" >/dev/null 2>&1; }
-# extract PACKAGE PATTERN DEST: the member of PACKAGE matching PATTERN (grep -E), uncompressed, as DEST.
+work=$(mktemp -d "$OUT/fetch.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# extract PACKAGE PATTERN DEST: the member of PACKAGE matching PATTERN (grep -E), uncompressed, as
+# DEST. A package is downloaded once per run: 6.x's vmlinuz and modules are in the same one.
 extract() {
-  tmp=$(mktemp -d "$OUT/fetch.XXXXXX")
-  ( cd "$tmp" && "$HERE/apt.sh" "$SET" apt-get download "$1" )
-  deb=$(ls "$tmp"/*.deb)
+  deb=$work/$1.deb
+  if [ ! -e "$deb" ]; then
+    mkdir -p "$work/dl"
+    ( cd "$work/dl" && "$HERE/apt.sh" "$SET" apt-get download "$1" )
+    mv "$work/dl"/*.deb "$deb"
+  fi
   # sed, not head: reading to the end spares dpkg-deb a broken pipe.
   member=$(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -E "$2" | sed -n 1p)
-  [ -n "$member" ] || { rm -rf "$tmp"; echo "fetch.sh: nothing like $2 in $1" >&2; exit 1; }
-  dpkg-deb --fsys-tarfile "$deb" | tar -x -O "$member" > "$tmp/member"
+  [ -n "$member" ] || { echo "fetch.sh: nothing like $2 in $1" >&2; exit 1; }
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -O "$member" > "$work/member"
   case $member in
-    *.xz) xz -dc "$tmp/member" > "$tmp/plain" ;;
-    *.zst) zstd -dcq "$tmp/member" > "$tmp/plain" ;;
-    *) mv "$tmp/member" "$tmp/plain" ;;
+    *.xz) xz -dc "$work/member" > "$work/plain" ;;
+    *.zst) zstd -dcq "$work/member" > "$work/plain" ;;
+    *) mv "$work/member" "$work/plain" ;;
   esac
   # Renamed into place: a reader never sees half a file.
-  mv "$tmp/plain" "$3"
-  rm -rf "$tmp"
+  mv "$work/plain" "$3"
+  rm -f "$work/member"
 }
 
 # Which package holds what (sets image and modules), asked only when something is missing: each

@@ -5,7 +5,7 @@
 # across kernels), /etc/passwd for root, the e1000.ko of the guest kernel KVER (fetched by
 # runners/targets/debian/fetch.sh, never from the host's /lib/modules) and init.sh as /init.
 # Usage: build-rig.sh KVER E1000_KO. Prints the initramfs path. Rebuilt only when an input changed.
-# Exit 3 = what it needs cannot be installed here (callers skip).
+# What it packs is installed by `runners/targets/vm/prepare.sh rig` (rig.ts runs it first).
 set -eu
 KVER=$1
 KO=$2
@@ -13,18 +13,6 @@ cd "$(dirname "$0")/../../.."
 CACHE=.cache/rig
 mkdir -p "$CACHE"
 
-need=""
-command -v dropbear >/dev/null 2>&1 || [ -x /usr/sbin/dropbear ] || need="$need dropbear-bin"
-command -v dropbearkey >/dev/null 2>&1 || need="$need dropbear-bin"
-command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || need="$need openssh-client"
-[ -x /bin/busybox ] && busybox --list 2>/dev/null | grep -qx insmod || need="$need busybox-static"
-command -v cpio >/dev/null 2>&1 || need="$need cpio"
-command -v kexec >/dev/null 2>&1 || [ -x /usr/sbin/kexec ] || need="$need kexec-tools"
-if [ -n "$need" ]; then
-  echo "installing:$need" >&2
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need; } >&2 \
-    || { echo "cannot install$need" >&2; exit 3; }
-fi
 DROPBEAR=$(command -v dropbear || echo /usr/sbin/dropbear)
 KEXEC=$(command -v kexec || echo /usr/sbin/kexec)
 HOSTKEY="$CACHE/dropbear_ed25519_host_key"

@@ -56,13 +56,13 @@ export interface RigBootFiles {
   initrd: string;
 }
 
-/** qemu and busybox here (vm/prepare.sh), the kernel of a spec and its e1000.ko, the initramfs (build-rig.sh). */
+/** qemu, busybox, dropbear and kexec here (vm/prepare.sh rig), the kernel of a spec and its e1000.ko, the initramfs (build-rig.sh). */
 export async function prepareRig(spec?: string): Promise<RigBootFiles> {
-  await runScript(repoPath('runners', 'targets', 'vm', 'prepare.sh'), [], RigUnavailableError);
+  await runScript(repoPath('runners', 'targets', 'vm', 'prepare.sh'), ['rig'], RigUnavailableError);
   const k = await fetchKernel(spec, ['e1000']).catch((err: unknown) => {
     throw err instanceof VmUnavailableError ? new RigUnavailableError(`rig unavailable: ${err.message}`) : err;
   });
-  const built = await runScript(repoPath('runners', 'targets', 'rig', 'build-rig.sh'), [k.release, k.modules.e1000!], RigUnavailableError);
+  const built = await runScript(repoPath('runners', 'targets', 'rig', 'build-rig.sh'), [k.release, k.modules.e1000!]);
   return { kver: k.release, kernel: k.vmlinuz, initrd: path.join(REPO_ROOT, built.trim().split('\n').pop()!) };
 }
 

@@ -36,7 +36,7 @@ worker)
   {
     snap /proc/sys/kernel/osrelease /proc/cmdline /proc/modules /tmp/dmesg /proc/irq/default_smp_affinity \
       /sys/devices/system/cpu/isolated /sys/devices/system/cpu/nohz_full /sys/devices/system/cpu/online \
-      /sys/module/m3ipc/srcversion /sys/devices/system/cpu/vulnerabilities/*
+      /sys/devices/system/cpu/vulnerabilities/*
     for p in $(cat /proc/cmdline); do
       case "$p" in sysctl.*=*) k=${p#sysctl.}; snap "/proc/sys/$(echo "${k%%=*}" | tr . /)" ;; esac
     done

@@ -1,13 +1,20 @@
 #!/bin/sh
-# Makes this host able to boot the VM target and the rig: installs what is missing of qemu,
-# busybox-static and cpio (lean, no recommends). The kernels come from runners/targets/debian/
-# (fetched per release, never the host's own: it cannot load modules here).
+# prepare.sh [rig]: makes this host able to boot the VM target, and with "rig" the SSH rig too:
+# installs what is missing of qemu, busybox-static and cpio (the rig: and of dropbear, the ssh
+# client and kexec-tools), lean, no recommends, after one apt-get update. The kernels come from
+# runners/targets/debian/ (fetched per release, never the host's own: it cannot load modules here).
 # Exit 3 means "cannot be installed here" (callers skip).
 set -eu
 need=""
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need="$need qemu-system-x86"
 [ -x /bin/busybox ] && busybox --list 2>/dev/null | grep -qx insmod || need="$need busybox-static"
 command -v cpio >/dev/null 2>&1 || need="$need cpio"
+if [ "${1:-}" = rig ]; then
+  command -v dropbear >/dev/null 2>&1 || [ -x /usr/sbin/dropbear ] || need="$need dropbear-bin"
+  command -v dropbearkey >/dev/null 2>&1 || need="$need dropbear-bin"
+  command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || need="$need openssh-client"
+  command -v kexec >/dev/null 2>&1 || [ -x /usr/sbin/kexec ] || need="$need kexec-tools"
+fi
 if [ -n "$need" ]; then
   echo "installing:$need" >&2
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need; } >&2 \
