@@ -26,7 +26,20 @@ export interface ProfileEntry {
 export interface ProfileTable {
   samples: number;
   top: ProfileEntry[];
+  /** Samples in the idle loop (IDLE_SYMBOL): a CPU with nothing to do. */
+  idleSamples: number;
+  idlePercent: number;
+  /** The top symbols outside the idle loop, percent of the busy (non-idle) samples: the kernel's work. */
+  busyTop: ProfileEntry[];
 }
+
+/**
+ * The kernel's idle loop, where an idle CPU's samples land (self time, no call chains): the halt
+ * instruction behind its paravirt/ACPI/intel_idle wrappers and the loop around it. A mostly idle
+ * receiver puts most samples here, which would hide the network work in the table.
+ */
+export const IDLE_SYMBOL =
+  /^(default_idle(_call)?|do_idle|cpu_idle_poll|arch_cpu_idle|poll_idle|cpu_startup_entry|(pv_)?native_safe_halt|pvm_safe_halt\w*|acpi_safe_halt|acpi_idle_\w+|intel_idle\w*|mwait_idle\w*|cpuidle_enter\w*|default_enter_idle|halt)$/;
 
 const ROW = /^\s*(\d+)\s+(\d+)\s+\[([k.])\]\s+(.+?)\s*$/;
 
@@ -49,15 +62,28 @@ function parseSamples(s: string): number {
   return Number(m[1]) * ({ '': 1, K: 1e3, M: 1e6, G: 1e9 } as const)[m[2] as '' | 'K' | 'M' | 'G'];
 }
 
+const percentOf = (n: number, total: number) => (total ? Math.round((1e6 * n) / total) / 1e4 : 0);
+
+function ranked(bySymbol: Map<string, number>, total: number, topN: number): ProfileEntry[] {
+  return [...bySymbol]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, topN)
+    .map(([symbol, n]) => ({ samples: n, percent: percentOf(n, total), symbol }));
+}
+
 function table(rows: PerfRow[], topN: number): ProfileTable {
   const bySymbol = new Map<string, number>();
   for (const r of rows) bySymbol.set(r.symbol, (bySymbol.get(r.symbol) ?? 0) + r.samples);
   const samples = rows.reduce((s, r) => s + r.samples, 0);
-  const top = [...bySymbol]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, topN)
-    .map(([symbol, n]) => ({ samples: n, percent: samples ? Math.round((1e6 * n) / samples) / 1e4 : 0, symbol }));
-  return { samples, top };
+  const busy = new Map([...bySymbol].filter(([symbol]) => !IDLE_SYMBOL.test(symbol)));
+  const busySamples = [...busy.values()].reduce((s, n) => s + n, 0);
+  return {
+    samples,
+    top: ranked(bySymbol, samples, topN),
+    idleSamples: samples - busySamples,
+    idlePercent: percentOf(samples - busySamples, samples),
+    busyTop: ranked(busy, busySamples, topN),
+  };
 }
 
 /** Kernel-only profile tables: all CPUs together and each CPU alone ("cpu0", "cpu1", ...). */
@@ -81,7 +107,7 @@ export function groupShares(report: PerfReport, groups: Record<string, string[]>
     Object.entries(groups).map(([name, members]) => {
       const set = new Set(members);
       const samples = kernel.filter((r) => set.has(r.symbol)).reduce((s, r) => s + r.samples, 0);
-      return [name, { symbol: name, samples, percent: total ? Math.round((1e6 * samples) / total) / 1e4 : 0, members }];
+      return [name, { symbol: name, samples, percent: percentOf(samples, total), members }];
     }),
   );
 }

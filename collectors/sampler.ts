@@ -14,6 +14,8 @@ export interface CollectorContext {
   perfFrequency?: number;
   /** perf: named groups of kernel symbols to total (summary.groups), e.g. a 2.6 name → today's names. */
   perfSymbolGroups?: Record<string, string[]>;
+  /** The window ends within this many seconds: a recorder on the target (perf) stops by itself after it, should nobody stop it. */
+  maxSeconds?: number;
 }
 
 export interface RunningCollector {

@@ -39,14 +39,16 @@ const profileList = (x: unknown): ProfileRow[] | undefined =>
   Array.isArray(x) && x.length > 0 && x.every(isProfileRow) ? x : undefined;
 
 /**
- * The kernel profile of a result, largest first: the perf collector's all-CPU table
- * (summary.all.top), else the first list of {symbol, samples?, percent?} in any summary.
+ * The kernel profile of a result, largest first: the perf collector's all-CPU table of busy
+ * samples (summary.all.busyTop, the idle loop left out), its whole table (summary.all.top, from runs
+ * before the split), else the first list of {symbol, samples?, percent?} in any summary.
  */
 export function kernelProfile(r: Result): ProfileRow[] | undefined {
   for (const out of Object.values(r.collectors ?? {})) {
     const summary = (out.summary ?? {}) as Record<string, unknown>;
     const all = summary.all as Record<string, unknown> | undefined;
     const found =
+      profileList(all?.busyTop) ??
       profileList(all?.top) ??
       Object.values(summary).map(profileList).find(Boolean) ??
       Object.values(summary)
@@ -58,13 +60,24 @@ export function kernelProfile(r: Result): ProfileRow[] | undefined {
   return undefined;
 }
 
-/** The perf collector's per-CPU tables ({cpu0: [...], cpu1: [...]}), if the run has them. */
+/** Share of the kernel samples in the idle loop, all CPUs ('all') and per CPU, when the profile says. */
+export function kernelIdlePercent(r: Result): Record<string, number> {
+  for (const out of Object.values(r.collectors ?? {})) {
+    const summary = out.summary as { all?: { idlePercent?: unknown }; perCpu?: Record<string, { idlePercent?: unknown }> } | undefined;
+    const scopes = Object.entries({ all: summary?.all, ...summary?.perCpu });
+    const idle = scopes.flatMap(([scope, t]) => (typeof t?.idlePercent === 'number' ? [[scope, t.idlePercent] as const] : []));
+    if (idle.length) return Object.fromEntries(idle);
+  }
+  return {};
+}
+
+/** The perf collector's per-CPU tables ({cpu0: [...], cpu1: [...]}), busy samples where recorded, if the run has them. */
 export function kernelProfilePerCpu(r: Result): Record<string, ProfileRow[]> {
   for (const out of Object.values(r.collectors ?? {})) {
-    const perCpu = (out.summary as { perCpu?: Record<string, { top?: unknown }> } | undefined)?.perCpu;
+    const perCpu = (out.summary as { perCpu?: Record<string, { top?: unknown; busyTop?: unknown }> } | undefined)?.perCpu;
     if (!perCpu || typeof perCpu !== 'object') continue;
     const tables = Object.entries(perCpu).flatMap(([cpu, t]) => {
-      const rows = profileList(t?.top);
+      const rows = profileList(t?.busyTop) ?? profileList(t?.top);
       return rows ? [[cpu, rows] as const] : [];
     });
     if (tables.length) return Object.fromEntries(tables);

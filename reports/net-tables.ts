@@ -2,7 +2,7 @@
 // asymmetric-kernel paper, ours beside the paper's (labelled with its 2006 hardware).
 import type { Result } from '../core/types.ts';
 import { asymmetricKernelPaper as paper } from './paper.ts';
-import { isNetResult, kernelProfile, kernelProfilePerCpu, table1Value } from './net-metrics.ts';
+import { isNetResult, kernelIdlePercent, kernelProfile, kernelProfilePerCpu, table1Value } from './net-metrics.ts';
 import { formatNumber, formatRatio, type Table } from './table.ts';
 
 interface Measure {
@@ -104,13 +104,22 @@ function profileTable(title: string, ours: Result | undefined, paperRows: typeof
     title,
     columns: ['rank', 'ours: symbol', 'ours: %', 'paper: symbol', 'paper: %'],
     rows,
-    notes: [mine.length ? 'Ours: kernel symbols from perf, share of samples.' : 'Ours: no kernel profile in this run.', PAPER_NOTE],
+    notes: [ourShareNote(ours, mine.length > 0), PAPER_NOTE],
   };
+}
+
+/** What our percentages are of: busy samples (with the idle share beside) or, in older runs, all kernel samples. */
+function ourShareNote(ours: Result | undefined, profiled: boolean): string {
+  if (!ours || !profiled) return 'Ours: no kernel profile in this run.';
+  const idle = kernelIdlePercent(ours).all;
+  if (idle === undefined) return 'Ours: kernel symbols from perf, share of all kernel samples (idle loop included).';
+  return `Ours: kernel symbols from perf, share of the busy (non-idle) kernel samples; the idle loop took ${idle.toFixed(1)} % of all samples and is left out, so that the network work shows. The paper's shares are of all its samples (its idle, default_idle, was 2 %).`;
 }
 
 /** Our kernel profile split by CPU, side by side (which CPU did the network work?). No paper column: the paper's tables are system-wide. */
 function perCpuTable(title: string, ours: Result | undefined, top = 10): Table | undefined {
-  const perCpu = ours ? kernelProfilePerCpu(ours) : {};
+  if (!ours) return undefined;
+  const perCpu = kernelProfilePerCpu(ours);
   const cpus = Object.keys(perCpu).sort((a, b) => Number(a.replace(/\D/g, '')) - Number(b.replace(/\D/g, '')));
   if (cpus.length < 2) return undefined;
   const rows = Array.from({ length: top }, (_, i) => [String(i + 1), ...cpus.flatMap((c) => [perCpu[c][i]?.symbol ?? '', perCpu[c][i]?.percent?.toFixed(2) ?? ''])]);
@@ -118,8 +127,14 @@ function perCpuTable(title: string, ours: Result | undefined, top = 10): Table |
     title,
     columns: ['rank', ...cpus.flatMap((c) => [`${c}: symbol`, `${c}: %`])],
     rows,
-    notes: ['Share of the kernel samples taken on that CPU.'],
+    notes: [perCpuShareNote(ours, cpus)],
   };
+}
+
+function perCpuShareNote(ours: Result, cpus: string[]): string {
+  const idle = kernelIdlePercent(ours);
+  if (!cpus.some((c) => idle[c] !== undefined)) return 'Share of the kernel samples taken on that CPU.';
+  return `Share of the busy (non-idle) kernel samples taken on that CPU; idle loop: ${cpus.map((c) => `${c} ${idle[c]?.toFixed(1) ?? '?'} %`).join(', ')}.`;
 }
 
 /** Tables 2 and 3: the first and last profile of the run against the paper's tests A and B, each followed by our per-CPU split. */

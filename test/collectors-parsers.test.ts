@@ -8,7 +8,7 @@ import { interruptRates, irqName, parseInterrupts } from '../collectors/proc-int
 import { parseSwitches, pidRates } from '../collectors/proc-pid.ts';
 import { cpuPercents, parseProcStat, procStatRates } from '../collectors/proc-stat.ts';
 import { parseSoftirqs, softirqRates } from '../collectors/proc-softirqs.ts';
-import { groupShares, parsePerfReport, profileTables } from '../collectors/perf-report.ts';
+import { groupShares, IDLE_SYMBOL, parsePerfReport, profileTables } from '../collectors/perf-report.ts';
 
 const fixture = (p: string) => readFileSync(new URL(`../fixtures/${p}`, import.meta.url), 'utf8');
 
@@ -102,6 +102,14 @@ test('perf report: recorded cpu-clock profile parses into kernel rows per CPU', 
   const t = profileTables(rep);
   assert.equal(t.all.samples, rep.rows.reduce((s, r) => s + r.samples, 0));
   assert.equal(t.all.top[0].symbol, 'pv_native_safe_halt');
+  // The idle loop is counted apart: the busy table is the kernel's work, in shares of the busy samples.
+  const idle = rep.rows.filter((r) => r.symbol === 'pv_native_safe_halt').reduce((s, r) => s + r.samples, 0);
+  assert.equal(t.all.idleSamples, idle);
+  assert.ok(Math.abs(t.all.idlePercent - (100 * idle) / t.all.samples) < 1e-3);
+  assert.ok(t.all.busyTop.every((e) => !IDLE_SYMBOL.test(e.symbol)));
+  const busyTotal = t.all.samples - idle;
+  assert.ok(Math.abs(t.all.busyTop[0].percent - (100 * t.all.busyTop[0].samples) / busyTotal) < 1e-3);
+  assert.equal(t.perCpu.cpu0.idleSamples + t.perCpu.cpu1.idleSamples, idle);
   // Recorded while the A stream ran: every row parses, both CPUs get their own table.
   const stream = profileTables(parsePerfReport(fixture('perf/report-cpu-sym.net-a-stream.kvm-2cpu.txt')));
   assert.deepEqual(Object.keys(stream.perCpu), ['cpu0', 'cpu1']);

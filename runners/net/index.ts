@@ -68,13 +68,8 @@ async function missingCapability(c: Case, ctx: RunContext, sh: KernelShell, prof
 
 /** Why perf cannot profile the kernel of `target` (the profile repetition), or null. */
 async function perfMissing(target: Target): Promise<string | null> {
-  if (target.kind === 'local') {
-    const caps = await detectPerf();
-    return caps.usable ? null : `perf cannot profile the kernel here: ${caps.reasons.join('; ')}`;
-  }
-  const { perf } = await target.capabilities();
-  if (!perf.ok) return `perf cannot profile the kernel on ${target.name}: ${perf.detail ?? 'not usable'}`;
-  return `perf profiles the kernel of the local target only; ${target.name} has perf (${perf.detail ?? ''}) but recording there is not implemented`;
+  const caps = await detectPerf(target);
+  return caps.usable ? null : `perf cannot profile the kernel on ${target.name}: ${caps.reasons.join('; ')}`;
 }
 
 /**
@@ -153,6 +148,7 @@ async function stream(c: Case, ctx: RunContext, sh: KernelShell, profile: Profil
       intervalMs: params.sampleIntervalMs,
       perfFrequency: params.perfFrequency,
       perfSymbolGroups: symbolGroups(),
+      maxSeconds: limitS,
     });
     [recv] = await Promise.all([receiver.done, sender?.done]);
   } catch (err) {

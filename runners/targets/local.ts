@@ -120,7 +120,7 @@ export class LocalTarget implements Target {
   async capabilities(): Promise<TargetCapabilities> {
     const root = process.getuid?.() === 0;
     const has = async (tool: string) => (await execHere(['sh', '-c', `command -v ${tool}`])).exitCode === 0;
-    const perf = await detectPerf();
+    const perf = await detectPerf(this);
     const device = await access('/dev/m3ipc').then(() => true, () => false);
     return {
       root: root ? { ok: true } : { ok: false, detail: `running as uid ${process.getuid?.()}` },

@@ -9,6 +9,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { CACHE_DIR, DEFAULT_WORKER } from '../../core/paths.ts';
 import { detectPerf } from '../../collectors/perf.ts';
 import { openTarget } from '../../runners/targets/index.ts';
+import { LocalTarget } from '../../runners/targets/local.ts';
 import { accelerator } from '../../runners/targets/vm/qemu.ts';
 
 type Level = 'ok' | 'warn' | 'no';
@@ -38,7 +39,7 @@ async function cpus(): Promise<Finding[]> {
 }
 
 async function perf(): Promise<Finding[]> {
-  const p = await detectPerf();
+  const p = await detectPerf(new LocalTarget());
   const detail = `${p.version ?? 'perf missing'}; event ${p.event}${p.hardwareCounters ? ' (hardware counters)' : ' (software fallback)'}; perf_event_paranoid=${p.paranoid}; kptr_restrict=${p.kptrRestrict}`;
   return [{ area: 'perf', level: p.usable ? (p.hardwareCounters ? 'ok' : 'warn') : 'no', detail: [detail, ...p.reasons].join('; ') }];
 }

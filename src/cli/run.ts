@@ -5,6 +5,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { writeReport } from '../../reports/index.ts';
 import { ConfigError, type PlanOverrides } from '../../suites/index.ts';
 import { executeRun, type RunOptions } from '../../runners/run.ts';
+import { type Rig, startRig } from '../../runners/targets/rig/rig.ts';
 import { readManifest } from '../../core/run-dir.ts';
 import { loadInventory } from '../../runners/targets/inventory.ts';
 import type { KernelConfiguration } from '../../core/kernel-config.ts';
@@ -26,6 +27,7 @@ interface RunArgs {
   sender?: TargetName;
   hosts?: string;
   sshConfig?: string;
+  rig: boolean;
   resume?: string;
   configSet?: string;
   kernel?: string[];
@@ -84,6 +86,7 @@ const command: CommandModule<object, RunArgs> = {
       .option('sender', { type: 'string', describe: 'tests A/B across two machines: this target (e.g. ssh:HOST) sends the paced stream to the --target receiver\'s NICs (profiles with topology "nics")' })
       .option('hosts', { type: 'string', describe: 'an Ansible inventory (YAML or INI), FILE or FILE:GROUP: each host becomes a target ssh:NAME' })
       .option('ssh-config', { type: 'string', describe: 'ssh configuration file for ssh targets (ssh -F), instead of ~/.ssh/config' })
+      .option('rig', { type: 'boolean', default: false, describe: 'boot the test rig for this run (two qemu TCG guests, ssh:m3rig-a and ssh:m3rig-b, joined by an e1000 link; needs root) and stop it after; its ssh configuration replaces --ssh-config' })
       .option('config-set', { type: 'string', describe: 'kernel configurations to measure under, in turn: config/kernels/NAME.json or a file; each target is rebooted into each and verified first' })
       .option('kernel', { type: 'string', array: true, describe: 'a kernel to measure under (VM: a Debian version such as 6.1, 6.12, 7.2; ssh: an installed release); repeat for several' })
       .option('resume', { type: 'string', describe: 'complete this run directory: measure only its missing or failed case-rounds, with its suite, filters and targets' })
@@ -105,7 +108,13 @@ const command: CommandModule<object, RunArgs> = {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const progress = progressDisplay();
+    let rig: Rig | undefined;
     try {
+      if (args.rig) {
+        process.stderr.write('booting the test rig (two qemu TCG guests) ...\n');
+        rig = await startRig();
+        process.stderr.write(`rig up: ${rig.hosts.map((h) => `ssh:${h}`).join(', ')} (ssh -F ${rig.sshConfig})\n`);
+      }
       const inventory = args.hosts ? loadInventory(args.hosts) : [];
       const plan = args.resume
         ? resumedPlan(args.resume)
@@ -127,7 +136,7 @@ const command: CommandModule<object, RunArgs> = {
       const { runDir, results } = await executeRun({
         ...plan,
         resume: args.resume,
-        sshConfig: args.sshConfig,
+        sshConfig: rig?.sshConfig ?? args.sshConfig,
         inventory,
         out: args.out,
         argv: process.argv.slice(2),
@@ -154,6 +163,7 @@ const command: CommandModule<object, RunArgs> = {
       process.stderr.write(`${err instanceof ConfigError ? 'invalid config:\n' : 'error: '}${(err as Error).message}\n`);
       process.exitCode = 2;
     } finally {
+      await rig?.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the SSH rig's initramfs: busybox, Debian's dropbear and kexec (kexec-tools: a kernel
-# configuration reboots a lab host by kexec) with the shared libraries ldd finds, the rig's one
+# configuration reboots a lab host by kexec) and, when this host has it, perf (linux-perf: the
+# receiver's kernel profile of tests A/B is recorded on the guest) with the shared libraries ldd finds, the rig's one
 # ed25519 host key (the same in every kernel's initramfs, as a lab host keeps its key on disk
 # across kernels), /etc/passwd for root, the e1000.ko of the guest kernel KVER (fetched by
 # runners/targets/debian/fetch.sh, never from the host's /lib/modules) and init.sh as /init.
@@ -15,13 +16,14 @@ mkdir -p "$CACHE"
 
 DROPBEAR=$(command -v dropbear || echo /usr/sbin/dropbear)
 KEXEC=$(command -v kexec || echo /usr/sbin/kexec)
+PERF=$(command -v perf || true)
 HOSTKEY="$CACHE/dropbear_ed25519_host_key"
 [ -s "$HOSTKEY" ] || dropbearkey -t ed25519 -f "$HOSTKEY" >/dev/null 2>&1
 
-LIBS=$(ldd "$DROPBEAR" "$KEXEC" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' | sort -u)
+LIBS=$(ldd "$DROPBEAR" "$KEXEC" $PERF | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' | sort -u)
 OUT="$CACHE/initramfs-$KVER.cpio.gz"
 STAMP="$CACHE/initramfs-$KVER.inputs"
-inputs=$(sha256sum runners/targets/rig/build-rig.sh runners/targets/rig/init.sh /bin/busybox "$DROPBEAR" "$KEXEC" "$HOSTKEY" "$KO" $LIBS | sha256sum | cut -d' ' -f1)
+inputs=$(sha256sum runners/targets/rig/build-rig.sh runners/targets/rig/init.sh /bin/busybox "$DROPBEAR" "$KEXEC" $PERF "$HOSTKEY" "$KO" $LIBS | sha256sum | cut -d' ' -f1)
 if [ -s "$OUT" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$inputs" ]; then
   echo "$OUT"
   exit 0
@@ -37,6 +39,7 @@ chmod 1777 "$stage/tmp"; chmod 700 "$stage/root"
 cp /bin/busybox "$stage/bin/busybox"
 cp "$DROPBEAR" "$stage/bin/dropbear"
 cp "$KEXEC" "$stage/bin/kexec"
+[ -z "$PERF" ] || cp "$PERF" "$stage/bin/perf"
 for lib in $LIBS; do
   mkdir -p "$stage$(dirname "$lib")"
   cp -L "$lib" "$stage$lib"
