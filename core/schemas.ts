@@ -59,6 +59,7 @@ export const WorkerHelloSchema = z.looseObject({
   protocol: z.number(),
   ncpus: nonNegInt,
   sizeof_message: nonNegInt,
+  planted_slowdown: z.string().optional(),
 });
 
 /** Any answer: `ok` decides which of the schemas below applies. */
@@ -169,6 +170,7 @@ const TargetEntrySchema = z.looseObject({
   kernel: z.string().optional(),
   emulated: z.boolean().optional(),
   note: z.string().optional(),
+  plantedSlowdown: z.string().optional(),
   fingerprint: z.looseObject({}).optional(),
 });
 

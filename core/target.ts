@@ -90,6 +90,8 @@ export interface TargetDescription {
   kernel?: string;
   emulated?: boolean;
   note?: string;
+  /** Its worker announced a planted slowdown (`M3BENCH_SLOWDOWN`, tests only: docs/protocol.md), "<mechanism>:<fraction>". */
+  plantedSlowdown?: string;
 }
 
 export interface Target {

@@ -18,7 +18,7 @@ import { buildManifest } from './manifest.ts';
 import { openSender, type OpenedSender } from './sender.ts';
 import { appendResult, readManifest, readResultLines, RESULTS_JSONL, writeCsv, writeManifest } from '../core/run-dir.ts';
 import { mergeRounds } from '../core/rounds.ts';
-import type { Target } from '../core/target.ts';
+import type { Target, TargetDescription } from '../core/target.ts';
 import { CONFIG_ID_SEPARATOR, type ConfigurationRecord, type KernelConfiguration } from '../core/kernel-config.ts';
 import { applyConfiguration } from './kernel/configurations.ts';
 import { checkRuntimeProfiles } from '../suites/configurations.ts';
@@ -106,6 +106,15 @@ interface Session {
   firstWorker?: Worker;
   /** The verification of parts[0], made while opening (its boot gave the catalogue). */
   firstRecord?: ConfigurationRecord;
+  /** What its worker's hello line announced (tests only), for the manifest. */
+  plantedSlowdown?: string;
+}
+
+/** A planted slowdown is part of what was measured: the manifest says so, and its note is shown on every report. */
+function withSlowdown(d: TargetDescription, planted: string | undefined): TargetDescription {
+  if (!planted) return d;
+  const warning = `planted slowdown ${planted} (M3BENCH_SLOWDOWN, a test): these results are slowed on purpose`;
+  return { ...d, plantedSlowdown: planted, note: d.note ? `${d.note}; ${warning}` : warning };
 }
 
 const roundCount = (c: Case) => c.rounds ?? 1;
@@ -138,7 +147,7 @@ async function openSession(name: TargetName, suite: LoadedSuite, opts: RunOption
     const catalogue = await readCatalogue(worker);
     const parts = configs.length ? configs.map((c) => partPlan(suite, catalogue.mechanisms, opts, target, multi, c)) : [partPlan(suite, catalogue.mechanisms, opts, target, multi)];
     await checkCollectorNames(suite.source, parts.flatMap((p) => p.plan));
-    return { target, parts, firstWorker: worker, firstRecord };
+    return { target, parts, firstWorker: worker, firstRecord, plantedSlowdown: catalogue.hello.planted_slowdown };
   } catch (err) {
     await worker?.quit();
     await target.close();
@@ -213,7 +222,7 @@ export async function executeRun(opts: RunOptions): Promise<{ runDir: string; re
     }
     mkdirSync(runDir, { recursive: true });
     const before = opts.resume ? readManifest(runDir) : undefined;
-    const targets = await Promise.all(sessions.map(async (s) => ({ ...(await s.target.describe()), fingerprint: await s.target.fingerprint() })));
+    const targets = await Promise.all(sessions.map(async (s) => ({ ...withSlowdown(await s.target.describe(), s.plantedSlowdown), fingerprint: await s.target.fingerprint() })));
     manifest = await buildManifest({
       id: path.basename(runDir),
       suite: suite.name,

@@ -223,3 +223,23 @@ describe('executeRun', () => {
     assert.equal(jsonlLines(out).length, 2);
   });
 });
+
+describe('a planted slowdown (tests only)', () => {
+  it('is recorded in the manifest, with a note every report shows, and absent otherwise', async () => {
+    const overrides = { mechanisms: ['pipe'], tests: ['IPC1' as const], placements: ['same-cpu' as const], time: 0.05 };
+    const planted = path.join(tmp(), 'planted');
+    Object.assign(process.env, { M3BENCH_SLOWDOWN: 'pipe:0.15', M3BENCH_ALLOW_SLOWDOWN: '1' });
+    try {
+      await executeRun({ suite: 'smoke', overrides, out: planted });
+    } finally {
+      delete process.env.M3BENCH_SLOWDOWN;
+      delete process.env.M3BENCH_ALLOW_SLOWDOWN;
+    }
+    const manifest = JSON.parse(readFileSync(path.join(planted, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.target.plantedSlowdown, 'pipe:0.150');
+    assert.match(manifest.target.note, /planted slowdown pipe:0\.150 .*slowed on purpose/);
+    const clean = path.join(tmp(), 'clean');
+    await executeRun({ suite: 'smoke', overrides, out: clean });
+    assert.equal(JSON.parse(readFileSync(path.join(clean, 'manifest.json'), 'utf8')).target.plantedSlowdown, undefined);
+  });
+});

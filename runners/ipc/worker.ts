@@ -18,6 +18,8 @@ export interface WorkerHello {
   protocol: number;
   ncpus: number;
   sizeof_message: number;
+  /** "<mechanism>:<fraction>" when the worker was started with a planted slowdown (tests only). */
+  planted_slowdown?: string;
 }
 
 export interface MechanismInfo {
