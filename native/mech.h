@@ -8,7 +8,8 @@
  *      (baselines 100-199, modern 200-299, bound 300-399, m3 400-499; ties break by name).
  *   3. `tests[T]` is NULL when the mechanism can express test T, else the reason it cannot
  *      ("not IPC", "no third-party copy", ...). The worker answers `skipped` with that reason;
- *      `no_stream` likewise for COPY's copy_mode "stream" (see loops.h for what it asks).
+ *      `no_stream` likewise for COPY's copy_mode "stream" (`burst` blocks in flight before one
+ *      acknowledgement: docs/mechanisms.md).
  *   4. Implement EITHER the generic byte-link operations (open/attach/send/recv[/notify/wait]/close)
  *      and let the worker's generic loops (loops.c) drive them, OR your own whole loop (`loop`),
  *      e.g. when sendrec is one call or a copy needs the other party blocked. Both may coexist:
@@ -128,7 +129,8 @@ struct mech_ops {
     void (*close)(struct link *l);                         /* worker, after children are reaped */
 
     /* Own whole loop (optional): called in the process of `role` of group `g`. iters >= 0:
-     * exactly that many iterations (the caller times them); iters < 0: serve until killed
+     * exactly that many iterations (the caller times them; a whole number of acknowledgements,
+     * blocks_per_ack in loops.h); iters < 0: serve until killed
      * or until the peer is gone (then return -1). attach_role runs once per process first. */
     int (*attach_role)(struct bench *b, int g, enum role role);
     int (*loop)(struct bench *b, int g, enum role role, long iters);

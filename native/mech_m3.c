@@ -179,7 +179,7 @@ static int check_notify(message *m, int source, long *last)
 				 m->m_type, m->m_source, want, source);
 	long ts = m->NOTIFY_TIMESTAMP;
 	if (ts <= 0 || ts < *last)
-		return mech_fail("content check failed: notification timestamp %ld after %ld", ts, *last);
+		return mech_fail("content check failed: notification timestamp %ld (the previous one %ld)", ts, *last);
 	*last = ts;
 	memset(m, 0, sizeof *m);
 	return 0;
