@@ -235,6 +235,13 @@ static int wait_count(unsigned *counter, unsigned target)
     return 0;
 }
 
+/* Where buf[end] starts after its page boundary: end 0 is the COPY source, end 1 the
+ * destination (setup leaves both offsets 0 for IPC tests). */
+static size_t buf_offset(const struct bench_case *c, int end)
+{
+    return end == 0 ? c->src_offset : c->dst_offset;
+}
+
 static int alloc_links(void)
 {
     struct bench *b = &cs.b;
@@ -245,18 +252,20 @@ static int alloc_links(void)
     if (!b->links || !b->pids || !cs.ctl)
         return mech_fail("mmap: %s", strerror(errno));
     size_t maxlen = message_len(&b->c);
-    /* page-aligned blocks as in the paper, one page in front for the headroom */
-    size_t cap = PAGE + ((maxlen + PAGE - 1) & ~(size_t)(PAGE - 1));
     for (int k = 0; k < n; k++) {
         struct link *l = &b->links[k];
         l->maxlen = maxlen;
         l->rfd[0] = l->rfd[1] = l->wfd[0] = l->wfd[1] = -1;
         for (int end = 0; end < 2; end++) {
+            /* page-aligned as in the paper (plus the alignment sweep's offset), one page in
+             * front for the headroom */
+            size_t used = buf_offset(&b->c, end) + maxlen;
+            size_t cap = PAGE + ((used + PAGE - 1) & ~(size_t)(PAGE - 1));
             unsigned char *base = aligned_alloc(PAGE, cap);
             if (!base)
                 return mech_fail("out of memory");
             memset(base, 0, cap);
-            l->buf[end] = base + PAGE;
+            l->buf[end] = base + PAGE + buf_offset(&b->c, end);
         }
     }
     return 0;
@@ -346,6 +355,13 @@ static int setup_inner(struct detail *d)
     detail_int(d, "processes", cs.nchildren + (cs.worker_is_client ? 1 : 0));
     detail_int(d, "client_cpu", pin_cpu_of(&b->c, ROLE_CLIENT));
     detail_int(d, "server_cpu", pin_cpu_of(&b->c, b->c.test == TEST_COPY2 ? ROLE_A : ROLE_SERVER));
+    if (b->c.test == TEST_COPY1 || b->c.test == TEST_COPY2) { /* so that results record them */
+        detail_str(d, "copy_mode", copy_mode_names[b->c.copy_mode]);
+        if (b->c.copy_mode == COPY_STREAM)
+            detail_int(d, "burst", b->c.burst);
+        detail_int(d, "src_offset", (long long)b->c.src_offset);
+        detail_int(d, "dst_offset", (long long)b->c.dst_offset);
+    }
     return 0;
 }
 
@@ -360,10 +376,14 @@ int case_setup(const struct bench_case *c, struct detail *d)
         mech_fail("%s", ops->tests[c->test]);
         return MECH_SKIP;
     }
+    if (c->copy_mode == COPY_STREAM && ops->no_stream) {
+        mech_fail("copy_mode stream: %s", ops->no_stream);
+        return MECH_SKIP;
+    }
     if (!ops->loop && !(ops->open && ops->send && ops->recv))
         return mech_fail("mechanism %s implements neither a loop nor send/recv", ops->name);
     int nlinks = c->test == TEST_COPY2 ? 3 : 1;
-    if ((double)c->pairs * nlinks * 2 * (double)c->size > MAX_BUFFER_BYTES)
+    if ((double)c->pairs * nlinks * 2 * (double)(c->size + MAX_OFFSET) > MAX_BUFFER_BYTES)
         return mech_fail("setup: invalid value for field 'size': %zu bytes x %d pairs needs more than "
                          "%u MiB of buffers", c->size, c->pairs, MAX_BUFFER_BYTES >> 20);
     int rc = pin_validate(c);
@@ -395,10 +415,11 @@ static long long now_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-int case_run(long n, long long *ns)
+int case_run(long n, long *iterations, long long *ns)
 {
     if (!cs.active)
         return mech_fail("run: no case is set up");
+    n = run_iterations(&cs.b.c, n); /* stream: whole bursts only */
     long long t0, t1;
     if (cs.worker_is_client) {
         /* SIGCHLD alone could come before the wait starts: the watchdog covers that. */
@@ -425,6 +446,7 @@ int case_run(long n, long long *ns)
             return mech_fail("%s", cs.ctl->err);
     }
     *ns = t1 - t0;
+    *iterations = n * cs.b.ngroups;
     return 0;
 }
 
@@ -451,7 +473,7 @@ void case_teardown(void)
                 b->ops->close(&b->links[k]);
             for (int end = 0; end < 2; end++)
                 if (b->links[k].buf[end])
-                    free(b->links[k].buf[end] - PAGE);
+                    free(b->links[k].buf[end] - PAGE - buf_offset(&b->c, end));
         }
     }
     if (b->ops->teardown)

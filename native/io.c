@@ -73,6 +73,20 @@ static int peer_alive(pid_t pid)
     return close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z' && close_paren[2] != 'X';
 }
 
+long proc_sys_long(const char *name)
+{
+    char path[128];
+    long v = -1;
+    snprintf(path, sizeof path, "/proc/sys/%s", name);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%ld", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
 int link_peer(int end)
 {
     return 1 - end;

@@ -99,8 +99,24 @@ static int lookup(const char *s, const char *const *names, int n)
 }
 
 static const char *const placement_names[] = {"same-cpu", "cross-cpu", "unpinned"};
+const char *const copy_mode_names[] = {"sync", "stream"};
 
-static const char *parse_member(const char *p, const char *key, struct bench_case *c, int *have_size)
+/* NULL after saying what field `key` wants (in min..max when max > 0). */
+static const char *invalid(const char *key, const char *want, long min, long max)
+{
+    if (max > 0)
+        mech_fail("setup: invalid value for field '%s': want %s in %ld..%ld", key, want, min, max);
+    else
+        mech_fail("setup: invalid value for field '%s': want %s", key, want);
+    return NULL;
+}
+
+/* Fields given explicitly, for the checks that need the whole object. */
+struct given {
+    int size, burst;
+};
+
+static const char *parse_member(const char *p, const char *key, struct bench_case *c, struct given *given)
 {
     char s[64];
     long v;
@@ -120,7 +136,21 @@ static const char *parse_member(const char *p, const char *key, struct bench_cas
         if (!(p = parse_long(p, &v)) || v < 1 || v > (long)MAX_SIZE)
             return NULL;
         c->size = (size_t)v;
-        *have_size = 1;
+        given->size = 1;
+    } else if (strcmp(key, "copy_mode") == 0) {
+        int t;
+        if (!(p = parse_string(p, s, sizeof s)) || (t = lookup(s, copy_mode_names, 2)) < 0)
+            return invalid(key, "\"sync\" or \"stream\"", 0, 0);
+        c->copy_mode = (enum copy_mode)t;
+    } else if (strcmp(key, "burst") == 0) {
+        if (!(p = parse_long(p, &v)) || v < 2 || v > MAX_BURST)
+            return invalid(key, "an integer", 2, MAX_BURST);
+        c->burst = (int)v;
+        given->burst = 1;
+    } else if (strcmp(key, "src_offset") == 0 || strcmp(key, "dst_offset") == 0) {
+        if (!(p = parse_long(p, &v)) || v < 0 || v > MAX_OFFSET)
+            return invalid(key, "a byte offset after a page boundary", 0, MAX_OFFSET);
+        *(key[0] == 's' ? &c->src_offset : &c->dst_offset) = (size_t)v;
     } else if (strcmp(key, "pairs") == 0) {
         if (!(p = parse_long(p, &v)) || v < 1 || v > 64)
             return NULL;
@@ -172,11 +202,28 @@ void case_defaults(struct bench_case *c, const char *mechanism, enum bench_test 
     c->spin = 1000;
     c->cpus[0] = 0;
     c->cpus[1] = 1;
+    c->copy_mode = COPY_SYNC;
+    c->burst = DEFAULT_BURST;
+}
+
+/* The COPY-only fields, once the test is known. */
+static int check_copy_fields(const struct bench_case *c, const struct given *given)
+{
+    int copy = c->test == TEST_COPY1 || c->test == TEST_COPY2;
+    if (!copy && c->copy_mode != COPY_SYNC)
+        return mech_fail("setup: invalid value for field 'copy_mode': \"stream\" applies to COPY1/COPY2 only");
+    if (given->burst && c->copy_mode != COPY_STREAM)
+        return mech_fail("setup: field 'burst' applies to copy_mode \"stream\" only");
+    if (!copy && c->src_offset)
+        return mech_fail("setup: invalid value for field 'src_offset': offsets apply to COPY1/COPY2 only");
+    if (!copy && c->dst_offset)
+        return mech_fail("setup: invalid value for field 'dst_offset': offsets apply to COPY1/COPY2 only");
+    return 0;
 }
 
 int parse_setup(const char *json, struct bench_case *c)
 {
-    int have_size = 0;
+    struct given given = {0};
     case_defaults(c, "", TEST_COUNT);
 
     const char *p = skip_ws(json);
@@ -191,7 +238,7 @@ int parse_setup(const char *json, struct bench_case *c)
         if (*p != ':')
             return mech_fail("setup: expected ':' after '%s'", key);
         mech_fail("setup: invalid value for field '%s'", key);
-        if (!(p = parse_member(skip_ws(p + 1), key, c, &have_size)))
+        if (!(p = parse_member(skip_ws(p + 1), key, c, &given)))
             return -1;
         p = skip_ws(p);
         if (*p == ',')
@@ -205,7 +252,7 @@ int parse_setup(const char *json, struct bench_case *c)
         return mech_fail("setup: missing field 'mechanism'");
     if (c->test == TEST_COUNT)
         return mech_fail("setup: missing field 'test'");
-    if (!have_size)
+    if (!given.size)
         c->size = default_size(c->test); /* the test is known only now */
-    return 0;
+    return check_copy_fields(c, &given);
 }

@@ -12,6 +12,11 @@ struct detail {
 };
 
 #define MAX_SIZE (64u << 20) /* largest message/block accepted by setup */
+#define MAX_BURST 4096       /* stream: most blocks per acknowledgement */
+#define DEFAULT_BURST 64
+#define MAX_OFFSET 4095      /* src_offset/dst_offset: anywhere within the first page */
+
+extern const char *const copy_mode_names[2]; /* "sync", "stream" */
 
 /* The protocol's defaults for a case of `mechanism` and `test` (same-cpu, 1 pair, ...). */
 void case_defaults(struct bench_case *c, const char *mechanism, enum bench_test test);

@@ -7,7 +7,9 @@
  *      `name` is the protocol name (lowercase, hyphens), `order` places it in `list`
  *      (baselines 100-199, modern 200-299, bound 300-399, m3 400-499; ties break by name).
  *   3. `tests[T]` is NULL when the mechanism can express test T, else the reason it cannot
- *      ("not IPC", "no third-party copy", ...). The worker answers `skipped` with that reason.
+ *      ("not IPC", "no third-party copy", ...). The worker answers `skipped` with that reason;
+ *      `no_stream` likewise for COPY's copy_mode "stream" (`burst` blocks in flight before one
+ *      acknowledgement: docs/mechanisms.md).
  *   4. Implement EITHER the generic byte-link operations (open/attach/send/recv[/notify/wait]/close)
  *      and let the worker's generic loops (loops.c) drive them, OR your own whole loop (`loop`),
  *      e.g. when sendrec is one call or a copy needs the other party blocked. Both may coexist:
@@ -43,6 +45,9 @@
 
 enum bench_test { TEST_IPC1, TEST_IPC2, TEST_IPC3, TEST_COPY1, TEST_COPY2, TEST_COUNT };
 enum placement { PLACE_SAME_CPU, PLACE_CROSS_CPU, PLACE_UNPINNED };
+/* COPY: sync = every block is delivered and acknowledged before the next; stream = `burst`
+ * blocks, then one acknowledgement (docs/mechanisms.md). */
+enum copy_mode { COPY_SYNC, COPY_STREAM };
 /* Roles of the processes of one group. CLIENT is also the COPY2 requester. */
 enum role { ROLE_CLIENT, ROLE_SERVER, ROLE_A, ROLE_B, ROLE_COUNT };
 
@@ -61,6 +66,9 @@ struct bench_case {
     long spin;       /* spin budget (iterations) of spin-then-wait mechanisms */
     int cpus[2];     /* [client, server]; same-cpu uses cpus[0] for both */
     int verify;      /* check the content of every message/block (selftest) */
+    enum copy_mode copy_mode; /* COPY only (setup rejects stream for IPC tests) */
+    int burst;       /* stream: blocks per acknowledgement */
+    size_t src_offset, dst_offset; /* COPY: where the block starts in its page-aligned buffer */
 };
 
 /* One bidirectional channel between two processes of a group. */
@@ -73,8 +81,10 @@ struct link {
     void *shm;              /* MAP_SHARED region owned by the mechanism (or NULL) */
     size_t shm_len;
     void *priv;             /* anything else the mechanism allocated in open() */
-    /* End e sends from and receives into buf[e]: page-aligned, same address in every process,
-     * preceded by BUF_HEADROOM bytes a mechanism may use for a header (e.g. the SysV mtype). */
+    /* End e sends from and receives into buf[e]: same address in every process, a page
+     * boundary plus the case's src_offset (end 0, the COPY source) or dst_offset (end 1, the COPY
+     * destination), room for maxlen bytes after it, and at least BUF_HEADROOM bytes in front a
+     * mechanism may use for a header (e.g. the SysV mtype). */
     unsigned char *buf[2];
     pid_t pid[2];           /* set by the worker before attach() */
     int cpu[2];             /* the single CPU end e is pinned to, or -1 (set before attach()) */
@@ -99,6 +109,7 @@ struct mech_ops {
     const char *family;      /* "baseline" | "modern" | "bound" | "m3" */
     int order;               /* position in `list` (see above) */
     const char *tests[TEST_COUNT]; /* NULL = "ok", else why the test cannot be expressed */
+    const char *no_stream;   /* NULL = COPY copy_mode "stream" works, else why it cannot */
     int local_only;          /* 1: no child processes at all (e.g. memcpy inside one process) */
     /* Optional: NULL when this host can run the mechanism, else why not (e.g. a device is
      * absent). `list` reports it for every test the mechanism can otherwise express. */
@@ -118,7 +129,8 @@ struct mech_ops {
     void (*close)(struct link *l);                         /* worker, after children are reaped */
 
     /* Own whole loop (optional): called in the process of `role` of group `g`. iters >= 0:
-     * exactly that many iterations (the caller times them); iters < 0: serve until killed
+     * exactly that many iterations (the caller times them; a whole number of acknowledgements,
+     * blocks_per_ack in loops.h); iters < 0: serve until killed
      * or until the peer is gone (then return -1). attach_role runs once per process first. */
     int (*attach_role)(struct bench *b, int g, enum role role);
     int (*loop)(struct bench *b, int g, enum role role, long iters);
@@ -163,6 +175,10 @@ void futex_wake(unsigned *addr, int n);
 int shm_slots_open(struct link *l);
 unsigned char *shm_slot(const struct link *l, int to_end);
 void shm_slots_close(struct link *l);
+#define SHM_SLOT_NO_STREAM \
+    "one shared-memory slot per direction: a block sent before the reader took the previous one would overwrite it"
+/* The number in /proc/sys/<name> (e.g. "kernel/msgmax"), or -1 when it cannot be read. */
+long proc_sys_long(const char *name);
 int link_peer(int end);                              /* the other end: 1 - end */
 int link_same_cpu(const struct link *l);             /* both ends pinned to one and the same CPU */
 

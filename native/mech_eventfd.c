@@ -30,6 +30,7 @@ static const struct mech_ops eventfd_ops = {
     .description = "shared-memory payload, eventfd per direction to signal",
     .family = "modern",
     .order = 200,
+    .no_stream = SHM_SLOT_NO_STREAM,
     .open = efd_open,
     .send = efd_send,
     .recv = efd_recv,

@@ -118,6 +118,7 @@ static const struct mech_ops futex_ops = {
     .description = "shared-memory payload, futex sequence word per direction, spin-then-wait",
     .family = "modern",
     .order = 210,
+    .no_stream = SHM_SLOT_NO_STREAM,
     .open = fx_open,
     .attach = fx_attach,
     .send = fx_send,

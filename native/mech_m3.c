@@ -9,19 +9,25 @@
  *   IPC1  client send + receive          server receive + send (the reply)
  *   IPC2  client sendrec                  server receive + send
  *   IPC3  client notify + receive         server receive + notify back
- *   COPY1 the server waits in sendrec (blocked in its receive) while the client, the caller
- *         and the source, does `run N` vcopies into it; then one reply. COPY2: A and B wait
- *         in sendrec while the requester (client) vcopies N blocks from A to B.
- * In COPY the request/reply that brackets a batch is timed too: 2 messages per N copies.
+ *   COPY1 the server waits in sendrec (blocked in its receive, offering its buffer); the client
+ *         (the requester and the source) receives that request, vcopies into it, replies.
+ *         COPY2: A and B wait in sendrec while the requester (client) vcopies from A to B.
+ *         Sync: one vcopy per request/reply, i.e. per block. Stream: `burst` vcopies per
+ *         request/reply, the peers staying blocked. The request/reply is timed too.
  * Messages are fixed-size: `size` up to sizeof(message) is carried, larger is skipped.
+ * Verify (docs/mechanisms.md): every byte of a message's payload and its m_type, m_source and
+ * a notification's timestamp are checked; every copied block is checked (the destination checks
+ * the one it holds at the reply, the requester reads earlier blocks of a burst back).
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
+#include "loops.h"
 #include "m3ipc.h"
 #include "mech.h"
 
@@ -111,6 +117,9 @@ static void m3_teardown(struct bench *b)
 
 static int m3_attach_role(struct bench *b, int g, enum role role)
 {
+	/* verify_remote reads a sibling's block when pairs > 1: allow it under Yama ptrace_scope 1 */
+	if (b->c.verify)
+		prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
 	int ep = mnx_bind(shared_of(b)->vmid, g * ROLE_COUNT + (int)role);
 	if (ep < 0)
 		return m3_fail("mnx_bind", ep);
@@ -131,19 +140,69 @@ static int peer_ep(struct bench *b, int g, enum role r)
 	return ep;
 }
 
+/* Verify, IPC1/IPC2: the sender (end 0 client, end 1 server) fills every byte of the payload
+ * union with loops.c's pattern of its next message (with its corruption hook) and m_type from
+ * the same sequence number; the receiver checks both and m_source, then clears the message. */
+static int message_type(unsigned long seq, int from)
+{
+	return 0x10000 * (from + 1) + (int)(seq & 0xffff);   /* never a notification's type */
+}
+
+static void fill_message(message *m, int from)
+{
+	unsigned long seq = verify_put((unsigned char *)&m->m_u, sizeof m->m_u, from);
+	m->m_type = message_type(seq, from);
+}
+
+static int check_message(message *m, int from, int source)
+{
+	unsigned long seq;
+	int type = m->m_type, src = m->m_source;
+	if (verify_take((unsigned char *)&m->m_u, sizeof m->m_u, from, &seq) < 0)
+		return -1;
+	memset(m, 0, sizeof *m);
+	if (type != message_type(seq, from))
+		return mech_fail("content check failed: message %lu has m_type 0x%x, expected 0x%x",
+				 seq, type, message_type(seq, from));
+	if (src != source)
+		return mech_fail("content check failed: message %lu has m_source %d, expected %d", seq, src, source);
+	return 0;
+}
+
+/* IPC3: a notification carries its type, its source and its delivery time; all are checked
+ * (the time must not go back: *last is the previous one this process took). */
+static int check_notify(message *m, int source, long *last)
+{
+	int want = NOTIFY_FROM(_ENDPOINT_P(source));
+	if (m->m_type != want || m->m_source != source)
+		return mech_fail("content check failed: notification of type 0x%x from %d, expected 0x%x from %d",
+				 m->m_type, m->m_source, want, source);
+	long ts = m->NOTIFY_TIMESTAMP;
+	if (ts <= 0 || ts < *last)
+		return mech_fail("content check failed: notification timestamp %ld (the previous one %ld)", ts, *last);
+	*last = ts;
+	memset(m, 0, sizeof *m);
+	return 0;
+}
+
 /* The server side of IPC1-3: answer the client until it is gone (iters < 0). */
 static int serve_ipc(struct bench *b, int g)
 {
 	int cli = peer_ep(b, g, ROLE_CLIENT), rc;
+	bool ipc3 = b->c.test == TEST_IPC3;
+	long last = 0;
 	if (cli < 0)
 		return -1;
-	for (message m;;) {
+	for (message m = { 0 };;) {
 		if ((rc = mnx_receive(cli, &m)) < 0)
 			return m3_fail("server receive", rc);
-		if (b->c.test == TEST_IPC3) {
+		if (b->c.verify && (ipc3 ? check_notify(&m, cli, &last) : check_message(&m, 0, cli)) < 0)
+			return -1;
+		if (ipc3) {
 			rc = mnx_notify(cli);
 		} else {
-			m.m1_i1 += 1;
+			if (b->c.verify)
+				fill_message(&m, 1);
 			rc = mnx_send(cli, &m);
 		}
 		if (rc < 0)
@@ -154,11 +213,13 @@ static int serve_ipc(struct bench *b, int g)
 static int client_ipc(struct bench *b, int g, long iters)
 {
 	int srv = peer_ep(b, g, ROLE_SERVER), rc = 0;
+	long last = 0;
 	if (srv < 0)
 		return -1;
 	for (long i = 0; i < iters; i++) {
 		message m = { .m_type = 1 };
-		m.m1_i1 = (int)i;
+		if (b->c.verify && b->c.test != TEST_IPC3)
+			fill_message(&m, 0);
 		switch (b->c.test) {
 		case TEST_IPC1:
 			if ((rc = mnx_send(srv, &m)) == 0)
@@ -170,21 +231,22 @@ static int client_ipc(struct bench *b, int g, long iters)
 		default:   /* IPC3 */
 			if ((rc = mnx_notify(srv)) == 0)
 				rc = mnx_receive(srv, &m);
-			if (rc == 0 && b->c.verify && m.m_type != NOTIFY_FROM(_ENDPOINT_P(srv)))
-				return mech_fail("m3: expected a notification, got type %d", m.m_type);
-			continue;
+			break;
 		}
 		if (rc < 0)
-			return m3_fail(b->c.test == TEST_IPC1 ? "client send/receive" : "client sendrec", rc);
-		if (b->c.verify && m.m1_i1 != (int)i + 1)
-			return mech_fail("m3: content check failed at iteration %ld", i);
+			return m3_fail(b->c.test == TEST_IPC1 ? "client send/receive"
+				       : b->c.test == TEST_IPC2 ? "client sendrec" : "client notify/receive", rc);
+		if (b->c.verify &&
+		    (b->c.test == TEST_IPC3 ? check_notify(&m, srv, &last) : check_message(&m, 1, srv)) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-/* COPY roles A/B (COPY2) and the COPY1 server: keep a request open with the requester so it
- * can copy from/into our buffer. A source (A) fills its block and says with what in m1_i2; the
- * reply to a destination says in m1_i1 what its block must now hold (-1: nothing copied). */
+/* COPY roles A/B (COPY2) and the COPY1 server: keep a request open with the requester, offering
+ * our block (m1_p1) to copy from or into. A source (A) fills its block first and names its
+ * sequence number in m1_i2. With verify the reply to a destination names in m1_i1 the block its
+ * buffer must now hold, and the destination checks (and clears) it. */
 static int offer_buffer(struct bench *b, int g, enum role role)
 {
 	/* COPY1: end 1 of the client-server link; COPY2: the ends of link 1 (A -> B). */
@@ -193,19 +255,18 @@ static int offer_buffer(struct bench *b, int g, enum role role)
 	int req = peer_ep(b, g, ROLE_CLIENT), rc;
 	if (req < 0)
 		return -1;
-	for (int round = 0;; round++) {
+	for (;;) {
 		message m = { .m_type = role };
 		m.m1_p1 = (char *)buf;
-		m.m1_i2 = round % 255 + 1;
-		if (role == ROLE_A && b->c.verify)
-			memset(buf, m.m1_i2, b->c.size);
+		m.m1_i2 = role == ROLE_A && b->c.verify ? (int)verify_put(buf, b->c.size, 0) : -1;
 		if ((rc = mnx_sendrec(req, &m)) < 0)
 			return m3_fail("sendrec to the requester", rc);
-		if (role == ROLE_A || !b->c.verify || m.m1_i1 < 0)
+		if (role == ROLE_A || !b->c.verify)
 			continue;
-		for (size_t i = 0; i < b->c.size; i++)
-			if (buf[i] != (unsigned char)m.m1_i1)
-				return mech_fail("m3: copied block differs at byte %zu", i);
+		if (m.m1_i1 < 0)
+			return mech_fail("m3: the requester's reply names no block to check");
+		if (verify_check(buf, b->c.size, (unsigned long)m.m1_i1, 0) < 0)
+			return -1;
 	}
 }
 
@@ -223,30 +284,41 @@ static int answer(int to, int holds)
 	return rc < 0 ? m3_fail("requester reply", rc) : 0;
 }
 
-/* The requester (COPY1: also the source): one open request from each other party, N copies,
- * one reply each. */
+/* The requester (COPY1: also the source). Per acknowledgement (1 block in sync, `burst` in
+ * stream): take the destination's open request (COPY2: the source's too), vcopy that many
+ * blocks, reply. At the reply the destination holds only the last block, so with verify the
+ * requester reads every earlier block of a burst back from it (verify_remote). */
 static int client_copy(struct bench *b, int g, long iters)
 {
 	bool copy2 = b->c.test == TEST_COPY2;
+	enum role dst_role = copy2 ? ROLE_B : ROLE_SERVER;
 	int src = peer_ep(b, g, copy2 ? ROLE_A : ROLE_CLIENT);
-	int dst = peer_ep(b, g, copy2 ? ROLE_B : ROLE_SERVER);
-	message ms = { 0 }, md;
-	if (src < 0 || dst < 0 || (copy2 && take_request(src, &ms) < 0) || take_request(dst, &md) < 0)
+	int dst = peer_ep(b, g, dst_role);
+	long per = blocks_per_ack(&b->c);
+	size_t size = b->c.size;
+	if (src < 0 || dst < 0)
 		return -1;
-	unsigned char *from = copy2 ? (unsigned char *)ms.m1_p1 : b->links[g * b->nlinks].buf[0];
-	int holds = iters > 0 ? ms.m1_i2 : -1;   /* COPY2: what A filled its block with */
-	for (long i = 0; i < iters; i++) {
-		if (!copy2 && b->c.verify) {
-			holds = (int)(i % 255) + 1;
-			memset(from, holds, b->c.size);
+	for (long i = 0; i < iters; i += per) {
+		message ms = { 0 }, md;
+		if ((copy2 && take_request(src, &ms) < 0) || take_request(dst, &md) < 0)
+			return -1;
+		unsigned char *from = copy2 ? (unsigned char *)ms.m1_p1 : b->links[g * b->nlinks].buf[0];
+		unsigned char *to = (unsigned char *)md.m1_p1;
+		int holds = ms.m1_i2;   /* COPY2: what A filled its block with */
+		for (long k = per; k > 0; k--) {
+			if (!copy2 && b->c.verify)
+				holds = (int)verify_put(from, size, 0);
+			int rc = mnx_vcopy(src, from, dst, to, size);
+			if (rc < 0)
+				return m3_fail("mnx_vcopy", rc);
+			if (b->c.verify && k > 1 &&
+			    verify_remote(b->pids[g][dst_role], to, size, (unsigned long)holds, 0) < 0)
+				return -1;
 		}
-		int rc = mnx_vcopy(src, from, dst, md.m1_p1, b->c.size);
-		if (rc < 0)
-			return m3_fail("mnx_vcopy", rc);
+		if ((copy2 && answer(src, -1) < 0) || answer(dst, b->c.verify ? holds : -1) < 0)
+			return -1;
 	}
-	if (copy2 && answer(src, -1) < 0)
-		return -1;
-	return answer(dst, b->c.verify ? holds : -1);
+	return 0;
 }
 
 static int m3_loop(struct bench *b, int g, enum role role, long iters)

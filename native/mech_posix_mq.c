@@ -10,18 +10,6 @@
 #include "mech.h"
 #include "names.h"
 
-static long proc_limit(const char *path)
-{
-    long v = -1;
-    FILE *f = fopen(path, "r");
-    if (f) {
-        if (fscanf(f, "%ld", &v) != 1)
-            v = -1;
-        fclose(f);
-    }
-    return v;
-}
-
 /* One queue carrying messages from end `from` to its peer. */
 static int mq_direction(struct link *l, int from)
 {
@@ -51,7 +39,7 @@ static int mq_direction(struct link *l, int from)
 static int pmq_open(struct link *l, const struct bench *b)
 {
     (void)b;
-    long max = proc_limit("/proc/sys/fs/mqueue/msgsize_max");
+    long max = proc_sys_long("fs/mqueue/msgsize_max");
     if (max > 0 && (long)l->maxlen > max) {
         mech_fail("message of %zu bytes exceeds fs.mqueue.msgsize_max (%ld)", l->maxlen, max);
         return MECH_SKIP;

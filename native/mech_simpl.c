@@ -38,6 +38,7 @@ static const struct mech_ops simpl_ops = {
     .description = "SIMPL-like: shared-memory payload, FIFO token per message to synchronise",
     .family = "baseline",
     .order = 170,
+    .no_stream = SHM_SLOT_NO_STREAM,
     .open = simpl_open,
     .send = simpl_send,
     .recv = simpl_recv,

@@ -20,25 +20,17 @@ struct sysv_case {
     int qid;
 };
 
-static long msgmax(void)
-{
-    long v = -1;
-    FILE *f = fopen("/proc/sys/kernel/msgmax", "r");
-    if (f) {
-        if (fscanf(f, "%ld", &v) != 1)
-            v = -1;
-        fclose(f);
-    }
-    return v;
-}
-
 static int sysv_setup(struct bench *b, struct detail *d)
 {
-    long max = msgmax();
     size_t len = b->c.test == TEST_IPC3 ? 1 : b->c.size;
-    if (max > 0 && (long)len > max) {
-        mech_fail("message of %zu bytes exceeds kernel.msgmax (%ld)", len, max);
-        return MECH_SKIP;
+    /* msgmnb too: msgsnd of a message larger than the queue may hold waits forever */
+    static const char *const limits[] = {"kernel/msgmax", "kernel/msgmnb"};
+    for (int i = 0; i < 2; i++) {
+        long max = proc_sys_long(limits[i]);
+        if (max > 0 && (long)len > max) {
+            mech_fail("message of %zu bytes exceeds kernel.%s (%ld)", len, limits[i] + 7, max);
+            return MECH_SKIP;
+        }
     }
     struct sysv_case *sc = calloc(1, sizeof *sc);
     if (!sc)

@@ -26,7 +26,8 @@ static int make_room(struct link *l)
     if (getsockopt(l->wfd[0], SOL_SOCKET, SO_SNDBUF, &got, &len) < 0)
         return mech_fail("getsockopt: %s", strerror(errno));
     if ((size_t)got / 2 < l->maxlen) {
-        mech_fail("datagram of %zu bytes exceeds the socket send buffer (net.core.wmem_max)", l->maxlen);
+        mech_fail("datagram of %zu bytes exceeds the socket send buffer of %d bytes (net.core.wmem_max %ld)",
+                  l->maxlen, got / 2, proc_sys_long("net/core/wmem_max"));
         return MECH_SKIP;
     }
     return 0;

@@ -1,6 +1,7 @@
 // The kernel module on every Debian kernel the project supports (issues 3 and 11): each booted
 // under qemu TCG in test mode with m3ipc.ko built for it (runners/targets/debian/): insmod, the
 // unchanged conformance suite on the kmod backend, the signal check, >= 100,000 fuzzed ioctls,
+// the benchmark worker's m3-kmod content self-test (and that a flipped byte fails it),
 // counters under /proc/m3ipc, a clean dmesg and rmmod. A kernel that cannot be had here (no
 // network, no root for 7.2's chroot, the archive moved on) is skipped with the reason, not failed.
 import assert from 'node:assert/strict';
@@ -108,6 +109,26 @@ for (const spec of KERNELS) {
       assert.equal(o.report.steps.fuzz, 0, said(o, 'fuzz'));
       const calls = Number(/calls=(\d+)/.exec(said(o, 'fuzz'))?.[1] ?? 0);
       assert.ok(calls >= 100_000, `only ${calls} ioctls were made`);
+    });
+
+    // The worker's answer line to `selftest m3-kmod` in a step (runners/targets/vm/init.sh).
+    const answer = (o: SelfTestOutcome, step: string) => JSON.parse((o.report.output[step] ?? []).at(-1) ?? 'null');
+
+    it('passes the worker content self-test of m3-kmod, COPY in both copy modes', (t) => {
+      const o = vm(t);
+      if (!o) return;
+      assert.equal(o.report.steps['worker-selftest'], 0, said(o, 'worker-selftest'));
+      assert.deepEqual(answer(o, 'worker-selftest'), { ok: true, checked: 7, skipped: 0, failures: [] });
+    });
+
+    it('fails that self-test in every case that carries content when one byte is flipped', (t) => {
+      const o = vm(t);
+      if (!o) return;
+      assert.equal(o.report.steps['worker-corrupt'], 0, said(o, 'worker-corrupt'));
+      const failures: string[] = answer(o, 'worker-corrupt').failures;
+      const cases = failures.map((f) => /^m3-kmod (\S+(?: sync| stream)?):/.exec(f)?.[1]);
+      assert.deepEqual(cases, ['IPC1', 'IPC2', 'COPY1 sync', 'COPY1 stream', 'COPY2 sync', 'COPY2 stream'], failures.join('\n'));
+      for (const f of failures) assert.match(f, /content check failed/);
     });
 
     it('leaves no oops, BUG or WARNING in dmesg', (t) => {

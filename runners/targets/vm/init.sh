@@ -61,6 +61,19 @@ worker)
     [ -x /bin/m3ipc-signal-check ] && step signals run /bin/m3ipc-signal-check
     [ -x /bin/m3ipc-fuzz ] && step fuzz run /bin/m3ipc-fuzz 100000
   done
+  # The benchmark worker's content self-test of m3-kmod (every test, COPY in both copy modes),
+  # then the proof that it can fail on the module: one flipped byte per message must fail it.
+  # worker_selftest EXPECT [VAR=VALUE]: prints the answer line (test/kmod-kernels.test.ts reads
+  # it); rc 0 iff it starts with EXPECT.
+  worker_selftest() {
+    echo "selftest m3-kmod" | env $2 /bin/m3worker | tail -n 1 > /tmp/st
+    cat /tmp/st
+    grep -q "^$1" /tmp/st
+  }
+  if [ -x /bin/m3worker ]; then
+    step worker-selftest run worker_selftest '{"ok":true,"checked":[1-9][0-9]*,"skipped":0,'
+    step worker-corrupt run worker_selftest '{"ok":false,' M3BENCH_CORRUPT=m3-kmod
+  fi
   ;;
 esac
 

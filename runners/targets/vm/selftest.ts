@@ -1,5 +1,6 @@
 // One VM boot in test mode: insmod, the unchanged conformance suite on the kmod backend, the
-// ioctl fuzzer, /proc/m3ipc, a dmesg check and rmmod (runners/targets/vm/init.sh), then power-off.
+// ioctl fuzzer, the worker's m3-kmod content self-test (and that a flipped byte fails it),
+// /proc/m3ipc, a dmesg check and rmmod (runners/targets/vm/init.sh), then power-off.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
