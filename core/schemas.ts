@@ -6,7 +6,7 @@
 // Run-directory schemas are loose: they require only what readers need and keep every extra field,
 // so old run directories still load. The journal is strict: `m3bench restore` replays it as root.
 import { z } from 'zod';
-import { PLACEMENTS } from './types.ts';
+import { COPY_MODES, PLACEMENTS } from './types.ts';
 
 const finite = z.number().refine(Number.isFinite, { message: 'expected a finite number' });
 const nonNegInt = z.number().int().nonnegative();
@@ -126,6 +126,10 @@ export const CaseSchema = z.looseObject({
   profile: z.string().optional(),
   repetition: z.enum(['counters', 'profile']).optional(),
   params: z.record(z.string(), z.unknown()).optional(),
+  // COPY delivery mode (core/copy-mode.ts): absent in runs made before modes, which still load.
+  copyMode: z.enum(COPY_MODES).optional(),
+  burst: z.number().int().positive().optional(),
+  offsets: z.tuple([nonNegInt, nonNegInt]).optional(),
 });
 
 export const CollectorOutputSchema = z.looseObject({

@@ -10,6 +10,14 @@ export const COPY_TESTS = ['COPY1', 'COPY2'] as const;
 export const TESTS = [...IPC_TESTS, ...COPY_TESTS, 'NET'] as const;
 export type TestName = (typeof TESTS)[number];
 
+/**
+ * How a COPY iteration's block is delivered (core/copy-mode.ts). The iteration is one block in both.
+ * sync: every block is delivered and acknowledged before the next (m3: one vcopy, then a reply).
+ * stream: `burst` blocks, then one acknowledgement (m3: `burst` vcopies while the peer stays blocked, one reply).
+ */
+export const COPY_MODES = ['sync', 'stream'] as const;
+export type CopyMode = (typeof COPY_MODES)[number];
+
 export const PLACEMENTS = ['same-cpu', 'cross-cpu', 'unpinned'] as const;
 export type Placement = (typeof PLACEMENTS)[number];
 
@@ -40,6 +48,15 @@ export interface Case {
   /** Tests A/B only: kernel-configuration profile and which repetition this is. */
   profile?: string;
   repetition?: 'counters' | 'profile';
+  /**
+   * COPY tests only: sync or stream (COPY_MODES). Absent on a COPY case of a run made before modes,
+   * whose definition was neither: baselines acknowledged each block, m3 sent one reply per batch.
+   */
+  copyMode?: CopyMode;
+  /** stream only: blocks per acknowledgement. */
+  burst?: number;
+  /** COPY only: byte offsets (source, destination) of the blocks within page-aligned buffers; absent = [0, 0]. */
+  offsets?: [number, number];
   /** Free-form extra parameters of a suite (e.g. net workload rate/flows). */
   params?: Record<string, unknown>;
 }

@@ -4,6 +4,7 @@ import type { Figure } from './charts/style.ts';
 import { figure1 } from './charts/figure1.ts';
 import { figure2 } from './charts/figure2.ts';
 import { scalingChart } from './charts/scaling.ts';
+import { copySweepChart } from './charts/copy-sweep.ts';
 import { specToSvg } from './charts/render.ts';
 import type { LoadedRun } from './load.ts';
 import { profileTables, table1 } from './net-tables.ts';
@@ -75,6 +76,7 @@ function figuresOf(results: Result[]): Array<[Figure | undefined, string]> {
     [figure2(results, false), 'Figure 2: no ok COPY1/COPY2 case with one pair'],
     [figure2(results, true), ''],
     [scalingChart(results), 'Scaling chart: no IPC case measured at two or more pair counts (run with --pairs 2 and 4, or a suite with several pairs)'],
+    [copySweepChart(results), 'COPY size sweep: no COPY case measured at two or more block sizes (run --suite copy-sweep)'],
   ];
 }
 

@@ -1,4 +1,5 @@
 // The per-case summary table: what was measured, the headline figure with its interval, or why not.
+import { copyModeLabel, offsetsLabel } from '../core/copy-mode.ts';
 import type { Result } from '../core/types.ts';
 import { headlineOf, rateInterval } from './rates.ts';
 import { formatNumber, type Table } from './table.ts';
@@ -10,13 +11,16 @@ export function resultsTable(results: Result[]): Table {
     const figure = rate ? `${formatNumber(rate.point)} ${unit}` : '';
     const interval = rate ? `${formatNumber(rate.lo)} – ${formatNumber(rate.hi)}` : '';
     const note = r.status === 'skipped' ? r.reason ?? '' : r.status === 'failed' ? r.error ?? '' : '';
-    return [r.case.id, r.status, r.stats ? formatNumber(r.stats.p50) : '', figure, interval, r.stats ? String(r.stats.n) : '', note];
+    return [r.case.id, copyModeLabel(r.case), offsetsLabel(r.case), r.status, r.stats ? formatNumber(r.stats.p50) : '', figure, interval, r.stats ? String(r.stats.n) : '', note];
   });
   return {
     title: 'Results per case',
-    columns: ['case', 'status', 'median ns/iteration', 'rate', '95 % interval', 'batches', 'note'],
+    columns: ['case', 'COPY mode', 'block offsets', 'status', 'median ns/iteration', 'rate', '95 % interval', 'batches', 'note'],
     rows,
-    notes: ['IPC rates are msgs/s = 2 × round trips/s, as the paper counts; COPY rates are GB/s = copies/s × block size.'],
+    notes: [
+      'IPC rates are msgs/s = 2 × round trips/s, as the paper counts; COPY rates are GB/s = copies/s × block size.',
+      'COPY mode: sync = each block acknowledged; stream, N blocks/ack = N blocks then one acknowledgement; mode unrecorded = a run made before modes (baselines acknowledged each block, m3 one reply per batch). Block offsets: of source and destination within page-aligned buffers.',
+    ],
   };
 }
 

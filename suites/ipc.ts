@@ -1,7 +1,8 @@
 // Suite kind "ipc": mechanisms × tests × placements × sizes × pairs, the M3-IPC micro-benchmarks.
 import { z } from 'zod';
 import type { Case, TestName } from '../core/types.ts';
-import { COPY_TESTS, IPC_TESTS, PLACEMENTS } from '../core/types.ts';
+import { COPY_MODES, COPY_TESTS, IPC_TESTS, PLACEMENTS } from '../core/types.ts';
+import { BURST_RANGE, copyIdSuffix, DEFAULT_BURST, MAX_OFFSET } from '../core/copy-mode.ts';
 import { ConfigError, oneOf, problem } from '../core/config-error.ts';
 import type { PlanInput, SuiteKind } from './types.ts';
 
@@ -10,6 +11,7 @@ const WORKER_TESTS = [...IPC_TESTS, ...COPY_TESTS] as const;
 const IPC3_SIZE = 1;
 
 const positiveInt = z.number().int().positive();
+const offset = z.number().int().min(0).max(MAX_OFFSET, { message: `an offset within the page: 0..${MAX_OFFSET}` });
 /** Three setups per case: a pooled median survives one odd setup (see runners/ipc/sampling.ts). */
 const DEFAULT_ROUNDS = 3;
 
@@ -29,6 +31,12 @@ export const ipcSuiteSchema = z.strictObject({
       copy: z.array(positiveInt).min(1).default([4096]),
     })
     .default({ ipc: [36], copy: [4096] }),
+  /** COPY1/COPY2 delivery modes (core/types.ts COPY_MODES): each COPY case is measured in each. */
+  copyModes: z.array(oneOf(COPY_MODES)).min(1).default(['sync']),
+  /** stream mode: blocks per acknowledgement (default DEFAULT_BURST); meaningless without stream. */
+  burst: z.number().int().min(BURST_RANGE[0]).max(BURST_RANGE[1]).optional(),
+  /** COPY1/COPY2 (source, destination) byte offsets within page-aligned buffers, each pair a case. */
+  copyOffsets: z.array(z.tuple([offset, offset])).min(1).default([[0, 0]]),
   pairs: z.array(positiveInt).min(1).default([1]),
   spin: z.number().int().nonnegative().default(1000),
   /** tinybench time budget per case, seconds. */
@@ -39,6 +47,11 @@ export const ipcSuiteSchema = z.strictObject({
    */
   rounds: positiveInt.max(20).optional(),
   collectors: z.array(z.string().min(1)).default([]),
+}).superRefine((c, ctx) => {
+  // A burst under sync alone would be recorded nowhere and change nothing: say so rather than ignore it.
+  if (c.burst !== undefined && !c.copyModes.includes('stream')) {
+    ctx.addIssue({ code: 'custom', path: ['burst'], message: 'burst is the blocks per acknowledgement of stream mode: add "stream" to copyModes or drop burst' });
+  }
 });
 
 export type IpcSuiteConfig = z.output<typeof ipcSuiteSchema>;
@@ -49,8 +62,24 @@ function sizesFor(test: TestName, config: IpcSuiteConfig, sizeOverride: number |
   return (COPY_TESTS as readonly string[]).includes(test) ? config.sizes.copy : config.sizes.ipc;
 }
 
-export function caseId(c: Pick<Case, 'test' | 'mechanism' | 'placement' | 'size' | 'pairs'>): string {
-  return `${c.test}/${c.mechanism}/${c.placement}/${c.size}B/${c.pairs}p`;
+type IdFields = Pick<Case, 'test' | 'mechanism' | 'placement' | 'size' | 'pairs' | 'copyMode' | 'burst' | 'offsets'>;
+
+/** `COPY1/pipe/same-cpu/4096B/1p/stream64/o0,2048`: the mode part only on COPY cases (core/copy-mode.ts). */
+export function caseId(c: IdFields): string {
+  return `${c.test}/${c.mechanism}/${c.placement}/${c.size}B/${c.pairs}p${copyIdSuffix(c)}`;
+}
+
+/** The mode × offsets variants of a COPY case (each its own case), or one empty variant for IPC. */
+function copyVariants(test: TestName, config: IpcSuiteConfig): Array<Pick<Case, 'copyMode' | 'burst' | 'offsets'>> {
+  if (!(COPY_TESTS as readonly string[]).includes(test)) return [{}];
+  return config.copyModes.flatMap((copyMode) =>
+    config.copyOffsets.map(([src, dst]) => ({
+      copyMode,
+      ...(copyMode === 'stream' && { burst: config.burst ?? DEFAULT_BURST }),
+      // Absent = [0, 0]: the worker is sent offsets only when they move a block off its page start.
+      ...(src || dst ? { offsets: [src, dst] as [number, number] } : {}),
+    })),
+  );
 }
 
 function expand({ config, source, catalogue, overrides, target }: PlanInput<IpcSuiteConfig>): Case[] {
@@ -79,10 +108,11 @@ function expand({ config, source, catalogue, overrides, target }: PlanInput<IpcS
     for (const mechanism of mechanisms)
       for (const placement of placements)
         for (const size of sizesFor(test, config, overrides.size))
-          for (const pairs of pairsList) {
-            const c = { test, mechanism, placement, size, pairs };
-            cases.push({ id: caseId(c), ...c, spin: config.spin, target, time, rounds, collectors: config.collectors });
-          }
+          for (const pairs of pairsList)
+            for (const variant of copyVariants(test, config)) {
+              const c = { test, mechanism, placement, size, pairs, ...variant };
+              cases.push({ id: caseId(c), ...c, spin: config.spin, target, time, rounds, collectors: config.collectors });
+            }
   return cases;
 }
 

@@ -57,8 +57,15 @@ describe('config validation', () => {
     assert.match(await configProblems('{ "name": '), /not valid JSON/);
   });
 
-  it('accepts the shipped paper and smoke configs', async () => {
-    for (const name of ['paper', 'smoke']) assert.equal((await loadSuite(name)).name, name);
+  it('accepts the shipped paper, smoke and copy-sweep configs', async () => {
+    for (const name of ['paper', 'smoke', 'copy-sweep']) assert.equal((await loadSuite(name)).name, name);
+  });
+
+  it('names a bad COPY mode, a burst out of range or without stream, and an offset outside the page', async () => {
+    assert.match(await configProblems({ ...valid, copyModes: ['sync', 'fast'] }), /copyModes\[1\]: "fast" is not one of sync, stream/);
+    assert.match(await configProblems({ ...valid, copyModes: ['stream'], burst: 1 }), /burst: /);
+    assert.match(await configProblems({ ...valid, burst: 16 }), /burst: burst is the blocks per acknowledgement of stream mode/);
+    assert.match(await configProblems({ ...valid, copyOffsets: [[0, 0], [0, 4096]] }), /copyOffsets\[1\]\[1\]: an offset within the page: 0\.\.4095/);
   });
 });
 
@@ -95,6 +102,32 @@ describe('plan expansion', () => {
     const both = await loadSuite(configFile({ ...valid, collectors: ['sar'], rounds: 2 }));
     assert.throws(() => expandPlan(both, catalogue, {}, 'local'), /rounds: collectors follow the processes of one setup/);
     await assert.rejects(loadSuite(configFile({ ...valid, rounds: 0 })), /rounds/);
+  });
+
+  it('gives COPY cases a mode and offsets part of the id, IPC cases none, and records them on the case', async () => {
+    const suite = await loadSuite(configFile({ ...valid, copyModes: ['sync', 'stream'], burst: 16, copyOffsets: [[0, 0], [64, 64], [0, 2048]] }));
+    const plan = expandPlan(suite, catalogue, { mechanisms: ['pipe'], placements: ['same-cpu'] }, 'local');
+    assert.deepEqual(plan.map((c) => c.id), [
+      'IPC1/pipe/same-cpu/36B/1p',
+      'IPC3/pipe/same-cpu/1B/1p',
+      'COPY1/pipe/same-cpu/4096B/1p/sync',
+      'COPY1/pipe/same-cpu/4096B/1p/sync/o64,64',
+      'COPY1/pipe/same-cpu/4096B/1p/sync/o0,2048',
+      'COPY1/pipe/same-cpu/4096B/1p/stream16',
+      'COPY1/pipe/same-cpu/4096B/1p/stream16/o64,64',
+      'COPY1/pipe/same-cpu/4096B/1p/stream16/o0,2048',
+    ]);
+    const ipc = plan[0]!;
+    assert.ok(!('copyMode' in ipc) && !('burst' in ipc) && !('offsets' in ipc), 'IPC cases carry no COPY fields');
+    assert.deepEqual([plan[2]!.copyMode, plan[2]!.burst, plan[2]!.offsets], ['sync', undefined, undefined]);
+    assert.deepEqual([plan[7]!.copyMode, plan[7]!.burst, plan[7]!.offsets], ['stream', 16, [0, 2048]]);
+  });
+
+  it('defaults to sync, page-aligned: new COPY ids end in /sync, distinct from the ids of runs made before modes', async () => {
+    const plan = expandPlan(await loadSuite(configFile(valid)), catalogue, { mechanisms: ['pipe'], tests: ['COPY1'], placements: ['same-cpu'] }, 'local');
+    assert.deepEqual(plan.map((c) => c.id), ['COPY1/pipe/same-cpu/4096B/1p/sync']);
+    const stream = expandPlan(await loadSuite(configFile({ ...valid, copyModes: ['stream'] })), catalogue, { mechanisms: ['pipe'], tests: ['COPY1'], placements: ['same-cpu'] }, 'local');
+    assert.deepEqual(stream.map((c) => [c.id, c.burst]), [['COPY1/pipe/same-cpu/4096B/1p/stream64', 64]]);
   });
 
   it('lets the command line narrow the lists and override size, time and pairs', async () => {

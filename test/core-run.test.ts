@@ -66,8 +66,8 @@ describe('executeRun', () => {
     assert.deepEqual(order.slice(0, 5).map((l) => [l.case.id, l.round]), [
       ['IPC1/pipe/same-cpu/36B/1p', 1],
       ['IPC1/fifo/same-cpu/36B/1p', 1],
-      ['COPY1/pipe/same-cpu/4096B/1p', 1],
-      ['COPY1/fifo/same-cpu/4096B/1p', 1],
+      ['COPY1/pipe/same-cpu/4096B/1p/sync', 1],
+      ['COPY1/fifo/same-cpu/4096B/1p/sync', 1],
       ['IPC1/pipe/same-cpu/36B/1p', 2],
     ]);
     assert.deepEqual(results.map((r) => r.status), ['ok', 'ok', 'ok', 'ok']);
@@ -87,6 +87,19 @@ describe('executeRun', () => {
     const csv = readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n');
     assert.equal(csv.length, 1 + results.length);
     assert.match(csv[0]!, /msgs_per_s_2x_round_trips/);
+  });
+
+  it('sends the worker copy_mode, burst and offsets only when the case has them', async () => {
+    const suite = path.join(tmp(), 'modes.json');
+    writeFileSync(suite, JSON.stringify({ name: 'modes', mechanisms: ['pipe'], tests: ['IPC1', 'COPY1'], placements: ['same-cpu'], copyModes: ['sync', 'stream'], burst: 8, copyOffsets: [[0, 0], [0, 2048]], time: 0.05, rounds: 1 }));
+    const { results } = await executeRun({ suite, out: path.join(tmp(), 'run'), workerCommand: FAKE_WORKER });
+    const sent = Object.fromEntries(results.map((r) => [r.case.id, r.detail!.setup as Record<string, unknown>]));
+    const copyFields = (id: string) => Object.fromEntries(['copy_mode', 'burst', 'src_offset', 'dst_offset'].filter((k) => k in sent[id]!).map((k) => [k, sent[id]![k]]));
+    assert.deepEqual(copyFields('IPC1/pipe/same-cpu/36B/1p'), {});
+    assert.deepEqual(copyFields('COPY1/pipe/same-cpu/4096B/1p/sync'), { copy_mode: 'sync' });
+    assert.deepEqual(copyFields('COPY1/pipe/same-cpu/4096B/1p/sync/o0,2048'), { copy_mode: 'sync', src_offset: 0, dst_offset: 2048 });
+    assert.deepEqual(copyFields('COPY1/pipe/same-cpu/4096B/1p/stream8'), { copy_mode: 'stream', burst: 8 });
+    assert.deepEqual(copyFields('COPY1/pipe/same-cpu/4096B/1p/stream8/o0,2048'), { copy_mode: 'stream', burst: 8, src_offset: 0, dst_offset: 2048 });
   });
 
   it('marks a case whose worker dies as failed and goes on with a fresh worker', async () => {

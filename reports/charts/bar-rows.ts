@@ -1,6 +1,8 @@
 // The data behind a grouped bar chart: one row per ok case with its rate and 95 % interval.
+import { copyModeLabel } from '../../core/copy-mode.ts';
 import type { Result } from '../../core/types.ts';
 import { rateInterval } from '../rates.ts';
+import { orderMechanisms } from '../mechanisms.ts';
 import { mechanismColor, placementLabel, ZERO_LABEL } from './style.ts';
 
 export interface BarRow {
@@ -8,6 +10,8 @@ export interface BarRow {
   test: string;
   mechanism: string;
   placement: string;
+  /** COPY delivery mode label (core/copy-mode.ts), '' for IPC. */
+  mode: string;
   value: number;
   lo: number;
   hi: number;
@@ -23,6 +27,7 @@ export function barRows(results: Result[]): BarRow[] {
       test: r.case.test,
       mechanism: r.case.mechanism,
       placement: placementLabel(r.case.placement),
+      mode: copyModeLabel(r.case),
       value: rate.point,
       lo: rate.lo,
       hi: rate.hi,
@@ -31,12 +36,15 @@ export function barRows(results: Result[]): BarRow[] {
   return rows;
 }
 
-/** Vega-lite layers for bars with error bars, grouped by test with one bar per mechanism. */
-/** `axisFormat`: d3 format of the y labels ('~s' gives 10k/1M; use '~r' where SI prefixes would read as milli-units). */
-export function groupedBarLayers(yTitle: string, logScale: boolean, mechanisms: string[], axisFormat = '~s') {
-  const color = mechanismColor(mechanisms);
-  // Every mechanism of the run keeps its slot, so a skipped one shows as a gap (the paper's zero).
-  const xOffset = { field: 'mechanism', type: 'nominal' as const, scale: { domain: color.scale.domain } };
+/**
+ * Vega-lite layers for bars with error bars, grouped by test with one bar per mechanism.
+ * `bars`: what is drawn (the legend lists only these); `slots`: every mechanism of the cases, so a
+ * skipped one keeps its place as a gap (the paper's zero).
+ * `axisFormat`: d3 format of the y labels ('~s' gives 10k/1M; use '~r' where SI prefixes would read as milli-units).
+ */
+export function groupedBarLayers(yTitle: string, logScale: boolean, bars: BarRow[], slots: string[], axisFormat = '~s') {
+  const color = mechanismColor(bars.map((b) => b.mechanism));
+  const xOffset = { field: 'mechanism', type: 'nominal' as const, scale: { domain: orderMechanisms(slots) } };
   const y = {
     field: 'value',
     type: 'quantitative' as const,

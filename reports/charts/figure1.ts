@@ -31,7 +31,7 @@ export function figure1(results: Result[], logScale: boolean): Figure | undefine
     spec: {
       width: 860,
       height: 260,
-      layer: groupedBarLayers('messages per second (msgs/s)', logScale, cases.map((r) => r.case.mechanism)),
+      layer: groupedBarLayers('messages per second (msgs/s)', logScale, rows, cases.map((r) => r.case.mechanism)),
     },
   });
 }

@@ -2,6 +2,8 @@
 export interface RefRow {
   kind: 'ref';
   placement?: string;
+  /** COPY delivery mode label: the Figure 2 column the line belongs to. */
+  mode?: string;
   value: number;
   label: string;
   dashed: boolean;

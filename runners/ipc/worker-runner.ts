@@ -83,6 +83,11 @@ export class WorkerRunner implements CaseRunner {
         placement: c.placement,
         pairs: c.pairs,
         spin: c.spin,
+        // Only what the case has: a worker without COPY modes refuses copy_mode rather than run the
+        // pre-mode definition under a mode's name; offsets go only when a block is off its page start.
+        ...(c.copyMode && { copy_mode: c.copyMode }),
+        ...(c.burst !== undefined && { burst: c.burst }),
+        ...(c.offsets && { src_offset: c.offsets[0], dst_offset: c.offsets[1] }),
       });
       if (setup.kind === 'skipped') return skippedResult(c, setup.reason, startedAt);
       const ready = (detail = setup.detail);

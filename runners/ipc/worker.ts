@@ -38,6 +38,11 @@ export interface SetupRequest {
   pairs: number;
   spin: number;
   cpus?: [number, number];
+  /** COPY only (docs/protocol.md): "sync" | "stream", stream's blocks per acknowledgement, block offsets in their pages. */
+  copy_mode?: string;
+  burst?: number;
+  src_offset?: number;
+  dst_offset?: number;
 }
 
 export type SetupOutcome =

@@ -6,6 +6,7 @@ import { median } from '../../core/median.ts';
 import type { RunProgress } from '../../runners/run.ts';
 import type { Derived, Result } from '../../core/types.ts';
 import { settingLabel } from '../../reports/context.ts';
+import { copyIdSuffix } from '../../core/copy-mode.ts';
 
 function outcome(r: Result): string {
   if (r.status === 'skipped') return `skipped (${r.reason})`;
@@ -86,7 +87,8 @@ export function resultsTable(results: Result[]): string {
     const d = r.derived ?? {};
     table.push([
       ...(several ? [settingLabel(r.case)] : []),
-      r.case.profile ? `${r.case.test} ${r.case.profile}/${r.case.repetition}` : r.case.test,
+      // A COPY case's mode and offsets ride on its test ("COPY1/stream64/o0,2048"): two modes are two rows that must not look alike.
+      r.case.profile ? `${r.case.test} ${r.case.profile}/${r.case.repetition}` : `${r.case.test}${copyIdSuffix(r.case)}`,
       r.case.mechanism,
       r.case.placement,
       `${r.case.size} B`,
