@@ -149,23 +149,96 @@ static bool worth_spinning(struct sim_slot *me, struct sim_slot *peer)
 	return pc >= 0 && pc != atomic_load_explicit(&me->cpu, memory_order_relaxed);
 }
 
+/* How much of the spin budget a wait uses adapts to how recent waits ended: sim_me.spin_miss
+ * is a moving average (per thread, in 1/1024) of the waits that outlasted their spin. While
+ * most end within it the whole budget ($M3IPC_SPIN) is spun; once most outlast it — pairs
+ * outnumber CPUs and the peer is preempted rather than running elsewhere, so spinning burns
+ * the time slice it needs — only SPIN_FLOOR iterations are. An average (not halving on every
+ * miss) keeps one slow wake-up, which makes the peer's next wait miss too, from feeding back. */
+#define SPIN_FLOOR       32
+#define SPIN_MISS_SHIFT  4        /* the average's weight: 1/16 per wait */
+#define SPIN_MISS_HIGH   512      /* half of the recent waits missed */
+
+static void note_spin(bool missed)
+{
+	int m = sim_me.spin_miss;
+	sim_me.spin_miss = m - (m >> SPIN_MISS_SHIFT) + (missed ? 1024 >> SPIN_MISS_SHIFT : 0);
+}
+
+static bool spin_for(struct sim_slot *me, uint32_t mask)
+{
+	int budget = sim_me.spin;
+	if (sim_me.spin_miss > SPIN_MISS_HIGH && budget > SPIN_FLOOR)
+		budget = SPIN_FLOOR;
+	uint32_t seen = atomic_load(&me->seq);
+	if (done(me, mask))
+		return true;   /* (read after seq: a wake posted in between changes seq) */
+	for (int i = 0; i < budget; i++) {
+		/* Poll the wake-up word only; look at the state when a wake was posted. */
+		uint32_t now = atomic_load_explicit(&me->seq, memory_order_acquire);
+		if (now != seen) {
+			if (done(me, mask)) {
+				note_spin(false);
+				return true;
+			}
+			seen = now;
+		}
+		cpu_relax();
+	}
+	note_spin(true);
+	return false;
+}
+
+/* A peer that shares our CPU and is not asleep (runnable: just woken by us, or preempted by
+ * us) can only end our wait once we give it the CPU. Yielding to it does that without a
+ * futex sleep, and the peer's wake-up of us then needs no futex wake either (we never set
+ * `sleeping`): on one CPU a rendezvous costs the two context switches of a pipe round trip
+ * and no more, whichever of the two the scheduler ran first after a wake-up (a futex wake
+ * may preempt the waker before it blocks; a pipe's buffer hides that, a rendezvous cannot).
+ * Bounded: a peer that yields back without answering (it waits on someone else, or is busy)
+ * leaves us to the futex sleep below. */
+#define SAME_CPU_YIELDS 4
+
+static bool shares_cpu_awake(struct sim_slot *me, struct sim_slot *peer)
+{
+	if (peer == NULL || atomic_load_explicit(&peer->sleeping, memory_order_relaxed))
+		return false;
+	int pc = atomic_load_explicit(&peer->cpu, memory_order_relaxed);
+	return pc >= 0 && pc == atomic_load_explicit(&me->cpu, memory_order_relaxed);
+}
+
+static bool expired(const struct sim_deadline *dl)
+{
+	struct timespec ts;
+	return !dl->forever && !next_sleep(dl, &ts);
+}
+
+static bool yield_to_peer(struct sim_slot *me, uint32_t mask, struct sim_slot *peer,
+			  const struct sim_deadline *dl)
+{
+	for (int i = 0; i < SAME_CPU_YIELDS && shares_cpu_awake(me, peer) && !expired(dl); i++) {
+		sched_yield();
+		if (done(me, mask))
+			return true;
+	}
+	return false;
+}
+
 int sim_wait(struct sim_vm *vm, struct sim_slot *me, uint32_t mask, struct sim_slot *peer,
 	     int peer_ep, const struct sim_deadline *dl)
 {
-	if (worth_spinning(me, peer)) {
-		/* Poll the wake-up word only; look at the state when a wake was posted. */
-		uint32_t seen = atomic_load(&me->seq);
+	if (done(me, mask))
+		return 0;
+	if (yield_to_peer(me, mask, peer, dl))
+		return 0;
+	if (sim_me.spin > 0 && worth_spinning(me, peer)) {
+		if (spin_for(me, mask))
+			return 0;
+		/* The peer runs elsewhere but did not answer within the budget: it may have been
+		 * preempted by a task that shares our CPU. Give that one the CPU before sleeping. */
+		sched_yield();
 		if (done(me, mask))
 			return 0;
-		for (int i = 0; i < sim_me.spin; i++) {
-			uint32_t now = atomic_load_explicit(&me->seq, memory_order_acquire);
-			if (now != seen) {
-				if (done(me, mask))
-					return 0;
-				seen = now;
-			}
-			cpu_relax();
-		}
 	}
 	for (;;) {
 		uint32_t seq = atomic_load(&me->seq);
