@@ -326,6 +326,14 @@ static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout
 		if (src == me->ep)
 			return EMOLDEADLOCK;
 	}
+	/*
+	 * Nothing queued for us (an unlocked hint): we will most likely wait, so pin our buffer
+	 * now rather than find that out under the lock, drop it to pin and look again. A failed
+	 * pin here is ignored: the loop below pins again and reports errors in its own order.
+	 */
+	if (timeout_ms != 0 && list_empty_careful(&me->senders) &&
+	    bitmap_empty(me->notify_pending, M3IPC_MAX_EPS) && m3k_ubuf_pin(&me->buf, umsg, true))
+		me->buf.npages = 0;
 	for (;;) {
 		mutex_lock(&me->lock);
 		bit = pending_notify(me, src);

@@ -150,14 +150,17 @@ static bool worth_spinning(struct sim_slot *me, struct sim_slot *peer)
 }
 
 /* How much of the spin budget a wait uses adapts to how recent waits ended: sim_me.spin_miss
- * is a moving average (per thread, in 1/1024) of the waits that outlasted their spin. While
- * most end within it the whole budget ($M3IPC_SPIN) is spun; once most outlast it — pairs
- * outnumber CPUs and the peer is preempted rather than running elsewhere, so spinning burns
- * the time slice it needs — only SPIN_FLOOR iterations are. An average (not halving on every
- * miss) keeps one slow wake-up, which makes the peer's next wait miss too, from feeding back. */
+ * is a moving average (per thread, in 1/1024) of the full-budget spins that ran out. While
+ * most succeed the whole budget ($M3IPC_SPIN) is spun; once most run out — pairs outnumber
+ * CPUs and the peer is preempted rather than running elsewhere, so spinning burns the time
+ * slice it needs — only SPIN_FLOOR iterations are, except that every SPIN_PROBE-th wait still
+ * spins the whole budget to notice when spinning pays again (a short spin that runs out says
+ * nothing about that, and is not counted). An average, not halving on every miss, keeps one
+ * slow wake-up, which makes the peer's next wait miss too, from feeding back. */
 #define SPIN_FLOOR       32
-#define SPIN_MISS_SHIFT  4        /* the average's weight: 1/16 per wait */
-#define SPIN_MISS_HIGH   512      /* half of the recent waits missed */
+#define SPIN_PROBE       8
+#define SPIN_MISS_SHIFT  4        /* the average's weight: 1/16 per counted wait */
+#define SPIN_MISS_HIGH   512      /* half of the recent full spins ran out */
 
 static void note_spin(bool missed)
 {
@@ -168,7 +171,7 @@ static void note_spin(bool missed)
 static bool spin_for(struct sim_slot *me, uint32_t mask)
 {
 	int budget = sim_me.spin;
-	if (sim_me.spin_miss > SPIN_MISS_HIGH && budget > SPIN_FLOOR)
+	if (sim_me.spin_miss > SPIN_MISS_HIGH && budget > SPIN_FLOOR && ++sim_me.spin_waits % SPIN_PROBE)
 		budget = SPIN_FLOOR;
 	uint32_t seen = atomic_load(&me->seq);
 	if (done(me, mask))
@@ -185,7 +188,8 @@ static bool spin_for(struct sim_slot *me, uint32_t mask)
 		}
 		cpu_relax();
 	}
-	note_spin(true);
+	if (budget == sim_me.spin)
+		note_spin(true);
 	return false;
 }
 
