@@ -83,12 +83,21 @@ void sim_unlock(struct sim_slot *s)
 		futex(&s->lock, FUTEX_WAKE, 1, NULL);
 }
 
+/* slot.sleeping: SLEEP_WAITING while the owner is (about to be) in futex_wait; a waker that
+ * syscalls makes it SLEEP_WOKEN until the owner runs again, so that peers can tell a peer that
+ * has been woken but is not running yet (a cross-CPU wake-up is slow here) from a running one. */
+#define SLEEP_RUNNING 0u
+#define SLEEP_WAITING 1u
+#define SLEEP_WOKEN   2u
+
 void sim_wake(struct sim_slot *s)
 {
 	atomic_fetch_add(&s->seq, 1);
-	/* Only a sleeping owner needs the syscall; clearing the flag here makes sure a second
-	 * waker does not pay for it again. */
-	if (atomic_load(&s->sleeping) && atomic_exchange(&s->sleeping, 0))
+	/* Only a sleeping owner needs the syscall; moving the flag to SLEEP_WOKEN here makes
+	 * sure a second waker does not pay for it again. */
+	uint32_t asleep = SLEEP_WAITING;
+	if (atomic_load(&s->sleeping) == SLEEP_WAITING &&
+	    atomic_compare_exchange_strong(&s->sleeping, &asleep, SLEEP_WOKEN))
 		futex(&s->seq, FUTEX_WAKE, INT_MAX, NULL);
 }
 
@@ -143,7 +152,7 @@ static bool done(struct sim_slot *me, uint32_t mask)
  * until we give the CPU up, so every spin iteration would be a pure loss. */
 static bool worth_spinning(struct sim_slot *me, struct sim_slot *peer)
 {
-	if (peer == NULL || atomic_load_explicit(&peer->sleeping, memory_order_relaxed))
+	if (peer == NULL || atomic_load_explicit(&peer->sleeping, memory_order_relaxed) == SLEEP_WAITING)
 		return false;
 	int pc = atomic_load_explicit(&peer->cpu, memory_order_relaxed);
 	return pc >= 0 && pc != atomic_load_explicit(&me->cpu, memory_order_relaxed);
@@ -168,8 +177,12 @@ static void note_spin(bool missed)
 	sim_me.spin_miss = m - (m >> SPIN_MISS_SHIFT) + (missed ? 1024 >> SPIN_MISS_SHIFT : 0);
 }
 
-static bool spin_for(struct sim_slot *me, uint32_t mask)
+static bool spin_for(struct sim_slot *me, uint32_t mask, struct sim_slot *peer)
 {
+	/* A peer woken by a futex wake but not running yet says nothing about spinning: its
+	 * wake-up takes long whatever we do, and counting it would feed back (our own misses
+	 * make us sleep, so the peer's wake of us is slow too, and so on). */
+	bool counted = atomic_load_explicit(&peer->sleeping, memory_order_relaxed) == SLEEP_RUNNING;
 	int budget = sim_me.spin;
 	if (sim_me.spin_miss > SPIN_MISS_HIGH && budget > SPIN_FLOOR && ++sim_me.spin_waits % SPIN_PROBE)
 		budget = SPIN_FLOOR;
@@ -188,7 +201,7 @@ static bool spin_for(struct sim_slot *me, uint32_t mask)
 		}
 		cpu_relax();
 	}
-	if (budget == sim_me.spin)
+	if (budget == sim_me.spin && counted)
 		note_spin(true);
 	return false;
 }
@@ -205,7 +218,7 @@ static bool spin_for(struct sim_slot *me, uint32_t mask)
 
 static bool shares_cpu_awake(struct sim_slot *me, struct sim_slot *peer)
 {
-	if (peer == NULL || atomic_load_explicit(&peer->sleeping, memory_order_relaxed))
+	if (peer == NULL || atomic_load_explicit(&peer->sleeping, memory_order_relaxed) == SLEEP_WAITING)
 		return false;
 	int pc = atomic_load_explicit(&peer->cpu, memory_order_relaxed);
 	return pc >= 0 && pc == atomic_load_explicit(&me->cpu, memory_order_relaxed);
@@ -236,7 +249,7 @@ int sim_wait(struct sim_vm *vm, struct sim_slot *me, uint32_t mask, struct sim_s
 	if (yield_to_peer(me, mask, peer, dl))
 		return 0;
 	if (sim_me.spin > 0 && worth_spinning(me, peer)) {
-		if (spin_for(me, mask))
+		if (spin_for(me, mask, peer))
 			return 0;
 		/* The peer runs elsewhere but did not answer within the budget: it may have been
 		 * preempted by a task that shares our CPU. Give that one the CPU before sleeping. */
@@ -257,12 +270,12 @@ int sim_wait(struct sim_vm *vm, struct sim_slot *me, uint32_t mask, struct sim_s
 		struct timespec ts;
 		if (!next_sleep(dl, &ts))
 			return EMOLTIMEDOUT;
-		atomic_store(&me->sleeping, 1);
+		atomic_store(&me->sleeping, SLEEP_WAITING);
 		if (done(me, mask)) {
-			atomic_store(&me->sleeping, 0);
+			atomic_store(&me->sleeping, SLEEP_RUNNING);
 			return 0;
 		}
 		futex(&me->seq, FUTEX_WAIT, seq, &ts);
-		atomic_store(&me->sleeping, 0);
+		atomic_store(&me->sleeping, SLEEP_RUNNING);
 	}
 }
