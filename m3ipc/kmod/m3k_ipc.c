@@ -9,14 +9,19 @@
 #include <linux/timekeeping.h>
 #include "m3k.h"
 
-/* Completes p's blocked call with result; caller holds p->lock. First completion wins. */
+/*
+ * Completes p's blocked call with result; caller holds p->lock. First completion wins.
+ * Every wait on p->wq is interruptible. The wake carries the sync hint (WF_SYNC, as a pipe
+ * write does): the waker is about to block or return, so the scheduler may keep p on the
+ * waker's CPU instead of moving it to another one.
+ */
 void m3k_wake(struct m3k_proc *p, int result)
 {
 	if (p->done)
 		return;
 	p->result = result;
 	WRITE_ONCE(p->done, true);
-	wake_up(&p->wq);
+	wake_up_interruptible_sync(&p->wq);
 }
 
 /* Is r blocked receiving and willing to take a message (or notification) from src_ep? */
@@ -80,17 +85,43 @@ static void publish_call(struct m3k_proc *me, unsigned int cmd, int ep, void __u
 }
 
 /*
+ * The forever wait of a caller already on me->wq (prepared, TASK_INTERRUPTIBLE, before it
+ * woke its peer): schedule until done or a signal, without passing through the scheduler
+ * between the wake and the sleep. 0 or -ERESTARTSYS, as wait_event_interruptible.
+ */
+static int wait_prepared(struct m3k_proc *me, struct wait_queue_entry *wait)
+{
+	int ret = 0;
+
+	for (;;) {
+		if (READ_ONCE(me->done))
+			break;
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		schedule();
+		prepare_to_wait(&me->wq, wait, TASK_INTERRUPTIBLE);
+	}
+	finish_wait(&me->wq, wait);
+	return ret;
+}
+
+/*
  * Sleeps until the published call completes, times out or a signal arrives. A fatal signal
  * ends the call; any other leaves it published and returns -ERESTARTSYS so that its handler
- * runs and the call is issued again (see m3k_proc.in_call). Entered with no lock held.
+ * runs and the call is issued again (see m3k_proc.in_call). Entered with no lock held;
+ * `wait`: non-NULL when the caller is already on me->wq (a forever call, see send()).
  */
-static int wait_done(struct m3k_proc *me)
+static int wait_done(struct m3k_proc *me, struct wait_queue_entry *wait)
 {
 	int ret;
 
 	/* A high-resolution deadline: a tick-based one may end a few ms early, which a caller
 	 * timing its own _T call would see. */
-	if (me->forever)
+	if (wait)
+		ret = wait_prepared(me, wait);
+	else if (me->forever)
 		ret = wait_event_interruptible(me->wq, READ_ONCE(me->done));
 	else if (ktime_compare(ktime_get(), me->deadline) >= 0)
 		/* Checked first: a steady stream of signals must not keep an expired call alive. */
@@ -134,7 +165,7 @@ static int resume_pending(struct m3k_proc *me, unsigned int cmd, int ep, void __
 	same = me->call_cmd == cmd && me->call_ep == ep && me->call_msg == msg;
 	mutex_unlock(&me->lock);
 	if (same) {
-		*ret = wait_done(me);
+		*ret = wait_done(me, NULL);
 		return 1;
 	}
 	m3k_finish_call(me, EMOLINTR);
@@ -158,6 +189,8 @@ static int lookup_destination(struct m3k_proc *me, int dst_ep, struct m3k_proc *
 static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout_ms, bool reply)
 {
 	struct m3k_proc *dst;
+	DEFINE_WAIT(wait);
+	bool prepared = false;
 	int err = lookup_destination(me, dst_ep, &dst);
 
 	if (err)
@@ -179,6 +212,14 @@ static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout
 			err = m3k_ubuf_from_user(&dst->buf, umsg);
 			if (!err) {
 				m3k_ubuf_write(&dst->buf, offsetof(message, m_source), &me->ep, sizeof(int));
+				/* sendrec without a deadline: on our wait queue before the peer can
+				 * run, so that on one CPU the rendezvous is one switch each way (the
+				 * copy above may fault and sleep, so not earlier). Nothing below
+				 * sleeps before the schedule() in wait_prepared(). */
+				if (reply && (timeout_ms < 0 || timeout_ms > KTIME_MAX / NSEC_PER_MSEC / 2)) {
+					prepare_to_wait(&me->wq, &wait, TASK_INTERRUPTIBLE);
+					prepared = true;
+				}
 				m3k_wake(dst, 0);
 				M3K_COUNT(me, sent, 1);
 				M3K_COUNT(dst, received, 1);
@@ -211,7 +252,9 @@ static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout
 		break;
 	}
 	if (!err && me->send_to)
-		return wait_done(me);
+		return wait_done(me, prepared ? &wait : NULL);
+	if (prepared)
+		finish_wait(&me->wq, &wait);
 out:
 	m3k_ubuf_unpin(&me->buf);
 	m3k_proc_put(dst);
@@ -283,6 +326,14 @@ static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout
 		if (src == me->ep)
 			return EMOLDEADLOCK;
 	}
+	/*
+	 * Nothing queued for us (an unlocked hint): we will most likely wait, so pin our buffer
+	 * now rather than find that out under the lock, drop it to pin and look again. A failed
+	 * pin here is ignored: the loop below pins again and reports errors in its own order.
+	 */
+	if (timeout_ms != 0 && list_empty_careful(&me->senders) &&
+	    bitmap_empty(me->notify_pending, M3IPC_MAX_EPS) && m3k_ubuf_pin(&me->buf, umsg, true))
+		me->buf.npages = 0;
 	for (;;) {
 		mutex_lock(&me->lock);
 		bit = pending_notify(me, src);
@@ -335,7 +386,7 @@ static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout
 			me->reply_pending = false;
 			publish_call(me, M3K_IOC_RECEIVE, src, umsg, timeout_ms);
 			mutex_unlock(&me->lock);
-			return wait_done(me);
+			return wait_done(me, NULL);
 		}
 		break;
 	}

@@ -245,9 +245,13 @@ retry:
 		sim_queue_remove(vm, me, q);
 		*m = s->msg;
 		atomic_store(&s->result, EMOLOK);
-		atomic_fetch_and(&s->state, ~ST_SENDING);
+		/* A sendrec caller stays blocked (RECEIVING) until our reply: waking it now would
+		 * only make it look and sleep again, on our CPU two extra context switches. The
+		 * reply's delivery wakes it. */
+		bool released = !(atomic_fetch_and(&s->state, ~ST_SENDING) & ST_RECEIVING);
 		sim_unlock(me);
-		sim_wake(s);
+		if (released)
+			sim_wake(s);
 		sim_count(&me->n_received);
 		sim_me.hint = q;
 		return EMOLOK;

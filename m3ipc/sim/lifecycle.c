@@ -230,8 +230,11 @@ int sim_bind(int vmid, int p_nr)
 	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
 	sim_vm_note_bound(vmid, +1);
 	const char *spin = getenv("M3IPC_SPIN");
+	int budget = (spin && *spin) ? atoi(spin) : 1000;
+	if (budget < 0)
+		budget = 0;
 	sim_me = (struct sim_self){ .vm = vm, .vmid = vmid, .p_nr = p_nr, .ep = ep, .hint = -1,
-				    .spin = (spin && *spin) ? atoi(spin) : 1000 };
+				    .spin = budget };
 	pthread_setspecific(exit_key, &sim_me);
 	return ep;
 }

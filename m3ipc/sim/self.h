@@ -14,6 +14,8 @@ struct sim_self {
 	int ep;
 	int hint;               /* p_nr of the last sender: the likely peer of a receive(ANY) */
 	int spin;               /* spin budget in iterations ($M3IPC_SPIN at bind, default 1000) */
+	int spin_miss;          /* recent full spins that ran out, 0..1024 (sync.c) */
+	unsigned spin_waits;    /* waits spun while spin_miss is high (sync.c) */
 };
 extern _Thread_local struct sim_self sim_me;
 

@@ -83,12 +83,21 @@ void sim_unlock(struct sim_slot *s)
 		futex(&s->lock, FUTEX_WAKE, 1, NULL);
 }
 
+/* slot.sleeping: SLEEP_WAITING while the owner is (about to be) in futex_wait; a waker that
+ * syscalls makes it SLEEP_WOKEN until the owner runs again, so that peers can tell a peer that
+ * has been woken but is not running yet (a cross-CPU wake-up is slow here) from a running one. */
+#define SLEEP_RUNNING 0u
+#define SLEEP_WAITING 1u
+#define SLEEP_WOKEN   2u
+
 void sim_wake(struct sim_slot *s)
 {
 	atomic_fetch_add(&s->seq, 1);
-	/* Only a sleeping owner needs the syscall; clearing the flag here makes sure a second
-	 * waker does not pay for it again. */
-	if (atomic_load(&s->sleeping) && atomic_exchange(&s->sleeping, 0))
+	/* Only a sleeping owner needs the syscall; moving the flag to SLEEP_WOKEN here makes
+	 * sure a second waker does not pay for it again. */
+	uint32_t asleep = SLEEP_WAITING;
+	if (atomic_load(&s->sleeping) == SLEEP_WAITING &&
+	    atomic_compare_exchange_strong(&s->sleeping, &asleep, SLEEP_WOKEN))
 		futex(&s->seq, FUTEX_WAKE, INT_MAX, NULL);
 }
 
@@ -143,29 +152,110 @@ static bool done(struct sim_slot *me, uint32_t mask)
  * until we give the CPU up, so every spin iteration would be a pure loss. */
 static bool worth_spinning(struct sim_slot *me, struct sim_slot *peer)
 {
-	if (peer == NULL || atomic_load_explicit(&peer->sleeping, memory_order_relaxed))
+	if (peer == NULL || atomic_load_explicit(&peer->sleeping, memory_order_relaxed) == SLEEP_WAITING)
 		return false;
 	int pc = atomic_load_explicit(&peer->cpu, memory_order_relaxed);
 	return pc >= 0 && pc != atomic_load_explicit(&me->cpu, memory_order_relaxed);
 }
 
+/* How much of the spin budget a wait uses adapts to how recent waits ended: sim_me.spin_miss
+ * is a moving average (per thread, in 1/1024) of the full-budget spins that ran out. While
+ * most succeed the whole budget ($M3IPC_SPIN) is spun; once most run out — pairs outnumber
+ * CPUs and the peer is preempted rather than running elsewhere, so spinning burns the time
+ * slice it needs — only SPIN_FLOOR iterations are, except that every SPIN_PROBE-th wait still
+ * spins the whole budget to notice when spinning pays again (a short spin that runs out says
+ * nothing about that, and is not counted). An average, not halving on every miss, keeps one
+ * slow wake-up, which makes the peer's next wait miss too, from feeding back. */
+#define SPIN_FLOOR       32
+#define SPIN_PROBE       8
+#define SPIN_MISS_SHIFT  4        /* the average's weight: 1/16 per counted wait */
+#define SPIN_MISS_HIGH   512      /* half of the recent full spins ran out */
+
+static void note_spin(bool missed)
+{
+	int m = sim_me.spin_miss;
+	sim_me.spin_miss = m - (m >> SPIN_MISS_SHIFT) + (missed ? 1024 >> SPIN_MISS_SHIFT : 0);
+}
+
+static bool spin_for(struct sim_slot *me, uint32_t mask, struct sim_slot *peer)
+{
+	/* A peer woken by a futex wake but not running yet says nothing about spinning: its
+	 * wake-up takes long whatever we do, and counting it would feed back (our own misses
+	 * make us sleep, so the peer's wake of us is slow too, and so on). */
+	bool counted = atomic_load_explicit(&peer->sleeping, memory_order_relaxed) == SLEEP_RUNNING;
+	int budget = sim_me.spin;
+	if (sim_me.spin_miss > SPIN_MISS_HIGH && budget > SPIN_FLOOR && ++sim_me.spin_waits % SPIN_PROBE)
+		budget = SPIN_FLOOR;
+	uint32_t seen = atomic_load(&me->seq);
+	if (done(me, mask))
+		return true;   /* (read after seq: a wake posted in between changes seq) */
+	for (int i = 0; i < budget; i++) {
+		/* Poll the wake-up word only; look at the state when a wake was posted. */
+		uint32_t now = atomic_load_explicit(&me->seq, memory_order_acquire);
+		if (now != seen) {
+			if (done(me, mask)) {
+				note_spin(false);
+				return true;
+			}
+			seen = now;
+		}
+		cpu_relax();
+	}
+	if (budget == sim_me.spin && counted)
+		note_spin(true);
+	return false;
+}
+
+/* A peer that shares our CPU and is not asleep (runnable: just woken by us, or preempted by
+ * us) can only end our wait once we give it the CPU. Yielding to it does that without a
+ * futex sleep, and the peer's wake-up of us then needs no futex wake either (we never set
+ * `sleeping`): on one CPU a rendezvous costs the two context switches of a pipe round trip
+ * and no more, whichever of the two the scheduler ran first after a wake-up (a futex wake
+ * may preempt the waker before it blocks; a pipe's buffer hides that, a rendezvous cannot).
+ * Bounded: a peer that yields back without answering (it waits on someone else, or is busy)
+ * leaves us to the futex sleep below. */
+#define SAME_CPU_YIELDS 4
+
+static bool shares_cpu_awake(struct sim_slot *me, struct sim_slot *peer)
+{
+	if (peer == NULL || atomic_load_explicit(&peer->sleeping, memory_order_relaxed) == SLEEP_WAITING)
+		return false;
+	int pc = atomic_load_explicit(&peer->cpu, memory_order_relaxed);
+	return pc >= 0 && pc == atomic_load_explicit(&me->cpu, memory_order_relaxed);
+}
+
+static bool expired(const struct sim_deadline *dl)
+{
+	struct timespec ts;
+	return !dl->forever && !next_sleep(dl, &ts);
+}
+
+static bool yield_to_peer(struct sim_slot *me, uint32_t mask, struct sim_slot *peer,
+			  const struct sim_deadline *dl)
+{
+	for (int i = 0; i < SAME_CPU_YIELDS && shares_cpu_awake(me, peer) && !expired(dl); i++) {
+		sched_yield();
+		if (done(me, mask))
+			return true;
+	}
+	return false;
+}
+
 int sim_wait(struct sim_vm *vm, struct sim_slot *me, uint32_t mask, struct sim_slot *peer,
 	     int peer_ep, const struct sim_deadline *dl)
 {
-	if (worth_spinning(me, peer)) {
-		/* Poll the wake-up word only; look at the state when a wake was posted. */
-		uint32_t seen = atomic_load(&me->seq);
+	if (done(me, mask))
+		return 0;
+	if (yield_to_peer(me, mask, peer, dl))
+		return 0;
+	if (sim_me.spin > 0 && worth_spinning(me, peer)) {
+		if (spin_for(me, mask, peer))
+			return 0;
+		/* The peer runs elsewhere but did not answer within the budget: it may have been
+		 * preempted by a task that shares our CPU. Give that one the CPU before sleeping. */
+		sched_yield();
 		if (done(me, mask))
 			return 0;
-		for (int i = 0; i < sim_me.spin; i++) {
-			uint32_t now = atomic_load_explicit(&me->seq, memory_order_acquire);
-			if (now != seen) {
-				if (done(me, mask))
-					return 0;
-				seen = now;
-			}
-			cpu_relax();
-		}
 	}
 	for (;;) {
 		uint32_t seq = atomic_load(&me->seq);
@@ -180,12 +270,12 @@ int sim_wait(struct sim_vm *vm, struct sim_slot *me, uint32_t mask, struct sim_s
 		struct timespec ts;
 		if (!next_sleep(dl, &ts))
 			return EMOLTIMEDOUT;
-		atomic_store(&me->sleeping, 1);
+		atomic_store(&me->sleeping, SLEEP_WAITING);
 		if (done(me, mask)) {
-			atomic_store(&me->sleeping, 0);
+			atomic_store(&me->sleeping, SLEEP_RUNNING);
 			return 0;
 		}
 		futex(&me->seq, FUTEX_WAIT, seq, &ts);
-		atomic_store(&me->sleeping, 0);
+		atomic_store(&me->sleeping, SLEEP_RUNNING);
 	}
 }

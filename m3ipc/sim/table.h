@@ -41,7 +41,7 @@ struct sim_slot {
 	message msg;                   /* the message in transit (the "kernel" copy) */
 
 	_Alignas(SIM_CACHELINE) _Atomic uint32_t seq;    /* futex word the owner waits on; bumped by every wake */
-	_Atomic uint32_t sleeping;     /* owner is (about to be) in futex_wait: wakers must syscall */
+	_Atomic uint32_t sleeping;     /* SLEEP_* (sync.c): in futex_wait, wakers must syscall / woken */
 
 	_Alignas(SIM_CACHELINE) _Atomic int32_t getfrom;  /* receive filter: p_nr or ANY */
 	_Atomic int32_t sendto;        /* p_nr this slot is queued on while ST_SENDING */
