@@ -233,6 +233,17 @@ export const ResolvedKnobSchema = z.discriminatedUnion('kind', [
     value: z.string(),
     label: z.string(),
   }),
+  /** A per-NAPI netdev netlink setting (m3net napi); ifindex guards against the id's reuse by another device. */
+  z.strictObject({
+    kind: z.literal('napi'),
+    netns: NetnsSchema,
+    dev: z.string().min(1),
+    ifindex: z.number().int().positive(),
+    napiId: z.number().int().positive(),
+    attr: z.literal('irq-suspend-timeout'),
+    value: z.string().regex(/^\d+$/),
+    label: z.string(),
+  }),
 ]);
 
 export const JournalEntrySchema = z.discriminatedUnion('op', [
@@ -256,6 +267,32 @@ export const M3netReceiverSchema = z.looseObject({
   napiIds: z.array(nonNegInt),
   /** The receiver's own getrusage from "connected" to its end. */
   rusage: z.strictObject({ seconds: z.number().nonnegative(), voluntary: nonNegInt, involuntary: nonNegInt, cpuSeconds: z.number().nonnegative() }).optional(),
+  /** With --prefer-busy-poll: the epoll busy-poll parameters the kernel held after EPIOCSPARAMS (EPIOCGPARAMS). */
+  epollParams: z.strictObject({ busyPollUsecs: nonNegInt, busyPollBudget: nonNegInt, preferBusyPoll: nonNegInt }).optional(),
+});
+
+/** `m3net napi get`: the device's NAPI instances; an attribute the kernel does not report is absent. */
+export const M3netNapiSchema = z.looseObject({
+  ok: z.literal(true),
+  napis: z.array(
+    z.looseObject({
+      id: nonNegInt,
+      ifindex: nonNegInt.optional(),
+      irq: nonNegInt.optional(),
+      pid: nonNegInt.optional(),
+      deferHardIrqs: nonNegInt.optional(),
+      groFlushTimeout: nonNegInt.optional(),
+      irqSuspendTimeout: nonNegInt.optional(),
+    }),
+  ),
+});
+
+/** `m3net probe`: what the kernel offers (EPIOCSPARAMS, the netdev netlink family). */
+export const M3netProbeSchema = z.looseObject({
+  ok: z.literal(true),
+  epollParams: z.boolean(),
+  epollParamsErrno: z.string().optional(),
+  netdevFamily: z.boolean(),
 });
 
 export const M3netSenderSchema = z.looseObject({

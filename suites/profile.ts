@@ -61,6 +61,12 @@ export const profileSchema = z.strictObject({
   senderCpu: z.number().int().nonnegative().nullable().default(null),
   /** SO_BUSY_POLL on the receiving sockets, µs (0 = off): busy polling local to the run's sockets. */
   busyPollUs: z.number().int().nonnegative().default(0),
+  /**
+   * The receiver's epoll busy-polls busyPollUs µs per wait with prefer_busy_poll (EPIOCSPARAMS,
+   * Linux >= 6.9; m3net --prefer-busy-poll): what irq_suspend_timeout needs to suspend the device
+   * IRQ. A kernel without it skips the case with the reason.
+   */
+  preferBusyPoll: z.boolean().default(false),
   /** What the run verifies took effect. */
   expect: z
     .strictObject({
@@ -84,6 +90,9 @@ export async function loadProfile(name: string): Promise<Profile> {
   const source = path.relative(process.cwd(), file) || file;
   const raw = readConfigJson(file, source, 'no such profile (profiles live in config/profiles/)');
   const profile = parseOrThrow(profileSchema, raw, source);
+  if (profile.preferBusyPoll && profile.busyPollUs === 0) {
+    throw new ConfigError([`${source}: preferBusyPoll: epoll busy-polls busyPollUs µs per wait; set busyPollUs > 0`]);
+  }
   if (profile.topology.kind === 'nics' && profile.senderCpu !== null) {
     throw new ConfigError([`${source}: senderCpu: a lab profile has remote senders; leave senderCpu out`]);
   }

@@ -114,6 +114,19 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of ours left`);
   });
 
+  it("B-rig-irqsuspend is skipped on 6.1 with the reason: no EPIOCSPARAMS, so no prefer_busy_poll epoll", async (t) => {
+    const { rig, unavailable } = fixture;
+    if (unavailable || !rig) return t.skip(unavailable);
+    const baseline = await receiverKnobs();
+    const suite = path.join(dir, 'irqsuspend.json');
+    writeFileSync(suite, JSON.stringify({ kind: 'net-ab', name: 'irqsuspend-6.1', profiles: ['B-rig-irqsuspend'], repetitions: ['counters'], flows: 1, rateMbit: 20, duration: 3, sampleIntervalMs: 600000, nics: ['eth1'] }));
+    const { results } = await executeRun({ suite, targets: [RECEIVER], sender: SENDER, sshConfig: rig.sshConfig, out: path.join(dir, 'irqsuspend') });
+    assert.equal(results.length, 1);
+    assert.equal(results[0]!.status, 'skipped');
+    assert.match(results[0]!.reason ?? '', /prefer_busy_poll \(EPIOCSPARAMS, Linux >= 6\.9\); the kernel on ssh:m3rig-a refuses it \(ENOTTY\)/);
+    assert.deepEqual(await receiverKnobs(), baseline, 'nothing was changed on the receiver');
+  });
+
   it('after kill -9 of m3bench mid-stream, m3bench restore puts the receiver back and ends the stream on both guests', async (t) => {
     const { rig, unavailable } = fixture;
     if (unavailable || !rig) return t.skip(unavailable);

@@ -13,6 +13,8 @@ export interface RigFixture {
 export interface RigFixtureOptions {
   /** Guests to boot (default 2). */
   guests?: number;
+  /** Guest kernel, as startRig's (e.g. '7.2'; default bookworm's 6.1). */
+  kernel?: string;
   /** Runs before the rig boots, e.g. to fetch another kernel; a RigUnavailableError or KernelUnavailableError it throws skips the tests. */
   prepare?: () => Promise<void>;
   /** Runs once the rig has stopped (e.g. to check that nothing of it is left). */
@@ -28,7 +30,7 @@ export function useRig(opts: RigFixtureOptions = {}): RigFixture {
     }
     try {
       await opts.prepare?.();
-      fixture.rig = await startRig({ guests: opts.guests });
+      fixture.rig = await startRig({ guests: opts.guests, kernel: opts.kernel });
     } catch (err) {
       // RigUnavailableError is one (rig.ts), as is vm/artifacts.ts' VmUnavailableError.
       if (err instanceof KernelUnavailableError) fixture.unavailable = err.message;

@@ -1,5 +1,5 @@
 // m3net: the paced TCP stream of tests A/B (Paper 2). One binary, two roles:
-//   m3net recv --port P --flows N [--cpu C] [--busy-poll US]
+//   m3net recv --port P --flows N [--cpu C] [--busy-poll US] [--prefer-busy-poll]
 //   m3net send --addrs A[,B,...] --port P --flows N --rate-mbit R --duration S [--cpu C] [--chunk B]
 // The receiver prints {"ready":true,...} once listening, {"connected":true,...} once every flow is
 // accepted, then one JSON result line after every flow has closed. The sender spreads flows round-robin over the addresses (one per veth pair / NIC),
@@ -7,6 +7,10 @@
 // one JSON result line. Only the receiver's figures are used for throughput (bytes that arrived).
 // The receiver's result also has its own context switches and CPU time from "connected" to its
 // end (getrusage): the application's figures, however far away the machine it runs on is read from.
+// --prefer-busy-poll sets the receiver's epoll busy-poll parameters (EPIOCSPARAMS: --busy-poll µs,
+// budget 64, prefer_busy_poll 1), without which irq_suspend_timeout never suspends the device IRQ;
+// a kernel that refuses them ends the receiver with the reason, so nothing else is measured. Its
+// result line says what the kernel then held ("epollParams"). napi.c: `m3net napi`, `m3net probe`.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "napi.h"
+
 #ifndef SO_BUSY_POLL
 #define SO_BUSY_POLL 46
 #endif
@@ -32,6 +38,8 @@
 #endif
 
 #define MAX_FLOWS 64
+/** Packets per epoll busy poll: NAPI_POLL_WEIGHT, the most the kernel allows without CAP_NET_ADMIN. */
+#define EPOLL_BUSY_POLL_BUDGET 64
 #define MAX_ADDRS 8
 
 struct options {
@@ -44,6 +52,7 @@ struct options {
   double duration;
   int cpu;
   int busy_poll_us;
+  int prefer_busy_poll;
   size_t chunk;
 };
 
@@ -81,6 +90,10 @@ static void parse(int argc, char **argv, struct options *o) {
   *o = (struct options){.role = argv[1], .port = 5201, .flows = 1, .cpu = -1, .chunk = 65536};
   for (int i = 2; i < argc; i++) {
     const char *k = argv[i];
+    if (!strcmp(k, "--prefer-busy-poll")) {
+      o->prefer_busy_poll = 1;
+      continue;
+    }
     if (i + 1 >= argc) usage("option without value");
     char *v = argv[++i];
     if (!strcmp(k, "--addrs")) split_addrs(o, v);
@@ -96,6 +109,7 @@ static void parse(int argc, char **argv, struct options *o) {
   if (o->flows < 1 || o->flows > MAX_FLOWS) usage("--flows must be 1..64");
   if (o->port < 1 || o->port > 65535) usage("--port must be 1..65535");
   if (o->chunk < 1 || o->chunk > (1 << 22)) usage("--chunk must be 1..4194304");
+  if (o->prefer_busy_poll && o->busy_poll_us <= 0) usage("--prefer-busy-poll needs --busy-poll US > 0");
 }
 
 static int run_recv(const struct options *o) {
@@ -112,6 +126,15 @@ static int run_recv(const struct options *o) {
 
   int ep = epoll_create1(0);
   if (ep < 0) die("epoll_create1");
+  struct m3_epoll_params got = {0};
+  if (o->prefer_busy_poll) {
+    struct m3_epoll_params want = {.busy_poll_usecs = (uint32_t)o->busy_poll_us, .busy_poll_budget = EPOLL_BUSY_POLL_BUDGET, .prefer_busy_poll = 1};
+    int rc = epoll_set_params(ep, &want, &got);
+    if (rc != 0) {
+      errno = -rc;
+      die(rc == -ENOTTY ? "EPIOCSPARAMS (epoll busy-poll parameters need Linux >= 6.9)" : "EPIOCSPARAMS");
+    }
+  }
   int fds[MAX_FLOWS];
   for (int i = 0; i < o->flows; i++) {
     fds[i] = accept(ls, NULL, NULL);
@@ -171,8 +194,13 @@ static int run_recv(const struct options *o) {
          "\"napiIds\":[",
          o->flows, (unsigned long long)bytes, (unsigned long long)reads, last - first);
   for (int i = 0; i < o->flows; i++) printf("%s%u", i ? "," : "", napi[i]);
-  printf("],\"rusage\":{\"seconds\":%.6f,\"voluntary\":%ld,\"involuntary\":%ld,\"cpuSeconds\":%.6f}}\n", now_s() - t0,
+  printf("],\"rusage\":{\"seconds\":%.6f,\"voluntary\":%ld,\"involuntary\":%ld,\"cpuSeconds\":%.6f}", now_s() - t0,
          ru1.ru_nvcsw - ru0.ru_nvcsw, ru1.ru_nivcsw - ru0.ru_nivcsw, cpu);
+  // What the kernel holds, read back with EPIOCGPARAMS after setting it.
+  if (o->prefer_busy_poll)
+    printf(",\"epollParams\":{\"busyPollUsecs\":%u,\"busyPollBudget\":%u,\"preferBusyPoll\":%u}", got.busy_poll_usecs,
+           got.busy_poll_budget, got.prefer_busy_poll);
+  printf("}\n");
   free(buf);
   return 0;
 }
@@ -219,12 +247,14 @@ static int run_send(const struct options *o) {
 }
 
 int main(int argc, char **argv) {
+  if (argc >= 2 && !strcmp(argv[1], "napi")) return napi_main(argc, argv);
+  if (argc >= 2 && !strcmp(argv[1], "probe")) return probe_main();
   struct options o;
   parse(argc, argv, &o);
   signal(SIGPIPE, SIG_IGN);
   pin_cpu(o.cpu);
   if (!strcmp(o.role, "recv")) return run_recv(&o);
   if (!strcmp(o.role, "send")) return run_send(&o);
-  usage("role must be recv or send");
+  usage("role must be recv, send, napi or probe");
   return 2;
 }

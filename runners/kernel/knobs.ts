@@ -2,6 +2,7 @@
 // write and compare each kind. A profile names knobs abstractly (profile.ts); this is the mechanics.
 import type { KernelShell, Netns } from '../targets/kernel-shell.ts';
 import { cpuListToSet } from '../../core/cpu-list.ts';
+import { napiById, setNapiIrqSuspend } from './napi.ts';
 
 export type ResolvedKnob =
   /** A /proc/sys or /sys file (sysctl, RPS mask, threaded NAPI, napi_defer_hard_irqs, ...). */
@@ -9,7 +10,13 @@ export type ResolvedKnob =
   /** An ethtool feature of a device (tso, gro, ...). */
   | { kind: 'ethtool'; netns: Netns; dev: string; feature: string; value: string; label: string }
   /** CPU affinity of a thread (a NAPI kthread); pid identifies it, comm guards against pid reuse. */
-  | { kind: 'task-affinity'; pid: number; comm: string; value: string; label: string };
+  | { kind: 'task-affinity'; pid: number; comm: string; value: string; label: string }
+  /**
+   * A per-NAPI netdev netlink setting (irq_suspend_timeout, ns), through `m3net napi` on the target.
+   * ifindex guards against a NAPI id the kernel gave to another device since (ids are re-assigned
+   * when a device goes down and up: the old instance, and its setting, are then gone).
+   */
+  | { kind: 'napi'; netns: Netns; dev: string; ifindex: number; napiId: number; attr: 'irq-suspend-timeout'; value: string; label: string };
 
 /** How a value is compared after reading it back. */
 export type ValueFormat = 'text' | 'hexmask' | 'cpulist';
@@ -57,6 +64,13 @@ export async function readKnob(sh: KernelShell, k: ResolvedKnob): Promise<string
       if (!m) throw new Error(`ethtool -k ${k.dev}: no feature ${long}`);
       return m[1];
     }
+    case 'napi': {
+      const napi = await napiById(sh, k.netns, k.napiId);
+      if (napi.ifindex !== k.ifindex) throw new Error(`napi ${k.napiId} now belongs to ifindex ${napi.ifindex}, not ${k.dev} (${k.ifindex})`);
+      // An attribute the kernel does not report is no setting to journal (not 0).
+      if (napi.irqSuspendTimeout === undefined) throw new Error(`napi ${k.napiId}: the kernel reports no irq-suspend-timeout`);
+      return String(napi.irqSuspendTimeout);
+    }
     case 'task-affinity': {
       await checkTask(sh, k);
       const status = await sh.read(null, `/proc/${k.pid}/status`);
@@ -77,5 +91,9 @@ export async function writeKnob(sh: KernelShell, k: ResolvedKnob, value: string)
     case 'task-affinity':
       await checkTask(sh, k);
       await sh.run(null, 'taskset', ['-pc', value, String(k.pid)]);
+      return;
+    case 'napi':
+      await readKnob(sh, k); // same device still: never write another device's NAPI
+      await setNapiIrqSuspend(sh, k.netns, k.napiId, value);
   }
 }

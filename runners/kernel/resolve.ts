@@ -1,9 +1,10 @@
 // From a profile's abstract knob (device "rx*", scope "netns", ...) to the concrete kernel objects
-// it means right now: files in a namespace, IRQ numbers, NAPI kthread pids. Resolution happens at
+// it means right now: files in a namespace, IRQ numbers, NAPI kthread pids, NAPI ids. Resolution happens at
 // apply time, knob by knob, because earlier knobs create later ones' objects (threaded NAPI
 // creates the kthreads that napi-affinity pins).
 import { irqName, irqOfDevice, parseInterrupts } from '../../collectors/proc-interrupts.ts';
 import type { ResolvedKnob } from './knobs.ts';
+import { napisOf } from './napi.ts';
 import type { KernelShell } from '../targets/kernel-shell.ts';
 import type { KnobSpec } from '../../suites/profile.ts';
 import type { Endpoint, Topology } from './topology.ts';
@@ -48,18 +49,42 @@ async function irqsOf(sh: KernelShell, dev: string, pattern: string | undefined)
 /** IRQ suspension (irq_suspend_timeout) came with Linux 6.13, as a per-NAPI netdev netlink setting. */
 const IRQ_SUSPEND_SINCE = [6, 13] as const;
 
-async function irqSuspendUnsupported(sh: KernelShell): Promise<string> {
+/** Why this kernel has no irq_suspend_timeout, or null when it is new enough. */
+async function irqSuspendTooOld(sh: KernelShell): Promise<string | null> {
   const release = await sh.read(null, '/proc/sys/kernel/osrelease');
   const [major = 0, minor = 0] = release.split(/[.-]/).map(Number);
   if (major < IRQ_SUSPEND_SINCE[0] || (major === IRQ_SUSPEND_SINCE[0] && minor < IRQ_SUSPEND_SINCE[1])) {
     return `irq_suspend_timeout needs Linux >= ${IRQ_SUSPEND_SINCE.join('.')}; this kernel is ${release}`;
   }
-  return `irq_suspend_timeout is set per NAPI through netdev netlink (napi-set) and used by epoll with prefer_busy_poll; m3bench sets neither yet (kernel ${release})`;
+  return null;
+}
+
+/**
+ * One knob per NAPI instance of each device: irq_suspend_timeout is per NAPI (napi-set), listed
+ * through `m3net napi get` on the target. It suspends the device IRQ only while epoll busy-polls
+ * with prefer_busy_poll (the profile's preferBusyPoll), which the runner checks apart.
+ */
+async function irqSuspendKnobs(sh: KernelShell, spec: KnobSpec & { kind: 'irq-suspend' }, eps: Endpoint[], label: string): Promise<Resolution> {
+  const old = await irqSuspendTooOld(sh);
+  if (old) return { unsupported: old };
+  const knobs: ResolvedKnob[] = [];
+  for (const ep of eps) {
+    try {
+      const ifindex = Number(await sh.read(ep.netns, `/sys/class/net/${ep.name}/ifindex`));
+      const napis = await napisOf(sh, ep.netns, ifindex);
+      if (napis.length === 0) return { unsupported: `${ep.name} has no NAPI instance listed by netdev netlink (device down?)` };
+      for (const n of napis) {
+        knobs.push({ kind: 'napi', netns: ep.netns, dev: ep.name, ifindex, napiId: n.id, attr: 'irq-suspend-timeout', value: spec.value, label: `${label} [${ep.name}] napi ${n.id}` });
+      }
+    } catch (err) {
+      return { unsupported: `${ep.name}: cannot list its NAPI instances: ${(err as Error).message}` };
+    }
+  }
+  return { knobs };
 }
 
 export async function resolveKnob(sh: KernelShell, spec: KnobSpec, topo: Topology): Promise<Resolution> {
   const label = knobLabel(spec);
-  if (spec.kind === 'irq-suspend') return { unsupported: await irqSuspendUnsupported(sh) };
   if (spec.kind === 'sysctl') {
     const netns = spec.scope === 'global' ? null : spec.netns === 'rx' ? topo.rxNetns : topo.txNetns;
     const path = `/proc/sys/${spec.key.replace(/\./g, '/')}`;
@@ -67,6 +92,7 @@ export async function resolveKnob(sh: KernelShell, spec: KnobSpec, topo: Topolog
   }
   const eps = devices(spec.dev, topo);
   if (eps.length === 0) return { unsupported: `${spec.dev} is not a device of this topology` };
+  if (spec.kind === 'irq-suspend') return irqSuspendKnobs(sh, spec, eps, label);
   const knobs: ResolvedKnob[] = [];
   for (const ep of eps) {
     const base = `/sys/class/net/${ep.name}`;

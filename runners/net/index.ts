@@ -18,6 +18,7 @@ import { netParamsSchema, type NetParams } from '../../suites/net-params.ts';
 import { paperReference, symbolGroups } from './paper.ts';
 import { loadProfile, type Profile } from '../../suites/profile.ts';
 import { napiThreadsOf } from '../kernel/resolve.ts';
+import { probeM3net } from '../kernel/napi.ts';
 import { createTopology, type Topology } from '../kernel/topology.ts';
 import { threadRunNs, verifyRun } from './verify.ts';
 import { remoteSenderCommand, startReceiver, startSender, type Place, type Receiver, type Sender } from './workload.ts';
@@ -50,6 +51,12 @@ async function missingCapability(c: Case, ctx: RunContext, sh: KernelShell, prof
   if (uid !== '0') return `tests A/B need root${where} (network namespaces, sysfs and IRQ knobs)`;
   const m3net = await ctx.target.program('m3net').then(() => null, (err: Error) => err.message);
   if (m3net) return m3net;
+  if (profile.preferBusyPoll) {
+    // Without EPIOCSPARAMS the receiver would busy-poll without prefer_busy_poll: another test.
+    const probe = await probeM3net(sh).catch((err: Error) => err);
+    if (probe instanceof Error) return `m3net probe${where}: ${probe.message}`;
+    if (!probe.epollParams) return `profile ${profile.name} busy-polls epoll with prefer_busy_poll (EPIOCSPARAMS, Linux >= 6.9); the kernel${where} refuses it (${probe.epollParamsErrno ?? '?'})`;
+  }
   for (const [tool, pkg] of toolsFor(profile)) {
     if (!(await sh.has(tool))) return `${tool} is not installed${where} (Debian: ${pkg})`;
   }
@@ -111,7 +118,7 @@ async function senderPlace(ctx: RunContext, receiver: Place, topo: Topology): Pr
 async function stream(c: Case, ctx: RunContext, sh: KernelShell, profile: Profile, params: NetParams, topo: Topology, children: Array<Receiver | Sender>): Promise<Stream> {
   ctx.signal.throwIfAborted();
   const at: Place = { sh, m3net: await ctx.target.program('m3net'), netns: topo.rxNetns };
-  const receiver = await startReceiver(at, { port: params.port, flows: params.flows, cpu: profile.receiverCpu, busyPollUs: profile.busyPollUs });
+  const receiver = await startReceiver(at, { port: params.port, flows: params.flows, cpu: profile.receiverCpu, busyPollUs: profile.busyPollUs, preferBusyPoll: profile.preferBusyPoll });
   children.push(receiver);
   const napiPids = (await napiThreadsOf(sh, topo)).map((t) => t.pid);
   const napiBefore = await threadRunNs(ctx.target, napiPids);

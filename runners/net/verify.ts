@@ -45,6 +45,14 @@ export function verifyRun(o: {
       detail: `napi ids ${recv.napiIds.join(', ')}`,
     });
   }
+  if (profile.preferBusyPoll) {
+    const ep = recv.epollParams;
+    checks.push({
+      check: `epoll busy-polls ${profile.busyPollUs} µs with prefer_busy_poll (EPIOCSPARAMS read back)`,
+      ok: ep !== undefined && ep.preferBusyPoll === 1 && ep.busyPollUsecs === profile.busyPollUs,
+      detail: ep ? `busy_poll_usecs ${ep.busyPollUsecs}, budget ${ep.busyPollBudget}, prefer_busy_poll ${ep.preferBusyPoll}` : 'the receiver reported no epoll parameters',
+    });
+  }
   const netRx = (o.collectors['proc-softirqs']?.summary.perSec as Record<string, Record<string, number>> | undefined)?.NET_RX;
   if (profile.expect.netRxOffAppCpu && profile.receiverCpu !== null && netRx) {
     const onApp = netRx[`CPU${profile.receiverCpu}`] ?? 0;

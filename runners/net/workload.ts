@@ -14,6 +14,8 @@ export interface ReceiverResult {
   napiIds: number[];
   /** Its own context switches and CPU time from "connected" to its end (getrusage). */
   rusage?: { seconds: number; voluntary: number; involuntary: number; cpuSeconds: number };
+  /** With preferBusyPoll: the epoll busy-poll parameters the kernel held (read back by m3net). */
+  epollParams?: { busyPollUsecs: number; busyPollBudget: number; preferBusyPoll: number };
 }
 
 export interface SenderResult {
@@ -71,8 +73,9 @@ export interface Receiver extends Started {
   done: Promise<ReceiverResult>;
 }
 
-export async function startReceiver(at: Place, o: { port: number; flows: number; cpu: number | null; busyPollUs: number }): Promise<Receiver> {
+export async function startReceiver(at: Place, o: { port: number; flows: number; cpu: number | null; busyPollUs: number; preferBusyPoll: boolean }): Promise<Receiver> {
   const args = ['recv', '--port', String(o.port), '--flows', String(o.flows), '--busy-poll', String(o.busyPollUs)];
+  if (o.preferBusyPoll) args.push('--prefer-busy-poll');
   if (o.cpu !== null) args.push('--cpu', String(o.cpu));
   const { proc, lines, pid } = await start(at, args, 'receiver');
   const seen = (marker: string, stage: string) =>

@@ -3,7 +3,7 @@
 // namespace, so sysfs and /proc/sys/net show its own devices and sysctls), read and write kernel
 // files, find tasks by name. Made from any Target, so tests A/B change the knobs of the machine
 // the case runs on — this host or a lab host — and nothing else.
-import type { Target, TargetProcess } from '../../core/target.ts';
+import type { ExecResult, Target, TargetProcess } from '../../core/target.ts';
 
 /** null = the target's initial (host) network namespace. */
 export type Netns = string | null;
@@ -20,6 +20,11 @@ export class KernelShell {
     const r = await this.target.exec(this.argv(netns, cmd, args), { root: true });
     if (r.exitCode !== 0) throw new Error(`${[cmd, ...args].join(' ')}${netns ? ` (netns ${netns})` : ''}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
     return r.stdout;
+  }
+
+  /** The tool's exit status and output, run as root, failing or not: for tools that explain a failure on stdout (m3net). */
+  exec(netns: Netns, cmd: string, args: string[]): Promise<ExecResult> {
+    return this.target.exec(this.argv(netns, cmd, args), { root: true });
   }
 
   /** A long-running program as root (the paced stream), in `netns` or the host's namespace. */
