@@ -17,7 +17,7 @@
 #include "loops.h"
 #include "pin.h"
 
-#define MAX_CHILDREN (64 * 3)
+#define MAX_CHILDREN (CASE_MAX_PROCESSES - 1)
 #define POLL_MS 100
 #define PAGE 4096
 #define WATCHDOG_MS 100
@@ -39,6 +39,7 @@ static struct {
     struct bench b;
     struct ctl *ctl;
     pid_t children[MAX_CHILDREN];
+    enum role child_roles[MAX_CHILDREN];
     int nchildren;
     int worker_is_client; /* pairs == 1: the worker runs the client loop itself */
     int forked;           /* children exist: the worker closed the link fds it does not own */
@@ -54,6 +55,20 @@ int case_active(void)
 int case_pairs(void)
 {
     return cs.b.ngroups;
+}
+
+int case_processes(struct case_process *out, int max)
+{
+    static const char *const names[ROLE_COUNT] = {"client", "server", "a", "b"};
+    if (!cs.active || max < cs.nchildren + 1)
+        return 0;
+    out[0].pid = getpid();
+    out[0].role = cs.worker_is_client ? names[ROLE_CLIENT] : "worker";
+    for (int i = 0; i < cs.nchildren; i++) {
+        out[i + 1].pid = cs.children[i];
+        out[i + 1].role = names[cs.child_roles[i]];
+    }
+    return cs.nchildren + 1;
 }
 
 const char *case_mechanism(void)
@@ -202,6 +217,7 @@ static int spawn(int g, enum role role)
         return mech_fail("fork: %s", strerror(errno));
     if (pid == 0)
         child_main(worker, g, role);
+    cs.child_roles[cs.nchildren] = role;
     cs.children[cs.nchildren++] = pid;
     cs.b.pids[g][role] = pid;
     return 0;

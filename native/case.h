@@ -2,6 +2,7 @@
 #ifndef M3BENCH_CASE_H
 #define M3BENCH_CASE_H
 
+#include "cputime.h"
 #include "json.h"
 #include "mech.h"
 
@@ -14,5 +15,9 @@ void case_teardown(void);
 int case_active(void);
 const char *case_mechanism(void);
 int case_pairs(void);
+/* Every process of the case, the worker first (its role: "client" when pairs == 1); returns
+ * how many (0 when none is set up or max is too small). */
+#define CASE_MAX_PROCESSES (64 * 3 + 1)
+int case_processes(struct case_process *out, int max);
 
 #endif

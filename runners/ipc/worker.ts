@@ -43,8 +43,14 @@ export type SetupOutcome =
   | { kind: 'skipped'; reason: string };
 
 export interface BatchTiming {
+  /** Iterations timed, over all pairs (N × P, or more when the worker rounds N up). */
   iterations: number;
   ns: number;
+  /** CPU time of every process of the case over the batch (docs/protocol.md). */
+  cpuNs?: number;
+  cpuByRole?: Record<string, number>;
+  /** Why cpuNs is absent: the worker's words, or that it is a worker without CPU clocks. */
+  cpuUnavailable?: string;
 }
 
 /** An answer line with `ok:false` and an `error`: the worker is alive but the command failed. */
@@ -141,7 +147,11 @@ export class Worker {
     if (timing.iterations < iterations) {
       throw new Error(`worker answered "run ${iterations}" with an invalid timing (iterations: fewer than asked): ${JSON.stringify(answer)}`);
     }
-    return { iterations: timing.iterations, ns: timing.ns };
+    const cpu =
+      timing.cpu_ns !== undefined
+        ? { cpuNs: timing.cpu_ns, ...(timing.cpu_ns_by_role ? { cpuByRole: timing.cpu_ns_by_role } : {}) }
+        : { cpuUnavailable: timing.cpu_unavailable ?? 'the worker reported no CPU time' };
+    return { iterations: timing.iterations, ns: timing.ns, ...cpu };
   }
 
   async teardown(): Promise<void> {
