@@ -64,6 +64,7 @@ describe('sample', () => {
     const { stats, samples } = await sample(fn, { timeSec: 0.1, targetBatchMs: 10 });
     assert.ok(samples.every((s) => s === 1000), `samples ${samples.slice(0, 3)}`);
     assert.ok(Math.abs(stats.p50 - 1000) < 1e-6 && Math.abs(stats.mean - 1000) < 1e-6, `p50 ${stats.p50} mean ${stats.mean}`);
+    assert.equal(stats.iterationsPerBatch % 64, 0, `the batch size is what a batch timed: ${stats.iterationsPerBatch}`);
     assert.equal(await calibrate(async () => ({ ns: 64 * 1000, iterations: 64 }), 10), 10000, 'calibration sees 1 µs per iteration');
   });
 

@@ -8,6 +8,7 @@
 // A case measured in several rounds (core/rounds.ts) calls this once per round, with its share of
 // the time budget.
 import { Bench } from 'tinybench';
+import { median } from '../../core/median.ts';
 import { perIterationStats } from '../../core/tinybench-stats.ts';
 import type { Sampled } from '../../core/types.ts';
 
@@ -88,6 +89,7 @@ export async function sample(runBatch: BatchFn, opts: SamplingOptions): Promise<
   // recorded batch has one, since a figure over some of the batches would not be the case's.
   const cpuSamples: number[] = [];
   let cpuUnavailable: string | undefined;
+  const timed: number[] = []; // iterations each recorded batch timed
   let recording = false;
 
   const rounds = opts.rounds ?? 1;
@@ -109,6 +111,7 @@ export async function sample(runBatch: BatchFn, opts: SamplingOptions): Promise<
       const perIteration = nsPerIteration(batch);
       if (recording) {
         samples.push(perIteration);
+        timed.push(batch.iterations);
         if (batch.cpuNs === undefined) cpuUnavailable ??= batch.cpuUnavailable ?? 'the batch reported no CPU time';
         else cpuSamples.push(batch.cpuNs / batch.iterations);
       }
@@ -129,5 +132,7 @@ export async function sample(runBatch: BatchFn, opts: SamplingOptions): Promise<
     throw new Error(`tinybench ended the task in state "${result.state}"`);
   }
   const cpu = cpuUnavailable === undefined ? { cpuSamples } : { cpuUnavailable };
-  return { stats: perIterationStats(result.latency, n), samples, ...cpu };
+  // tinybench saw every batch as N iterations' worth; what a batch timed is the honest batch size.
+  const stats = { ...perIterationStats(result.latency, n), iterationsPerBatch: timed.length ? Math.round(median(timed)) : n };
+  return { stats, samples, ...cpu };
 }
