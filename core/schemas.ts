@@ -93,8 +93,6 @@ export const WorkerRunSchema = z.looseObject({
   /** CPU time of every process of the case over the batch; absent from older workers. */
   cpu_ns: finite.pipe(z.number().nonnegative()).optional(),
   cpu_ns_by_role: z.record(z.string(), finite.pipe(z.number().nonnegative())).optional(),
-  /** Why cpu_ns is absent (a CPU clock that could not be read). */
-  cpu_unavailable: z.string().optional(),
 });
 
 export const WorkerOkSchema = z.looseObject({ ok: z.literal(true) });

@@ -38,6 +38,7 @@ static struct {
     int active;
     struct bench b;
     struct ctl *ctl;
+    struct cputime_board *cpu; /* MAP_SHARED: the children's CPU times */
     pid_t children[MAX_CHILDREN];
     enum role child_roles[MAX_CHILDREN];
     int nchildren;
@@ -186,6 +187,7 @@ static void child_main(pid_t worker, int g, enum role role)
     signal(SIGCHLD, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     start_watchdog();
+    cputime_child_init(cs.cpu, cs.nchildren); /* the parent counts this child after the fork */
     if (pin_self(pin_cpu_of(&cs.b.c, role)) < 0) {
         record_child_error("pin");
     } else {
@@ -258,7 +260,8 @@ static int alloc_links(void)
     b->links = shared_alloc(sizeof *b->links * (size_t)n);
     b->pids = shared_alloc(sizeof *b->pids * (size_t)b->ngroups);
     cs.ctl = shared_alloc(sizeof *cs.ctl);
-    if (!b->links || !b->pids || !cs.ctl)
+    cs.cpu = shared_alloc(sizeof *cs.cpu);
+    if (!b->links || !b->pids || !cs.ctl || !cs.cpu)
         return mech_fail("mmap: %s", strerror(errno));
     size_t maxlen = message_len(&b->c);
     /* page-aligned blocks as in the paper, one page in front for the headroom */
@@ -411,6 +414,19 @@ static long long now_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+int case_cpu_read(long long *ns, int max)
+{
+    if (!cs.active || max < cs.nchildren + 1)
+        return mech_fail("CPU time: no case is set up");
+    if (cputime_request(cs.cpu, cs.children, cs.nchildren) < 0 ||
+        wait_count(&cs.cpu->acks, (unsigned)cs.nchildren) < 0)
+        return -1;
+    ns[0] = cputime_self();
+    for (int i = 0; i < cs.nchildren; i++)
+        ns[i + 1] = __atomic_load_n(&cs.cpu->ns[i], __ATOMIC_ACQUIRE);
+    return cs.nchildren + 1;
+}
+
 int case_run(long n, long long *ns)
 {
     if (!cs.active)
@@ -475,6 +491,7 @@ void case_teardown(void)
     shared_free(b->links, sizeof *b->links * (size_t)n);
     shared_free(b->pids, sizeof *b->pids * (size_t)b->ngroups);
     shared_free(cs.ctl, sizeof *cs.ctl);
+    shared_free(cs.cpu, sizeof *cs.cpu);
     pin_self(-1);
     memset(&cs, 0, sizeof cs);
 }

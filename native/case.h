@@ -17,7 +17,9 @@ const char *case_mechanism(void);
 int case_pairs(void);
 /* Every process of the case, the worker first (its role: "client" when pairs == 1); returns
  * how many (0 when none is set up or max is too small). */
-#define CASE_MAX_PROCESSES (64 * 3 + 1)
 int case_processes(struct case_process *out, int max);
+/* The CPU ns of every process, in case_processes() order, each read by the process itself;
+ * returns how many, or -1 (mech_error()) when a child does not answer. */
+int case_cpu_read(long long *ns, int max);
 
 #endif

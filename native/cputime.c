@@ -1,38 +1,60 @@
-/* CPU clocks of the processes of a case. A process clock (clock_getcpuclockid) sums every thread
- * of that process, user and system time, at ns resolution, and any process may read another's;
- * the worker reads its own through CLOCK_PROCESS_CPUTIME_ID, which needs no pid lookup. */
+/* CPU clocks of the processes of a case. Each process reads its own CLOCK_PROCESS_CPUTIME_ID
+ * (user + system of all its threads, ns): the children on a signal from the worker, into shared
+ * memory. Why not clock_getcpuclockid(child) from the worker: for a process other than the
+ * caller's, Linux sums its threads' runtime as of their last tick or scheduler event without
+ * bringing a running thread up to date (thread_group_cputime), so a child that spins through
+ * the batch is read up to a tick (4 ms at HZ=250) stale; a process's own clock is exact. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cputime.h"
+#include "mech.h"
 
-static int read_one(pid_t pid, long long *ns, char *why, size_t whylen)
+/* The request signal: unused by every mechanism and the worker. */
+#define CPUTIME_SIGNAL SIGUSR2
+
+static struct cputime_board *child_board;
+static int child_slot;
+
+long long cputime_self(void)
 {
-    clockid_t id = CLOCK_PROCESS_CPUTIME_ID;
-    if (pid != getpid()) {
-        int rc = clock_getcpuclockid(pid, &id);
-        if (rc != 0) {
-            snprintf(why, whylen, "clock_getcpuclockid(pid %d): %s", (int)pid, strerror(rc));
-            return -1;
-        }
-    }
     struct timespec ts;
-    if (clock_gettime(id, &ts) != 0) {
-        snprintf(why, whylen, "clock_gettime(CPU clock of pid %d): %s", (int)pid, strerror(errno));
-        return -1;
-    }
-    *ns = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-    return 0;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-int cputime_read(const struct case_process *p, int n, long long *ns, char *why, size_t whylen)
+/* Async-signal-safe: clock_gettime, atomics and a futex wake. */
+static void on_request(int sig)
 {
+    (void)sig;
+    int saved = errno;
+    child_board->ns[child_slot] = cputime_self();
+    __atomic_add_fetch(&child_board->acks, 1, __ATOMIC_RELEASE);
+    futex_wake(&child_board->acks, 1);
+    errno = saved;
+}
+
+void cputime_child_init(struct cputime_board *board, int slot)
+{
+    child_board = board;
+    child_slot = slot;
+    struct sigaction sa = {0};
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_request;
+    /* SA_RESTART: a request must not turn a server's blocking call into an error path. */
+    sa.sa_flags = SA_RESTART;
+    sigaction(CPUTIME_SIGNAL, &sa, NULL);
+}
+
+int cputime_request(struct cputime_board *board, const pid_t *children, int n)
+{
+    __atomic_store_n(&board->acks, 0, __ATOMIC_RELEASE);
     for (int i = 0; i < n; i++)
-        if (read_one(p[i].pid, &ns[i], why, whylen) < 0)
-            return -1;
+        if (kill(children[i], CPUTIME_SIGNAL) < 0)
+            return mech_fail("CPU time of pid %d: kill: %s", (int)children[i], strerror(errno));
     return 0;
 }
 

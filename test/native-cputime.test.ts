@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { type Answer, WorkerClient, workerBuilt } from './native-worker-client.ts';
 
 const N = 50_000;
-/** CPU readings enclose the timed window by a few system calls: far less than this. */
-const SLACK_NS = 2e6;
+/** CPU readings enclose the timed window by a signal round trip to each child: far less than this. */
+const SLACK_NS = 1e6;
 const within = (cpuNs: number, cpus: number, ns: number) => cpuNs <= cpus * ns * 1.05 + SLACK_NS;
 
 describe('native worker CPU time', { skip: !workerBuilt && 'native/build/m3worker is not built' }, () => {

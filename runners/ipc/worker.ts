@@ -49,7 +49,7 @@ export interface BatchTiming {
   /** CPU time of every process of the case over the batch (docs/protocol.md). */
   cpuNs?: number;
   cpuByRole?: Record<string, number>;
-  /** Why cpuNs is absent: the worker's words, or that it is a worker without CPU clocks. */
+  /** Why cpuNs is absent (a worker that does not measure it). */
   cpuUnavailable?: string;
 }
 
@@ -150,7 +150,7 @@ export class Worker {
     const cpu =
       timing.cpu_ns !== undefined
         ? { cpuNs: timing.cpu_ns, ...(timing.cpu_ns_by_role ? { cpuByRole: timing.cpu_ns_by_role } : {}) }
-        : { cpuUnavailable: timing.cpu_unavailable ?? 'the worker reported no CPU time' };
+        : { cpuUnavailable: 'the worker reported no CPU time' };
     return { iterations: timing.iterations, ns: timing.ns, ...cpu };
   }
 
