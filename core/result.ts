@@ -1,5 +1,5 @@
 // Constructors for the three outcomes of a case, so every runner shapes them the same way.
-import { deriveFigures } from './derived.ts';
+import { deriveCpuFigures, deriveFigures } from './derived.ts';
 import type { Case, CollectorOutput, Result, Sampled } from './types.ts';
 
 export function skippedResult(c: Case, reason: string, startedAt: string): Result {
@@ -23,8 +23,9 @@ export function okResult(
     status: 'ok',
     stats: sampled.stats,
     samples: sampled.samples,
-    derived: deriveFigures(c, sampled.stats),
-    detail,
+    ...(sampled.cpuSamples ? { cpuSamples: sampled.cpuSamples } : {}),
+    derived: { ...deriveFigures(c, sampled.stats), ...deriveCpuFigures(c, sampled.samples, sampled.cpuSamples) },
+    detail: sampled.cpuUnavailable === undefined ? detail : { ...detail, cpu_unavailable: sampled.cpuUnavailable },
     ...(collectors ? { collectors } : {}),
     startedAt,
     endedAt: new Date().toISOString(),

@@ -10,7 +10,7 @@
 // results.jsonl holds one line per case and round (`round`), appended as each ends, so a crash
 // keeps every finished round. mergeRounds turns the lines back into one result per case.
 import { Bench } from 'tinybench';
-import { deriveFigures } from './derived.ts';
+import { deriveCpuFigures, deriveFigures } from './derived.ts';
 import { perIterationStats } from './tinybench-stats.ts';
 import type { Result, Stats } from './types.ts';
 
@@ -34,6 +34,15 @@ export async function pooledStats(samples: number[], iterationsPerBatch: number)
   return perIterationStats(result.latency, iterationsPerBatch);
 }
 
+/**
+ * The rounds' CPU samples in the order of their pooled samples, or undefined unless every round has
+ * one per batch: a CPU figure over some of the rounds would not be the case's.
+ */
+export function pooledCpuSamples(lines: readonly Result[]): number[] | undefined {
+  const complete = lines.every((r) => r.cpuSamples && r.cpuSamples.length === (r.samples?.length ?? 0));
+  return complete ? lines.flatMap((r) => r.cpuSamples!) : undefined;
+}
+
 const withoutRound = ({ round: _, ...result }: Result): Result => result;
 
 /** One case's round lines → one result. All rounds must be ok; otherwise the first that is not stands. */
@@ -47,16 +56,20 @@ async function mergeCase(lines: Result[]): Promise<Result> {
   if (lines.length === 1) return first;
   const samples = lines.flatMap((r) => r.samples ?? []);
   const roundSizes = lines.map((r) => r.samples?.length ?? 0);
+  const cpuSamples = pooledCpuSamples(lines);
+  const cpuGap = cpuSamples ? undefined : lines.map((r) => r.detail?.cpu_unavailable).find((why) => typeof why === 'string');
+  const { cpuSamples: _firstRoundCpu, ...base } = first;
   // Each round calibrates its own batch size; statistics are per iteration, so they pool.
   const stats = await pooledStats(samples, first.stats!.iterationsPerBatch);
   const workerPids = lines.map((r) => r.detail?.worker_pid).filter((p) => p !== undefined);
   return {
-    ...first,
+    ...base,
     stats,
     samples,
+    ...(cpuSamples ? { cpuSamples } : {}),
     roundSizes,
-    derived: deriveFigures(first.case, stats),
-    detail: { ...first.detail, ...(workerPids.length ? { round_worker_pids: workerPids } : {}) },
+    derived: { ...deriveFigures(first.case, stats), ...deriveCpuFigures(first.case, samples, cpuSamples) },
+    detail: { ...first.detail, ...(workerPids.length ? { round_worker_pids: workerPids } : {}), ...(cpuGap ? { cpu_unavailable: cpuGap } : {}) },
     endedAt: lines.at(-1)!.endedAt,
   };
 }

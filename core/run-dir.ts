@@ -59,6 +59,10 @@ const DERIVED_COLUMNS: Array<[string, string]> = [
   ['us_per_round_trip', 'usPerRoundTrip'],
   ['copies_per_s', 'copiesPerSec'],
   ['gb_per_s', 'gbPerSec'],
+  ['cpu_us_per_iteration', 'cpuUsPerIteration'],
+  ['msgs_per_cpu_s', 'msgsPerCpuSec'],
+  ['copies_per_cpu_s', 'copiesPerCpuSec'],
+  ['busy_cpus', 'busyCpus'],
 ];
 
 const isCopy = (r: Result) => (COPY_TESTS as readonly string[]).includes(r.case.test);

@@ -91,6 +91,9 @@ export const WorkerRunSchema = z.looseObject({
   ok: z.literal(true),
   iterations: nonNegInt,
   ns: finite.pipe(z.number().nonnegative()),
+  /** CPU time of every process of the case over the batch; absent from older workers. */
+  cpu_ns: finite.pipe(z.number().nonnegative()).optional(),
+  cpu_ns_by_role: z.record(z.string(), finite.pipe(z.number().nonnegative())).optional(),
 });
 
 export const WorkerOkSchema = z.looseObject({ ok: z.literal(true) });
@@ -147,6 +150,8 @@ export const ResultSchema = z.looseObject({
   error: z.string().optional(),
   stats: StatsSchema.optional(),
   samples: z.array(z.number()).optional(),
+  /** CPU ns per iteration of the same batches; absent in runs made before it was measured. */
+  cpuSamples: z.array(z.number()).optional(),
   round: z.number().int().optional(),
   roundSizes: z.array(nonNegInt).optional(),
   derived: z.record(z.string(), z.number().optional()).optional(),

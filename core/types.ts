@@ -81,6 +81,10 @@ export interface Sampled {
   stats: Stats;
   /** Per-iteration ns of every measured batch, in the order they ran (warm-up excluded). */
   samples: number[];
+  /** CPU ns per iteration of the same batches (cpuSamples[i] / samples[i] = busy CPUs of batch i). */
+  cpuSamples?: number[];
+  /** Why there are no cpuSamples (a batch whose CPU time could not be read). */
+  cpuUnavailable?: string;
 }
 
 /** Figures derived from the statistics; which ones are present depends on the test. */
@@ -90,6 +94,11 @@ export interface Derived {
   usPerRoundTrip?: number;
   copiesPerSec?: number; // COPY tests
   gbPerSec?: number; // COPY tests: copies/s × size / 1e9
+  // CPU cost (core/derived.ts deriveCpuFigures); absent in runs made before the worker measured it.
+  cpuUsPerIteration?: number; // CPU µs (all processes of the case) per round trip or copy
+  msgsPerCpuSec?: number; // IPC tests: 2 × round trips per CPU-second
+  copiesPerCpuSec?: number; // COPY tests: copies per CPU-second
+  busyCpus?: number; // CPU time / wall time: ~2 when both sides spin
   [name: string]: number | undefined;
 }
 
@@ -103,6 +112,8 @@ export interface Result {
   stats?: Stats;
   /** Per-iteration ns of every batch, in order (raw samples, kept for compare/bootstrap). */
   samples?: number[];
+  /** CPU ns per iteration of the same batches (Sampled.cpuSamples); absent in older runs. */
+  cpuSamples?: number[];
   /** A line of results.jsonl for one round of a case (core/rounds.ts merges them); absent once merged. */
   round?: number;
   /** Merged over several rounds: how many of `samples`, in order, each round measured. */

@@ -17,7 +17,7 @@
 #include "loops.h"
 #include "pin.h"
 
-#define MAX_CHILDREN (64 * 3)
+#define MAX_CHILDREN (CASE_MAX_PROCESSES - 1)
 #define POLL_MS 100
 #define PAGE 4096
 #define WATCHDOG_MS 100
@@ -38,7 +38,9 @@ static struct {
     int active;
     struct bench b;
     struct ctl *ctl;
+    struct cputime_board *cpu; /* MAP_SHARED: the children's CPU times */
     pid_t children[MAX_CHILDREN];
+    enum role child_roles[MAX_CHILDREN];
     int nchildren;
     int worker_is_client; /* pairs == 1: the worker runs the client loop itself */
     int forked;           /* children exist: the worker closed the link fds it does not own */
@@ -51,9 +53,18 @@ int case_active(void)
     return cs.active;
 }
 
-int case_pairs(void)
+int case_processes(struct case_process *out, int max)
 {
-    return cs.b.ngroups;
+    static const char *const names[ROLE_COUNT] = {"client", "server", "a", "b"};
+    if (!cs.active || max < cs.nchildren + 1)
+        return 0;
+    out[0].pid = getpid();
+    out[0].role = cs.worker_is_client ? names[ROLE_CLIENT] : "worker";
+    for (int i = 0; i < cs.nchildren; i++) {
+        out[i + 1].pid = cs.children[i];
+        out[i + 1].role = names[cs.child_roles[i]];
+    }
+    return cs.nchildren + 1;
 }
 
 const char *case_mechanism(void)
@@ -171,6 +182,7 @@ static void child_main(pid_t worker, int g, enum role role)
     signal(SIGCHLD, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     start_watchdog();
+    cputime_child_init(cs.cpu, cs.nchildren); /* the parent counts this child after the fork */
     if (pin_self(pin_cpu_of(&cs.b.c, role)) < 0) {
         record_child_error("pin");
     } else {
@@ -202,6 +214,7 @@ static int spawn(int g, enum role role)
         return mech_fail("fork: %s", strerror(errno));
     if (pid == 0)
         child_main(worker, g, role);
+    cs.child_roles[cs.nchildren] = role;
     cs.children[cs.nchildren++] = pid;
     cs.b.pids[g][role] = pid;
     return 0;
@@ -249,7 +262,8 @@ static int alloc_links(void)
     b->links = shared_alloc(sizeof *b->links * (size_t)n);
     b->pids = shared_alloc(sizeof *b->pids * (size_t)b->ngroups);
     cs.ctl = shared_alloc(sizeof *cs.ctl);
-    if (!b->links || !b->pids || !cs.ctl)
+    cs.cpu = shared_alloc(sizeof *cs.cpu);
+    if (!b->links || !b->pids || !cs.ctl || !cs.cpu)
         return mech_fail("mmap: %s", strerror(errno));
     size_t maxlen = message_len(&b->c);
     for (int k = 0; k < n; k++) {
@@ -415,6 +429,19 @@ static long long now_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+int case_cpu_read(long long *ns, int max)
+{
+    if (!cs.active || max < cs.nchildren + 1)
+        return mech_fail("CPU time: no case is set up");
+    if (cputime_request(cs.cpu, cs.children, cs.nchildren) < 0 ||
+        wait_count(&cs.cpu->acks, (unsigned)cs.nchildren) < 0)
+        return -1;
+    ns[0] = cputime_self();
+    for (int i = 0; i < cs.nchildren; i++)
+        ns[i + 1] = __atomic_load_n(&cs.cpu->ns[i], __ATOMIC_ACQUIRE);
+    return cs.nchildren + 1;
+}
+
 int case_run(long n, long *iterations, long long *ns)
 {
     if (!cs.active)
@@ -481,6 +508,7 @@ void case_teardown(void)
     shared_free(b->links, sizeof *b->links * (size_t)n);
     shared_free(b->pids, sizeof *b->pids * (size_t)b->ngroups);
     shared_free(cs.ctl, sizeof *cs.ctl);
+    shared_free(cs.cpu, sizeof *cs.cpu);
     pin_self(-1);
     memset(&cs, 0, sizeof cs);
 }

@@ -2,6 +2,7 @@
 #ifndef M3BENCH_CASE_H
 #define M3BENCH_CASE_H
 
+#include "cputime.h"
 #include "json.h"
 #include "mech.h"
 
@@ -14,6 +15,11 @@ int case_run(long n, long *iterations, long long *ns);
 void case_teardown(void);
 int case_active(void);
 const char *case_mechanism(void);
-int case_pairs(void);
+/* Every process of the case, the worker first (its role: "client" when pairs == 1); returns
+ * how many (0 when none is set up or max is too small). */
+int case_processes(struct case_process *out, int max);
+/* The CPU ns of every process, in case_processes() order, each read by the process itself;
+ * returns how many, or -1 (mech_error()) when a child does not answer. */
+int case_cpu_read(long long *ns, int max);
 
 #endif

@@ -3,7 +3,7 @@
 // a bad config runs nothing.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,11 @@ describe('executeRun', () => {
     assert.ok(Math.abs(ipc.stats!.p50 - 5000) < 100, `p50 ${ipc.stats!.p50}`);
     assert.equal(ipc.samples!.length, ipc.stats!.n);
     assert.ok(Array.isArray(ipc.detail!.pids), 'worker setup detail is kept');
+    // The fake's CPU time is 1.5 × its wall time: 7.5 CPU-µs per round trip, pooled over the rounds.
+    assert.equal(ipc.cpuSamples!.length, ipc.samples!.length);
+    assert.ok(Math.abs(ipc.derived!.busyCpus! - 1.5) < 1e-3, `busy ${ipc.derived!.busyCpus}`);
+    assert.ok(Math.abs(ipc.derived!.cpuUsPerIteration! - 7.5) < 0.15, `cpu µs ${ipc.derived!.cpuUsPerIteration}`);
+    assert.ok(copy.derived!.copiesPerCpuSec! > 0 && copy.derived!.msgsPerCpuSec === undefined);
 
     const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
     assert.equal(manifest.suite, 'smoke');
@@ -87,6 +92,7 @@ describe('executeRun', () => {
     const csv = readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n');
     assert.equal(csv.length, 1 + results.length);
     assert.match(csv[0]!, /msgs_per_s_2x_round_trips/);
+    assert.match(csv[0]!, /cpu_us_per_iteration,msgs_per_cpu_s,copies_per_cpu_s,busy_cpus/);
   });
 
   it('sends the worker copy_mode, burst and offsets only when the case has them', async () => {
@@ -161,7 +167,30 @@ describe('executeRun', () => {
     });
     for (const r of results.filter((x) => x.status === 'ok')) {
       assert.ok(r.stats!.p50 > 0 && r.stats!.n >= 10 && r.samples!.length === r.stats!.n);
+      // This process's CPU time: client and server are two of its threads, so at most every CPU busy.
+      assert.equal(r.cpuSamples?.length, r.samples!.length, r.case.id);
+      const busy = r.derived!.busyCpus!;
+      assert.ok(busy > 0 && busy <= availableParallelism() * 1.05 + 0.05, `${r.case.id}: busy CPUs ${busy}`);
+      assert.ok(r.derived!.cpuUsPerIteration! > 0 && r.derived!.msgsPerCpuSec! > 0, r.case.id);
     }
+  });
+
+  it('divides by the iterations the worker timed, and says so when it reports no CPU time', async () => {
+    process.env.FAKE_BURST = '4096'; // N rounded up to whole bursts, as a COPY stream does
+    process.env.FAKE_BUSY_CPUS = 'none'; // an older worker
+    const { results } = await executeRun({
+      suite: 'smoke',
+      overrides: { mechanisms: ['pipe'], tests: ['COPY1'], time: 0.05 },
+      out: path.join(tmp(), 'run'),
+      workerCommand: FAKE_WORKER,
+    });
+    const [r] = results;
+    assert.equal(r!.status, 'ok', r!.error);
+    assert.ok(Math.abs(r!.stats!.p50 - 5000) < 100, `p50 ${r!.stats!.p50} ns per iteration timed`);
+    assert.equal(r!.cpuSamples, undefined);
+    assert.equal(r!.derived!.cpuUsPerIteration, undefined);
+    assert.equal(r!.derived!.busyCpus, undefined);
+    assert.equal(r!.detail!.cpu_unavailable, 'the worker reported no CPU time');
   });
 
   it('measures each case in rounds: a fresh worker process per round, samples grouped by round', async () => {

@@ -155,7 +155,21 @@ describe('worker answers', () => {
   it('a run answer with a non-numeric ns is an invalid timing naming the field', async () => {
     const w = await Worker.start(fakeTransport([HELLO, '{"ok":true,"iterations":10,"ns":"12"}', '{"ok":true,"iterations":10,"ns":1200}']));
     await assert.rejects(w.run(10), /invalid timing \(ns: expected number\)/);
-    assert.deepEqual(await w.run(10), { iterations: 10, ns: 1200 });
+    assert.deepEqual(await w.run(10), { iterations: 10, ns: 1200, cpuUnavailable: 'the worker reported no CPU time' });
+  });
+
+  it('a run answer carries the CPU time of the case; a negative one is an invalid timing', async () => {
+    const w = await Worker.start(
+      fakeTransport([
+        HELLO,
+        '{"ok":true,"iterations":10,"ns":1200,"cpu_ns":2300,"cpu_ns_by_role":{"client":1200,"server":1100}}',
+        '{"ok":true,"iterations":10,"ns":1200,"cpu_ns":-5}',
+        '{"ok":true,"iterations":10,"ns":1200,"cpu_ns":2300,"cpu_ns_by_role":{"client":"1200"}}',
+      ]),
+    );
+    assert.deepEqual(await w.run(10), { iterations: 10, ns: 1200, cpuNs: 2300, cpuByRole: { client: 1200, server: 1100 } });
+    await assert.rejects(w.run(10), /invalid timing \(cpu_ns: /);
+    await assert.rejects(w.run(10), /invalid timing \(cpu_ns_by_role\.client: expected number\)/);
   });
 
   it('an answer without ok names the field', async () => {

@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { deriveFigures } from '../../core/derived.ts';
+import { deriveCpuFigures, deriveFigures } from '../../core/derived.ts';
 import { median } from '../../core/median.ts';
-import { groupRounds } from '../../core/rounds.ts';
+import { groupRounds, pooledCpuSamples } from '../../core/rounds.ts';
 import { MANIFEST_JSON, parseResultLines, RESULTS_JSONL } from '../../core/run-dir.ts';
 import { ManifestSchema, parseJsonWith, parseWith, ResultSchema } from '../../core/schemas.ts';
 import type { Manifest, Result } from '../../core/types.ts';
@@ -61,7 +61,10 @@ function caseRow(lines: Result[]) {
   const samples = rounds.flatMap((r) => r.samples);
   const stats = settled.status === 'ok' ? first.stats : undefined;
   const medianNs = samples.length ? median(samples) : stats?.p50;
-  const derived = lines.length > 1 && stats && medianNs !== undefined ? deriveFigures(first.case, { ...stats, p50: medianNs }) : settled.derived;
+  const derived =
+    lines.length > 1 && stats && medianNs !== undefined
+      ? { ...deriveFigures(first.case, { ...stats, p50: medianNs }), ...deriveCpuFigures(first.case, samples, pooledCpuSamples(lines)) }
+      : settled.derived;
   return {
     result: settled,
     rounds,

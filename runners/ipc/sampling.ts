@@ -2,14 +2,36 @@
 // baseline) times its own batch of N iterations and reports nanoseconds; tinybench only schedules
 // the batches (warm-up, time budget, sample count) and computes the statistics, from the
 // reported durations via `overriddenDuration`. Stats are converted to per-iteration ns.
+// A batch may time more iterations than asked (the worker rounds a COPY stream up to whole
+// bursts): per-iteration figures divide by the count timed, and tinybench gets each batch's
+// duration scaled to the N asked, so that its per-batch statistics stay N iterations' worth.
 // A case measured in several rounds (core/rounds.ts) calls this once per round, with its share of
 // the time budget.
 import { Bench } from 'tinybench';
+import { median } from '../../core/median.ts';
 import { perIterationStats } from '../../core/tinybench-stats.ts';
 import type { Sampled } from '../../core/types.ts';
 
-/** Runs `iterations` iterations and returns the measured duration of the batch in ns. */
-export type BatchFn = (iterations: number) => Promise<number>;
+/** What one batch measured. */
+export interface Batch {
+  /** Wall time of the batch, ns. */
+  ns: number;
+  /** Iterations the batch timed (≥ the number asked), in the unit asked: per pair. */
+  iterations: number;
+  /** CPU time of every process of the case over the batch, ns; absent when it could not be read. */
+  cpuNs?: number;
+  /** Why `cpuNs` is absent. */
+  cpuUnavailable?: string;
+}
+
+/** Runs at least `iterations` iterations and says what the batch measured. */
+export type BatchFn = (iterations: number) => Promise<Batch>;
+
+/** Wall ns per iteration timed; a batch that timed nothing is an error, not a zero. */
+function nsPerIteration(b: Batch): number {
+  if (!(b.iterations > 0)) throw new Error(`a batch timed ${b.iterations} iterations`);
+  return b.ns / b.iterations;
+}
 
 export interface SamplingOptions {
   /** tinybench time budget for the measured phase, seconds. */
@@ -44,7 +66,7 @@ export async function calibrate(runBatch: BatchFn, targetMs: number, signal?: Ab
   let ns = 0;
   for (;;) {
     signal?.throwIfAborted();
-    ns = await runBatch(n);
+    ns = nsPerIteration(await runBatch(n)) * n;
     if (ns >= MIN_CALIBRATION_BATCH_NS || n >= MAX_ITERATIONS_PER_BATCH) break;
     // Jump by the observed ratio (at most ×64) instead of doubling, so calibration costs a few batches.
     n = clamp(n * (ns > 0 ? Math.min(64, Math.ceil(MIN_CALIBRATION_BATCH_NS / ns) + 1) : 64));
@@ -53,7 +75,7 @@ export async function calibrate(runBatch: BatchFn, targetMs: number, signal?: Ab
   for (let refinement = 0; refinement < MAX_REFINEMENTS; refinement++) {
     n = clamp((n * targetNs) / Math.max(ns, 1));
     signal?.throwIfAborted();
-    ns = await runBatch(n);
+    ns = nsPerIteration(await runBatch(n)) * n;
     if (ns >= targetNs / 2 && ns <= targetNs * 2) break;
   }
   return n;
@@ -63,6 +85,11 @@ export async function sample(runBatch: BatchFn, opts: SamplingOptions): Promise<
   const targetMs = opts.targetBatchMs ?? DEFAULT_TARGET_BATCH_MS;
   const n = await calibrate(runBatch, targetMs, opts.signal);
   const samples: number[] = [];
+  // CPU ns per iteration of each recorded batch, in the unit of `samples`; kept only while every
+  // recorded batch has one, since a figure over some of the batches would not be the case's.
+  const cpuSamples: number[] = [];
+  let cpuUnavailable: string | undefined;
+  const timed: number[] = []; // iterations each recorded batch timed
   let recording = false;
 
   const rounds = opts.rounds ?? 1;
@@ -80,9 +107,15 @@ export async function sample(runBatch: BatchFn, opts: SamplingOptions): Promise<
   bench.add(
     'batch',
     async () => {
-      const ns = await runBatch(n);
-      if (recording) samples.push(ns / n);
-      return { overriddenDuration: ns / 1e6 };
+      const batch = await runBatch(n);
+      const perIteration = nsPerIteration(batch);
+      if (recording) {
+        samples.push(perIteration);
+        timed.push(batch.iterations);
+        if (batch.cpuNs === undefined) cpuUnavailable ??= batch.cpuUnavailable ?? 'the batch reported no CPU time';
+        else cpuSamples.push(batch.cpuNs / batch.iterations);
+      }
+      return { overriddenDuration: (perIteration * n) / 1e6 };
     },
     {
       beforeAll(mode) {
@@ -98,5 +131,8 @@ export async function sample(runBatch: BatchFn, opts: SamplingOptions): Promise<
   if (result.state !== 'completed' && result.state !== 'aborted-with-statistics') {
     throw new Error(`tinybench ended the task in state "${result.state}"`);
   }
-  return { stats: perIterationStats(result.latency, n), samples };
+  const cpu = cpuUnavailable === undefined ? { cpuSamples } : { cpuUnavailable };
+  // tinybench saw every batch as N iterations' worth; what a batch timed is the honest batch size.
+  const stats = { ...perIterationStats(result.latency, n), iterationsPerBatch: timed.length ? Math.round(median(timed)) : n };
+  return { stats, samples, ...cpu };
 }

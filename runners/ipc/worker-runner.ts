@@ -93,7 +93,14 @@ export class WorkerRunner implements CaseRunner {
       const ready = (detail = setup.detail);
       try {
         const { value, collectors } = await withCollectors(c.collectors, pidsOf(worker, ready, ctx.target), ctx.startCollectors, () =>
-          sample(async (n) => (await worker.run(n)).ns, { timeSec: c.time, signal: ctx.signal, rounds: c.rounds }),
+          sample(
+            async (n) => {
+              // The answer counts iterations over all pairs; sampling counts per pair, as it asks.
+              const { iterations, ns, cpuNs, cpuUnavailable } = await worker.run(n);
+              return { ns, iterations: iterations / c.pairs, ...(cpuNs !== undefined ? { cpuNs } : { cpuUnavailable }) };
+            },
+            { timeSec: c.time, signal: ctx.signal, rounds: c.rounds },
+          ),
         );
         return okResult(c, value, startedAt, ready, collectors);
       } finally {

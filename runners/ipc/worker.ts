@@ -50,8 +50,14 @@ export type SetupOutcome =
   | { kind: 'skipped'; reason: string };
 
 export interface BatchTiming {
+  /** Iterations timed, over all pairs (N × P, or more when the worker rounds N up). */
   iterations: number;
   ns: number;
+  /** CPU time of every process of the case over the batch (docs/protocol.md). */
+  cpuNs?: number;
+  cpuByRole?: Record<string, number>;
+  /** Why cpuNs is absent (a worker that does not measure it). */
+  cpuUnavailable?: string;
 }
 
 /** An answer line with `ok:false` and an `error`: the worker is alive but the command failed. */
@@ -148,7 +154,11 @@ export class Worker {
     if (timing.iterations < iterations) {
       throw new Error(`worker answered "run ${iterations}" with an invalid timing (iterations: fewer than asked): ${JSON.stringify(answer)}`);
     }
-    return { iterations: timing.iterations, ns: timing.ns };
+    const cpu =
+      timing.cpu_ns !== undefined
+        ? { cpuNs: timing.cpu_ns, ...(timing.cpu_ns_by_role ? { cpuByRole: timing.cpu_ns_by_role } : {}) }
+        : { cpuUnavailable: 'the worker reported no CPU time' };
+    return { iterations: timing.iterations, ns: timing.ns, ...cpu };
   }
 
   async teardown(): Promise<void> {

@@ -78,7 +78,7 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): Ru
 export function resultsTable(results: Result[]): string {
   const several = new Set(results.map((r) => settingLabel(r.case))).size > 1;
   const table = new Table({
-    head: [...(several ? ['where'] : []), 'test', 'mechanism', 'placement', 'size', 'status', 'p50 ns/iter', 'rme %', 'µs/round trip', 'msgs/s (2×RT/s)', 'GB/s'],
+    head: [...(several ? ['where'] : []), 'test', 'mechanism', 'placement', 'size', 'status', 'p50 ns/iter', 'rme %', 'µs/round trip', 'msgs/s (2×RT/s)', 'GB/s', 'CPU µs/iter', 'busy CPUs'],
     style: { head: [], border: [] },
     // One line per case: no rule between rows.
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
@@ -98,6 +98,8 @@ export function resultsTable(results: Result[]): string {
       d.usPerRoundTrip !== undefined ? d.usPerRoundTrip.toFixed(2) : '',
       d.msgsPerSec !== undefined ? fmt(d.msgsPerSec) : '',
       d.gbPerSec !== undefined ? d.gbPerSec.toFixed(2) : '',
+      d.cpuUsPerIteration !== undefined ? d.cpuUsPerIteration.toFixed(2) : '',
+      d.busyCpus !== undefined ? d.busyCpus.toFixed(2) : '',
     ]);
   }
   return table.toString();

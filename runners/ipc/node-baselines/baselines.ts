@@ -1,14 +1,31 @@
 // The two Node-level baselines, IPC1 semantics between this (main) thread as the client and one
 // worker thread as the server: what a Node user would pick to talk between threads.
+//
+// CPU time: client and server are threads of this one process, so process.cpuUsage() (user +
+// system of every thread, µs resolution) read around the batch covers both; it also covers this
+// process's other threads (V8's, libuv's), which a Node user pays for as well. Neither baseline
+// uses another process.
 import { once } from 'node:events';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import type { Batch } from '../sampling.ts';
 
 export interface OpenBaseline {
   /** Linux thread id of the server thread (for pinning). */
   serverTid: number;
-  /** Performs `n` round trips and returns the elapsed ns, timed around the loop only. */
-  runBatch(n: number): Promise<number>;
+  /** Performs `n` round trips: elapsed ns timed around the loop only, CPU ns read around it. */
+  runBatch(n: number): Promise<Batch>;
   close(): Promise<void>;
+}
+
+/** Times `loop` (n iterations): wall time inside, this process's CPU time just outside. */
+async function timed(n: number, loop: () => Promise<void> | void): Promise<Batch> {
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const pending = loop();
+  if (pending) await pending; // a synchronous loop must not yield before the clock is read
+  const ns = Number(process.hrtime.bigint() - t0);
+  const cpu = process.cpuUsage(cpu0);
+  return { ns, iterations: n, cpuNs: (cpu.user + cpu.system) * 1000 };
 }
 
 export interface NodeBaseline {
@@ -39,11 +56,10 @@ const messageChannel: NodeBaseline = {
       });
     return {
       serverTid: tid,
-      async runBatch(n) {
-        const t0 = process.hrtime.bigint();
-        for (let i = 0; i < n; i++) await roundTrip();
-        return Number(process.hrtime.bigint() - t0);
-      },
+      runBatch: (n) =>
+        timed(n, async () => {
+          for (let i = 0; i < n; i++) await roundTrip();
+        }),
       async close() {
         port1.close();
         await thread.terminate();
@@ -65,19 +81,18 @@ const atomics: NodeBaseline = {
     let seq = 0;
     return {
       serverTid: tid,
-      async runBatch(n) {
-        const t0 = process.hrtime.bigint();
-        for (let i = 0; i < n; i++) {
-          payload.set(message);
-          const request = seq + 1;
-          Atomics.store(ctrl, 0, request);
-          Atomics.notify(ctrl, 0);
-          while (Atomics.load(ctrl, 0) === request) Atomics.wait(ctrl, 0, request);
-          reply.set(payload);
-          seq = request + 1;
-        }
-        return Number(process.hrtime.bigint() - t0);
-      },
+      runBatch: (n) =>
+        timed(n, () => {
+          for (let i = 0; i < n; i++) {
+            payload.set(message);
+            const request = seq + 1;
+            Atomics.store(ctrl, 0, request);
+            Atomics.notify(ctrl, 0);
+            while (Atomics.load(ctrl, 0) === request) Atomics.wait(ctrl, 0, request);
+            reply.set(payload);
+            seq = request + 1;
+          }
+        }),
       async close() {
         Atomics.store(ctrl, 0, -1);
         Atomics.notify(ctrl, 0);
