@@ -202,9 +202,14 @@ async function measure(c: Case, ctx: RunContext, { params, profile, sh, journal 
   if (gate.noisy) ctx.log.warn(`${c.id}: ${ctx.target.name} busy ${gate.busyPercent} % before the case (top: ${gate.top.map((p) => `${p.comm} ${p.cpuPercent}%`).join(', ')}); flagged noisy`);
   const children: Array<Receiver | Sender> = [];
   const killChildren = () => Promise.all(children.map((ch) => ch.kill()));
+  // One restore, whoever asks first: a signal's handler and this case's `finally` (reached when the
+  // killed stream ends) would otherwise replay the journal at once, and the one that lost a race
+  // (a namespace the other deleted) keeps the journal while the handler exits.
+  let restoring: ReturnType<typeof restoreJournal> | undefined;
+  const restoreOnce = () => (restoring ??= restoreJournal(sh, journal));
   const unguard = guardSignals(ctx.signal, async () => {
     await killChildren();
-    await restoreJournal(sh, journal);
+    await restoreOnce();
   });
   const onAbort = () => void killChildren();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -243,7 +248,7 @@ async function measure(c: Case, ctx: RunContext, { params, profile, sh, journal 
     return failedResult(c, err, startedAt, { profile: profile.name, knobs });
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
-    const restored = await restoreJournal(sh, journal).catch((err: Error) => ({ failed: [err.message] }));
+    const restored = await restoreOnce().catch((err: Error) => ({ failed: [err.message] }));
     unguard();
     if (restored.failed.length) ctx.log.warn(`${c.id}: could not restore ${ctx.target.name}: ${restored.failed.join('; ')} (journal kept: ${journal.path})`);
   }
