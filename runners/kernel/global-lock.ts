@@ -2,7 +2,7 @@
 // every run on the host: two runs changing them at once would each journal the other's value as
 // "old" and restore in the wrong order. Such runs take this lock, one at a time; a lock left by a
 // dead run (kill -9) is stale and taken over.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JOURNAL_DIR } from './journal.ts';
 import { processAlive } from '../../core/process-alive.ts';
@@ -16,6 +16,17 @@ export const GLOBAL_LOCK = `${JOURNAL_DIR}/global-knobs.lock`;
  */
 export function globalLockPath(target: string): string {
   return target === 'local' ? GLOBAL_LOCK : `${JOURNAL_DIR}/global-knobs-${target.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`;
+}
+
+/** Every such lock present: this host's and each lab host's (for `m3bench restore`). */
+export function globalLockPaths(): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(JOURNAL_DIR);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => /^global-knobs(-[A-Za-z0-9._-]+)?\.lock$/.test(n)).map((n) => `${JOURNAL_DIR}/${n}`);
 }
 
 export function touchesHost(profile: Profile): boolean {

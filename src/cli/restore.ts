@@ -8,7 +8,7 @@
 // the ssh connection masters of dead runs.
 import type { Argv, CommandModule } from 'yargs';
 import { restoreJournal, type RestoreReport } from '../../runners/kernel/apply.ts';
-import { clearStaleLock, GLOBAL_LOCK } from '../../runners/kernel/global-lock.ts';
+import { clearStaleLock, globalLockPaths } from '../../runners/kernel/global-lock.ts';
 import { processAlive } from '../../core/process-alive.ts';
 import { Journal, listJournals } from '../../runners/kernel/journal.ts';
 import { KernelShell } from '../../runners/targets/kernel-shell.ts';
@@ -90,8 +90,10 @@ const command: CommandModule<object, RestoreArgs> = {
       );
     }
     for (const dir of await removeStaleControlDirs()) report.restored.push(`ssh control directory ${dir} of a dead run removed (its master told to exit)`);
-    const staleHolder = clearStaleLock();
-    if (staleHolder !== null) report.restored.push(`stale lock ${GLOBAL_LOCK} of dead run ${staleHolder} removed`);
+    for (const lock of globalLockPaths()) {
+      const staleHolder = clearStaleLock(lock);
+      if (staleHolder !== null) report.restored.push(`stale lock ${lock} of dead run ${staleHolder} removed`);
+    }
     if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
       if (report.journals.length === 0 && report.restored.length === 0) process.stdout.write('nothing to restore (no journal of a dead run)\n');
