@@ -2,19 +2,16 @@
 // a shared machine). msgs/s follows the paper's rule: an IPC round trip is two messages.
 import { median } from './median.ts';
 import type { Case, Derived, Stats } from './types.ts';
-import { COPY_TESTS, IPC_TESTS } from './types.ts';
-
-const isIpc = (c: Case) => (IPC_TESTS as readonly string[]).includes(c.test);
-const isCopy = (c: Case) => (COPY_TESTS as readonly string[]).includes(c.test);
+import { isCopyTest, isIpcTest } from './types.ts';
 
 export function deriveFigures(c: Case, stats: Stats): Derived {
   if (!(stats.p50 > 0)) return {};
   // With P pairs an iteration is P concurrent round trips (or copies) in `p50` ns of wall time.
   const perSecond = (c.pairs * 1e9) / stats.p50;
-  if (isIpc(c)) {
+  if (isIpcTest(c.test)) {
     return { roundTripsPerSec: perSecond, msgsPerSec: 2 * perSecond, usPerRoundTrip: stats.p50 / 1000 };
   }
-  if (isCopy(c)) {
+  if (isCopyTest(c.test)) {
     return { copiesPerSec: perSecond, gbPerSec: (perSecond * c.size) / 1e9 };
   }
   return {};
@@ -30,11 +27,16 @@ export function deriveFigures(c: Case, stats: Stats): Derived {
  * made before the worker measured them, or a clock that could not be read).
  */
 export function deriveCpuFigures(c: Case, samples: readonly number[] | undefined, cpuSamples: readonly number[] | undefined): Derived {
-  if (!samples?.length || cpuSamples?.length !== samples.length || !(isIpc(c) || isCopy(c))) return {};
+  if (!samples?.length || cpuSamples?.length !== samples.length || !(isIpcTest(c.test) || isCopyTest(c.test))) return {};
   const busy = samples.flatMap((ns, i) => (ns > 0 ? [cpuSamples[i]! / ns] : []));
   const cpuUsPerIteration = median(cpuSamples) / c.pairs / 1000;
   const figures: Derived = { cpuUsPerIteration, ...(busy.length ? { busyCpus: median(busy) } : {}) };
   // A CPU time of 0 (e.g. below a clock's resolution) has no finite per-CPU-second rate.
   if (!(cpuUsPerIteration > 0)) return figures;
-  return isIpc(c) ? { ...figures, msgsPerCpuSec: 2e6 / cpuUsPerIteration } : { ...figures, copiesPerCpuSec: 1e6 / cpuUsPerIteration };
+  return isIpcTest(c.test) ? { ...figures, msgsPerCpuSec: 2e6 / cpuUsPerIteration } : { ...figures, copiesPerCpuSec: 1e6 / cpuUsPerIteration };
+}
+
+/** Every derived figure of a case: the rates from `stats`, the CPU figures from the batches. */
+export function deriveAllFigures(c: Case, stats: Stats, samples: readonly number[] | undefined, cpuSamples: readonly number[] | undefined): Derived {
+  return { ...deriveFigures(c, stats), ...deriveCpuFigures(c, samples, cpuSamples) };
 }

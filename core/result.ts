@@ -1,5 +1,5 @@
 // Constructors for the three outcomes of a case, so every runner shapes them the same way.
-import { deriveCpuFigures, deriveFigures } from './derived.ts';
+import { deriveAllFigures } from './derived.ts';
 import type { Case, CollectorOutput, Result, Sampled } from './types.ts';
 
 export function skippedResult(c: Case, reason: string, startedAt: string): Result {
@@ -24,7 +24,7 @@ export function okResult(
     stats: sampled.stats,
     samples: sampled.samples,
     ...(sampled.cpuSamples ? { cpuSamples: sampled.cpuSamples } : {}),
-    derived: { ...deriveFigures(c, sampled.stats), ...deriveCpuFigures(c, sampled.samples, sampled.cpuSamples) },
+    derived: deriveAllFigures(c, sampled.stats, sampled.samples, sampled.cpuSamples),
     detail: sampled.cpuUnavailable === undefined ? detail : { ...detail, cpu_unavailable: sampled.cpuUnavailable },
     ...(collectors ? { collectors } : {}),
     startedAt,

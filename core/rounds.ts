@@ -10,7 +10,7 @@
 // results.jsonl holds one line per case and round (`round`), appended as each ends, so a crash
 // keeps every finished round. mergeRounds turns the lines back into one result per case.
 import { Bench } from 'tinybench';
-import { deriveCpuFigures, deriveFigures } from './derived.ts';
+import { deriveAllFigures } from './derived.ts';
 import { perIterationStats } from './tinybench-stats.ts';
 import type { Result, Stats } from './types.ts';
 
@@ -68,7 +68,7 @@ async function mergeCase(lines: Result[]): Promise<Result> {
     samples,
     ...(cpuSamples ? { cpuSamples } : {}),
     roundSizes,
-    derived: { ...deriveFigures(first.case, stats), ...deriveCpuFigures(first.case, samples, cpuSamples) },
+    derived: deriveAllFigures(first.case, stats, samples, cpuSamples),
     detail: { ...first.detail, ...(workerPids.length ? { round_worker_pids: workerPids } : {}), ...(cpuGap ? { cpu_unavailable: cpuGap } : {}) },
     endedAt: lines.at(-1)!.endedAt,
   };

@@ -3,8 +3,8 @@
 import { stringify } from 'csv-stringify/sync';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { offsetsOf } from './copy-mode.ts';
-import { COPY_TESTS, type Manifest, type Result } from './types.ts';
+import { recordedOffsets } from './copy-mode.ts';
+import { isCopyTest, type Manifest, type Result } from './types.ts';
 
 export const RESULTS_JSONL = 'results.jsonl';
 export const RESULTS_CSV = 'results.csv';
@@ -65,8 +65,6 @@ const DERIVED_COLUMNS: Array<[string, string]> = [
   ['busy_cpus', 'busyCpus'],
 ];
 
-const isCopy = (r: Result) => (COPY_TESTS as readonly string[]).includes(r.case.test);
-
 /** One row per case. Column names carry their units; msgs/s is 2 × round trips/s (the paper's rule). */
 const CSV_COLUMNS: Array<[string, (r: Result) => unknown]> = [
   ['id', (r) => r.case.id],
@@ -80,10 +78,10 @@ const CSV_COLUMNS: Array<[string, (r: Result) => unknown]> = [
   ['profile', (r) => r.case.profile],
   ['repetition', (r) => r.case.repetition],
   // COPY only; an old COPY row (no mode recorded) says "unrecorded" rather than pass for sync.
-  ['copy_mode', (r) => (isCopy(r) ? (r.case.copyMode ?? 'unrecorded') : undefined)],
+  ['copy_mode', (r) => (isCopyTest(r.case.test) ? (r.case.copyMode ?? 'unrecorded') : undefined)],
   ['burst', (r) => r.case.burst],
-  ['src_offset', (r) => (isCopy(r) && r.case.copyMode ? offsetsOf(r.case)[0] : undefined)],
-  ['dst_offset', (r) => (isCopy(r) && r.case.copyMode ? offsetsOf(r.case)[1] : undefined)],
+  ['src_offset', (r) => recordedOffsets(r.case)?.[0]],
+  ['dst_offset', (r) => recordedOffsets(r.case)?.[1]],
   ['status', (r) => r.status],
   ['reason_or_error', (r) => r.reason ?? r.error ?? ''],
   ['batches', (r) => r.stats?.n],

@@ -10,6 +10,11 @@ export const COPY_TESTS = ['COPY1', 'COPY2'] as const;
 export const TESTS = [...IPC_TESTS, ...COPY_TESTS, 'NET'] as const;
 export type TestName = (typeof TESTS)[number];
 
+/** An IPC test (IPC1–3): a round trip per iteration. */
+export const isIpcTest = (test: string): boolean => (IPC_TESTS as readonly string[]).includes(test);
+/** A COPY test (COPY1–2): a block per iteration. */
+export const isCopyTest = (test: string): boolean => (COPY_TESTS as readonly string[]).includes(test);
+
 /**
  * How a COPY iteration's block is delivered (core/copy-mode.ts). The iteration is one block in both.
  * sync: every block is delivered and acknowledged before the next (m3: one vcopy, then a reply).

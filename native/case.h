@@ -15,10 +15,11 @@ int case_run(long n, long *iterations, long long *ns);
 void case_teardown(void);
 int case_active(void);
 const char *case_mechanism(void);
-/* Every process of the case, the worker first (its role: "client" when pairs == 1); returns
- * how many (0 when none is set up or max is too small). */
-int case_processes(struct case_process *out, int max);
-/* The CPU ns of every process, in case_processes() order, each read by the process itself;
+/* The role of every process of the case, the worker first ("client" when pairs == 1, else
+ * "worker", the coordinator), then "client", "server", "a" or "b"; returns how many (0 when none
+ * is set up or max is too small). */
+int case_roles(const char **out, int max);
+/* The CPU ns of every process, in case_roles() order, each read by the process itself;
  * returns how many, or -1 (mech_error()) when a child does not answer. */
 int case_cpu_read(long long *ns, int max);
 

@@ -58,7 +58,7 @@ int cputime_request(struct cputime_board *board, const pid_t *children, int n)
     return 0;
 }
 
-void cputime_members(char *out, size_t cap, const struct case_process *p, int n, const long long *before,
+void cputime_members(char *out, size_t cap, const char *const *roles, int n, const long long *before,
                      const long long *after)
 {
     long long total = 0;
@@ -73,15 +73,15 @@ void cputime_members(char *out, size_t cap, const struct case_process *p, int n,
     for (int i = 0; i < n && len < cap; i++) {
         int first = 1;
         for (int j = 0; j < i; j++)
-            if (strcmp(p[j].role, p[i].role) == 0)
+            if (strcmp(roles[j], roles[i]) == 0)
                 first = 0;
         if (!first)
             continue;
         long long sum = 0;
         for (int j = i; j < n; j++)
-            if (strcmp(p[j].role, p[i].role) == 0)
+            if (strcmp(roles[j], roles[i]) == 0)
                 sum += after[j] - before[j];
-        w = snprintf(out + len, cap - len, "%s\"%s\":%lld", members++ ? "," : "", p[i].role, sum);
+        w = snprintf(out + len, cap - len, "%s\"%s\":%lld", members++ ? "," : "", roles[i], sum);
         if (w > 0)
             len += (size_t)w < cap - len ? (size_t)w : cap - len;
     }

@@ -8,12 +8,6 @@
 
 #define CASE_MAX_PROCESSES (64 * 3 + 1) /* the worker and up to 64 groups of 3 children */
 
-/* One process of a case and the role it plays (for the per-role sums of the answer). */
-struct case_process {
-    pid_t pid;
-    const char *role; /* "client", "server", "a", "b", or "worker" (the coordinator of P > 1) */
-};
-
 /* Shared (MAP_SHARED) between the worker and its children: each child writes its own slot. */
 struct cputime_board {
     unsigned acks; /* children that answered the current request */
@@ -27,8 +21,9 @@ int cputime_request(struct cputime_board *board, const pid_t *children, int n);
 /* The calling process's own CPU ns. */
 long long cputime_self(void);
 
-/* The answer members `,"cpu_ns":T,"cpu_ns_by_role":{...}` from two readings. */
-void cputime_members(char *out, size_t cap, const struct case_process *p, int n, const long long *before,
+/* The answer members `,"cpu_ns":T,"cpu_ns_by_role":{...}` from two readings of n processes
+ * playing roles[0..n) (case_roles). */
+void cputime_members(char *out, size_t cap, const char *const *roles, int n, const long long *before,
                      const long long *after);
 
 #endif

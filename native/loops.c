@@ -139,17 +139,17 @@ static int notify_loop(struct bench *b, struct link *l, enum role role, long ite
 
 /* The blocks of one acknowledgement (1 in sync, burst in stream) over a link, end 0 -> end 1;
  * the kernel buffer of the mechanism holds what the reader has not drained yet. */
-static int send_blocks(struct bench *b, struct link *l)
+static int send_blocks(struct bench *b, struct link *l, long per)
 {
-    for (long k = blocks_per_ack(&b->c); k > 0; k--)
+    for (long k = per; k > 0; k--)
         if (send_msg(b, l, 0, b->c.size) < 0)
             return -1;
     return 0;
 }
 
-static int recv_blocks(struct bench *b, struct link *l)
+static int recv_blocks(struct bench *b, struct link *l, long per)
 {
-    for (long k = blocks_per_ack(&b->c); k > 0; k--)
+    for (long k = per; k > 0; k--)
         if (recv_msg(b, l, 1, b->c.size) < 0)
             return -1;
     return 0;
@@ -158,12 +158,13 @@ static int recv_blocks(struct bench *b, struct link *l)
 /* COPY1: the blocks of one acknowledgement client -> server, then a 1-byte ack. */
 static int copy1_loop(struct bench *b, struct link *l, enum role role, long iters)
 {
-    for (long i = 0; forever_or(i, iters); i += blocks_per_ack(&b->c)) {
+    long per = blocks_per_ack(&b->c);
+    for (long i = 0; forever_or(i, iters); i += per) {
         if (role == ROLE_CLIENT) {
-            if (send_blocks(b, l) < 0 || b->ops->recv(l, 0, 1) < 0)
+            if (send_blocks(b, l, per) < 0 || b->ops->recv(l, 0, 1) < 0)
                 return -1;
         } else {
-            if (recv_blocks(b, l) < 0 || b->ops->send(l, 1, 1) < 0)
+            if (recv_blocks(b, l, per) < 0 || b->ops->send(l, 1, 1) < 0)
                 return -1;
         }
     }
@@ -173,17 +174,18 @@ static int copy1_loop(struct bench *b, struct link *l, enum role role, long iter
 /* COPY2: requester -1 byte-> A -blocks of one acknowledgement-> B -1 byte-> requester. */
 static int copy2_loop(struct bench *b, struct link *l, enum role role, long iters)
 {
-    for (long i = 0; forever_or(i, iters); i += blocks_per_ack(&b->c)) {
+    long per = blocks_per_ack(&b->c);
+    for (long i = 0; forever_or(i, iters); i += per) {
         int rc;
         switch (role) {
         case ROLE_CLIENT:
             rc = b->ops->send(&l[0], 0, 1) < 0 || b->ops->recv(&l[2], 0, 1) < 0;
             break;
         case ROLE_A:
-            rc = b->ops->recv(&l[0], 1, 1) < 0 || send_blocks(b, &l[1]) < 0;
+            rc = b->ops->recv(&l[0], 1, 1) < 0 || send_blocks(b, &l[1], per) < 0;
             break;
         case ROLE_B:
-            rc = recv_blocks(b, &l[1]) < 0 || b->ops->send(&l[2], 1, 1) < 0;
+            rc = recv_blocks(b, &l[1], per) < 0 || b->ops->send(&l[2], 1, 1) < 0;
             break;
         case ROLE_SERVER:
         case ROLE_COUNT:

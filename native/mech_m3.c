@@ -296,10 +296,10 @@ static int client_copy(struct bench *b, int g, long iters)
 	int dst = peer_ep(b, g, dst_role);
 	long per = blocks_per_ack(&b->c);
 	size_t size = b->c.size;
+	message ms = { 0 }, md;   /* COPY1 takes no request from a source: ms stays 0 */
 	if (src < 0 || dst < 0)
 		return -1;
 	for (long i = 0; i < iters; i += per) {
-		message ms = { 0 }, md;
 		if ((copy2 && take_request(src, &ms) < 0) || take_request(dst, &md) < 0)
 			return -1;
 		unsigned char *from = copy2 ? (unsigned char *)ms.m1_p1 : b->links[g * b->nlinks].buf[0];

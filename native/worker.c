@@ -186,10 +186,10 @@ static void cmd_run(const char *arg)
     }
     /* CPU clocks are read outside the timed window: before the batch starts, after it ends.
      * Each process reads its own; only a dead child fails to answer, and that fails the run. */
-    static struct case_process procs[CASE_MAX_PROCESSES];
+    static const char *roles[CASE_MAX_PROCESSES];
     static long long cpu0[CASE_MAX_PROCESSES], cpu1[CASE_MAX_PROCESSES];
     char cpu[512];
-    int nprocs = case_processes(procs, CASE_MAX_PROCESSES);
+    int nprocs = case_roles(roles, CASE_MAX_PROCESSES);
     long long ns;
     long iterations;
     if (case_cpu_read(cpu0, CASE_MAX_PROCESSES) != nprocs || case_run(n, &iterations, &ns) < 0 ||
@@ -197,7 +197,7 @@ static void cmd_run(const char *arg)
         answer_error(mech_error());
         return;
     }
-    cputime_members(cpu, sizeof cpu, procs, nprocs, cpu0, cpu1);
+    cputime_members(cpu, sizeof cpu, roles, nprocs, cpu0, cpu1);
     planted_slowdown(&ns); /* a planted slowdown is wall time only, outside the CPU readings */
     printf("{\"ok\":true,\"iterations\":%ld,\"ns\":%lld%s}\n", iterations, ns, cpu);
 }

@@ -2,7 +2,7 @@
 // Rates are inversely proportional to the per-iteration time, so the interval of the rate is
 // the interval of the median time (bootstrapped from the raw samples) mapped through k / t.
 import type { Result } from '../core/types.ts';
-import { IPC_TESTS, COPY_TESTS } from '../core/types.ts';
+import { isCopyTest, isIpcTest } from '../core/types.ts';
 import { medianInterval, roundsOf, type Interval } from './stats.ts';
 
 export interface Headline {
@@ -11,8 +11,8 @@ export interface Headline {
 }
 
 export function headlineOf(test: string): Headline | undefined {
-  if ((IPC_TESTS as readonly string[]).includes(test)) return { metric: 'msgsPerSec', unit: 'msgs/s' };
-  if ((COPY_TESTS as readonly string[]).includes(test)) return { metric: 'gbPerSec', unit: 'GB/s' };
+  if (isIpcTest(test)) return { metric: 'msgsPerSec', unit: 'msgs/s' };
+  if (isCopyTest(test)) return { metric: 'gbPerSec', unit: 'GB/s' };
   return undefined;
 }
 

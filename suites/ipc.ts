@@ -1,8 +1,8 @@
 // Suite kind "ipc": mechanisms × tests × placements × sizes × pairs, the M3-IPC micro-benchmarks.
 import { z } from 'zod';
 import type { Case, TestName } from '../core/types.ts';
-import { COPY_MODES, COPY_TESTS, IPC_TESTS, PLACEMENTS } from '../core/types.ts';
-import { BURST_RANGE, copyIdSuffix, DEFAULT_BURST, MAX_OFFSET } from '../core/copy-mode.ts';
+import { COPY_MODES, COPY_TESTS, IPC_TESTS, isCopyTest, PLACEMENTS } from '../core/types.ts';
+import { BURST_RANGE, copyFields, copyIdSuffix, MAX_OFFSET } from '../core/copy-mode.ts';
 import { ConfigError, oneOf, problem } from '../core/config-error.ts';
 import type { PlanInput, SuiteKind } from './types.ts';
 
@@ -59,7 +59,7 @@ export type IpcSuiteConfig = z.output<typeof ipcSuiteSchema>;
 function sizesFor(test: TestName, config: IpcSuiteConfig, sizeOverride: number | undefined): number[] {
   if (test === 'IPC3') return [IPC3_SIZE];
   if (sizeOverride !== undefined) return [sizeOverride];
-  return (COPY_TESTS as readonly string[]).includes(test) ? config.sizes.copy : config.sizes.ipc;
+  return isCopyTest(test) ? config.sizes.copy : config.sizes.ipc;
 }
 
 type IdFields = Pick<Case, 'test' | 'mechanism' | 'placement' | 'size' | 'pairs' | 'copyMode' | 'burst' | 'offsets'>;
@@ -71,15 +71,8 @@ export function caseId(c: IdFields): string {
 
 /** The mode × offsets variants of a COPY case (each its own case), or one empty variant for IPC. */
 function copyVariants(test: TestName, config: IpcSuiteConfig): Array<Pick<Case, 'copyMode' | 'burst' | 'offsets'>> {
-  if (!(COPY_TESTS as readonly string[]).includes(test)) return [{}];
-  return config.copyModes.flatMap((copyMode) =>
-    config.copyOffsets.map(([src, dst]) => ({
-      copyMode,
-      ...(copyMode === 'stream' && { burst: config.burst ?? DEFAULT_BURST }),
-      // Absent = [0, 0]: the worker is sent offsets only when they move a block off its page start.
-      ...(src || dst ? { offsets: [src, dst] as [number, number] } : {}),
-    })),
-  );
+  if (!isCopyTest(test)) return [{}];
+  return config.copyModes.flatMap((copyMode) => config.copyOffsets.map((offsets) => copyFields(copyMode, offsets, config.burst)));
 }
 
 function expand({ config, source, catalogue, overrides, target }: PlanInput<IpcSuiteConfig>): Case[] {

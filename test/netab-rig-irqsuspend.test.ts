@@ -5,7 +5,7 @@
 // irq_suspend_timeout of each NAPI included — reads back as before after the run, and Table 1's
 // receiver NIC interrupts/s, cswch/s and intr/s of both are reported with their B/A ratios.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -14,8 +14,7 @@ import { REPO_ROOT } from '../core/paths.ts';
 import type { Result } from '../core/types.ts';
 import { executeRun } from '../runners/run.ts';
 import type { KnobReport } from '../runners/kernel/apply.ts';
-import { knobJournalOf } from '../runners/targets/host-journal.ts';
-import { useRig } from './rig-fixture.ts';
+import { killMidStreamAndRestore, rigSuite, useRig } from './rig-fixture.ts';
 
 const RECEIVER = 'ssh:m3rig-a';
 const SENDER = 'ssh:m3rig-b';
@@ -67,9 +66,8 @@ describe('IRQ suspension on the rig with the 7.2 kernel', () => {
     const probe = await probeM3net();
     const baseline = await receiverKnobs(probe);
     assert.match(baseline.napi ?? '', /"irqSuspendTimeout":0\b/, `eth1's NAPI before the run: ${baseline.napi}`);
-    const suite = path.join(dir, 'irqsuspend.json');
     // Counters only (Table 1): perf's own interrupts would be in intr/s, and time is short.
-    writeFileSync(suite, JSON.stringify({ kind: 'net-ab', name: 'irqsuspend-7.2', profiles: ['A-rig', 'B-rig-irqsuspend'], repetitions: ['counters'], flows: 1, rateMbit: 20, duration: 10, sampleIntervalMs: 600000, nics: ['eth1'], idleGate: { maxBusyPercent: 25, retries: 2, windowMs: 1000 } }));
+    const suite = rigSuite(dir, 'irqsuspend-7.2', ['A-rig', 'B-rig-irqsuspend'], 10, { idleGate: { maxBusyPercent: 25, retries: 2, windowMs: 1000 } });
     const started = Date.now();
     const { results } = await executeRun({ suite, targets: [RECEIVER], sender: SENDER, sshConfig: rig.sshConfig, out: path.join(dir, 'out') });
     t.diagnostic(`run: ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -107,25 +105,22 @@ describe('IRQ suspension on the rig with the 7.2 kernel', () => {
     if (unavailable || !rig) return t.skip(unavailable);
     const probe = await probeM3net();
     const baseline = await receiverKnobs(probe);
-    const suite = path.join(dir, 'long.json');
-    writeFileSync(suite, JSON.stringify({ kind: 'net-ab', name: 'long', profiles: ['B-rig-irqsuspend'], repetitions: ['counters'], flows: 1, rateMbit: 20, duration: 120, sampleIntervalMs: 600000, nics: ['eth1'] }));
-    const cli = ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'cli.ts')];
-    const victim = execa('node', [...cli, 'run', '--suite', suite, '--target', RECEIVER, '--sender', SENDER, '--ssh-config', rig.sshConfig, '--out', path.join(dir, 'killed'), '--no-report'], { cwd: REPO_ROOT, reject: false });
-    const journal = knobJournalOf(RECEIVER, victim.pid!);
-    const deadline = Date.now() + 300_000;
-    // Mid-stream: the irq-suspend knob journaled (the last knob) and the receiver running.
-    while (!(existsSync(journal) && readFileSync(journal, 'utf8').includes('"kind":"napi"') && /m3net/.test(await runProcesses()))) {
-      assert.ok(victim.exitCode === null && Date.now() < deadline, `the run never streamed: ${(await Promise.race([victim, Promise.resolve(null)]))?.stderr ?? ''}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    victim.kill('SIGKILL');
-    await victim;
-    const left = await receiverKnobs(probe);
-    assert.match(left.napi ?? '', /"irqSuspendTimeout":20000000\b/, `kill -9 left irq_suspend_timeout set: ${left.napi}`);
-    const restore = await execa('node', [...cli, 'restore'], { cwd: REPO_ROOT, reject: false, timeout: 300_000 });
+    const suite = rigSuite(dir, 'long', ['B-rig-irqsuspend'], 120);
+    const killed = await killMidStreamAndRestore(rig, {
+      suite,
+      receiver: RECEIVER,
+      sender: SENDER,
+      out: path.join(dir, 'killed'),
+      // Mid-stream: the irq-suspend knob journaled (the last knob) and the receiver running.
+      midStream: async (journal) => journal.includes('"kind":"napi"') && /m3net/.test(await runProcesses()),
+      afterKill: async () => {
+        const left = await receiverKnobs(probe);
+        assert.match(left.napi ?? '', /"irqSuspendTimeout":20000000\b/, `kill -9 left irq_suspend_timeout set: ${left.napi}`);
+      },
+    });
+    const { restore, journal } = killed;
     t.diagnostic(restore.stdout);
-    const mine = restore.stderr.split('\n').filter((l) => l.startsWith('FAILED') && l.includes(`(run ${victim.pid})`));
-    assert.deepEqual(mine, [], restore.stderr);
+    assert.deepEqual(killed.failed, [], restore.stderr);
     assert.match(restore.stdout, /restored\s+ssh:m3rig-a: irq-suspend\(device\) rx0=20000000 \[eth1\] napi \d+ ← 0/);
     assert.deepEqual(await receiverKnobs(probe), baseline, 'every knob of the receiver, irq_suspend_timeout included, reads back as before');
     assert.equal(existsSync(journal), false, 'the knob journal is gone once replayed');

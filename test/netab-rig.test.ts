@@ -4,18 +4,16 @@
 // receiver reads back as before — after the run, and after kill -9 of m3bench followed by
 // `m3bench restore` — and no qemu, ssh or m3net process is left.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
-import { REPO_ROOT } from '../core/paths.ts';
 import type { Manifest, Result } from '../core/types.ts';
 import { executeRun } from '../runners/run.ts';
-import { knobJournalOf } from '../runners/targets/host-journal.ts';
 import type { Rig } from '../runners/targets/rig/rig.ts';
 import { profileTables } from '../reports/net-tables.ts';
-import { useRig } from './rig-fixture.ts';
+import { killMidStreamAndRestore, rigSuite, useRig } from './rig-fixture.ts';
 
 const RECEIVER = 'ssh:m3rig-a';
 const SENDER = 'ssh:m3rig-b';
@@ -118,8 +116,7 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     const { rig, unavailable } = fixture;
     if (unavailable || !rig) return t.skip(unavailable);
     const baseline = await receiverKnobs();
-    const suite = path.join(dir, 'irqsuspend.json');
-    writeFileSync(suite, JSON.stringify({ kind: 'net-ab', name: 'irqsuspend-6.1', profiles: ['B-rig-irqsuspend'], repetitions: ['counters'], flows: 1, rateMbit: 20, duration: 3, sampleIntervalMs: 600000, nics: ['eth1'] }));
+    const suite = rigSuite(dir, 'irqsuspend-6.1', ['B-rig-irqsuspend'], 3);
     const { results } = await executeRun({ suite, targets: [RECEIVER], sender: SENDER, sshConfig: rig.sshConfig, out: path.join(dir, 'irqsuspend') });
     assert.equal(results.length, 1);
     assert.equal(results[0]!.status, 'skipped');
@@ -131,26 +128,20 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     const { rig, unavailable } = fixture;
     if (unavailable || !rig) return t.skip(unavailable);
     const baseline = await receiverKnobs();
-    const suite = path.join(dir, 'long.json');
     // Long enough that the stream is still running when the run is killed.
-    writeFileSync(suite, JSON.stringify({ kind: 'net-ab', name: 'long', profiles: ['B-rig-defer'], repetitions: ['counters'], flows: 1, rateMbit: 20, duration: 120, sampleIntervalMs: 600000, nics: ['eth1'] }));
-    const cli = ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'cli.ts')];
-    const victim = execa('node', [...cli, 'run', '--suite', suite, '--target', RECEIVER, '--sender', SENDER, '--ssh-config', rig.sshConfig, '--out', path.join(dir, 'killed'), '--no-report'], { cwd: REPO_ROOT, reject: false });
-    const journal = knobJournalOf(RECEIVER, victim.pid!);
-    const deadline = Date.now() + 300_000;
-    // Mid-stream: the last knob journaled and the receiver running on the guest.
-    while (!(existsSync(journal) && readFileSync(journal, 'utf8').includes('gro_flush_timeout') && /m3net/.test(await ourGuestProcesses('m3rig-a')))) {
-      assert.ok(victim.exitCode === null && Date.now() < deadline, `the run never streamed: ${(await Promise.race([victim, Promise.resolve(null)]))?.stderr ?? ''}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    victim.kill('SIGKILL');
-    await victim;
-    assert.notDeepEqual(await receiverKnobs(), baseline, 'kill -9 left B-rig-defer applied (nothing restored it)');
-    const restore = await execa('node', [...cli, 'restore'], { cwd: REPO_ROOT, reject: false, timeout: 300_000 });
+    const suite = rigSuite(dir, 'long', ['B-rig-defer'], 120);
+    const killed = await killMidStreamAndRestore(rig, {
+      suite,
+      receiver: RECEIVER,
+      sender: SENDER,
+      out: path.join(dir, 'killed'),
+      // Mid-stream: the last knob journaled and the receiver running on the guest.
+      midStream: async (journal) => journal.includes('gro_flush_timeout') && /m3net/.test(await ourGuestProcesses('m3rig-a')),
+      afterKill: async () => assert.notDeepEqual(await receiverKnobs(), baseline, 'kill -9 left B-rig-defer applied (nothing restored it)'),
+    });
+    const { restore, journal } = killed;
     t.diagnostic(restore.stdout);
-    // Only this run's journals are judged: a dead run of someone else on this machine (another rig, gone) may fail to restore.
-    const mine = restore.stderr.split('\n').filter((l) => l.startsWith('FAILED') && l.includes(`(run ${victim.pid})`));
-    assert.deepEqual(mine, [], restore.stderr);
+    assert.deepEqual(killed.failed, [], restore.stderr);
     assert.match(restore.stdout, /restored\s+ssh:m3rig-a: device-attr\(device\) rx0 gro_flush_timeout=200000 \[eth1\] ← 0/);
     assert.deepEqual(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
     assert.equal(existsSync(journal), false, 'the knob journal is gone once replayed');

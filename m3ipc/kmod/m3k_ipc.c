@@ -212,24 +212,24 @@ static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout
 			err = m3k_ubuf_from_user(&dst->buf, umsg);
 			if (!err) {
 				m3k_ubuf_write(&dst->buf, offsetof(message, m_source), &me->ep, sizeof(int));
-				/* sendrec without a deadline: on our wait queue before the peer can
-				 * run, so that on one CPU the rendezvous is one switch each way (the
-				 * copy above may fault and sleep, so not earlier). Nothing below
-				 * sleeps before the schedule() in wait_prepared(). */
-				if (reply && (timeout_ms < 0 || timeout_ms > KTIME_MAX / NSEC_PER_MSEC / 2)) {
-					prepare_to_wait(&me->wq, &wait, TASK_INTERRUPTIBLE);
-					prepared = true;
-				}
-				m3k_wake(dst, 0);
-				M3K_COUNT(me, sent, 1);
-				M3K_COUNT(dst, received, 1);
 				if (reply) {
 					me->state = M3K_RECEIVING;
 					me->peer_ep = dst_ep;
 					me->reply_pending = true;
 					me->send_to = dst; /* our reference moves there */
 					publish_call(me, M3K_IOC_SENDREC, dst_ep, umsg, timeout_ms);
+					/* Without a deadline: on our wait queue before the peer can run,
+					 * so that on one CPU the rendezvous is one switch each way (the
+					 * copy above may fault and sleep, so not earlier). Nothing below
+					 * sleeps before the schedule() in wait_prepared(). */
+					if (me->forever) {
+						prepare_to_wait(&me->wq, &wait, TASK_INTERRUPTIBLE);
+						prepared = true;
+					}
 				}
+				m3k_wake(dst, 0);
+				M3K_COUNT(me, sent, 1);
+				M3K_COUNT(dst, received, 1);
 			}
 		} else if (timeout_ms == 0) {
 			err = EMOLAGAIN;
@@ -251,10 +251,9 @@ static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout
 		m3k_unlock_pair(me, dst);
 		break;
 	}
+	/* (prepared implies this: it is set only with send_to, and nothing fails after it) */
 	if (!err && me->send_to)
 		return wait_done(me, prepared ? &wait : NULL);
-	if (prepared)
-		finish_wait(&me->wq, &wait);
 out:
 	m3k_ubuf_unpin(&me->buf);
 	m3k_proc_put(dst);
@@ -329,11 +328,12 @@ static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout
 	/*
 	 * Nothing queued for us (an unlocked hint): we will most likely wait, so pin our buffer
 	 * now rather than find that out under the lock, drop it to pin and look again. A failed
-	 * pin here is ignored: the loop below pins again and reports errors in its own order.
+	 * pin here (it leaves nothing pinned) is ignored: the loop below pins again and reports
+	 * errors in its own order.
 	 */
 	if (timeout_ms != 0 && list_empty_careful(&me->senders) &&
-	    bitmap_empty(me->notify_pending, M3IPC_MAX_EPS) && m3k_ubuf_pin(&me->buf, umsg, true))
-		me->buf.npages = 0;
+	    bitmap_empty(me->notify_pending, M3IPC_MAX_EPS))
+		m3k_ubuf_pin(&me->buf, umsg, true);
 	for (;;) {
 		mutex_lock(&me->lock);
 		bit = pending_notify(me, src);

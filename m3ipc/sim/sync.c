@@ -148,14 +148,19 @@ static bool done(struct sim_slot *me, uint32_t mask)
 	return (atomic_load(&me->state) & mask) == 0;
 }
 
-/* Spinning only pays when the peer runs on another CPU: on ours it cannot make progress
- * until we give the CPU up, so every spin iteration would be a pure loss. */
-static bool worth_spinning(struct sim_slot *me, struct sim_slot *peer)
+/* Where a peer that is not asleep last ran, relative to us: what decides between yielding to
+ * it (our CPU: it cannot progress until we give the CPU up, so spinning would be a pure loss)
+ * and spinning (another CPU). PEER_NO_HINT: no peer, asleep, or it never ran. */
+enum peer_cpu { PEER_NO_HINT, PEER_SAME_CPU, PEER_OTHER_CPU };
+
+static enum peer_cpu awake_peer_cpu(struct sim_slot *me, struct sim_slot *peer)
 {
 	if (peer == NULL || atomic_load_explicit(&peer->sleeping, memory_order_relaxed) == SLEEP_WAITING)
-		return false;
+		return PEER_NO_HINT;
 	int pc = atomic_load_explicit(&peer->cpu, memory_order_relaxed);
-	return pc >= 0 && pc != atomic_load_explicit(&me->cpu, memory_order_relaxed);
+	if (pc < 0)
+		return PEER_NO_HINT;
+	return pc == atomic_load_explicit(&me->cpu, memory_order_relaxed) ? PEER_SAME_CPU : PEER_OTHER_CPU;
 }
 
 /* How much of the spin budget a wait uses adapts to how recent waits ended: sim_me.spin_miss
@@ -216,14 +221,6 @@ static bool spin_for(struct sim_slot *me, uint32_t mask, struct sim_slot *peer)
  * leaves us to the futex sleep below. */
 #define SAME_CPU_YIELDS 4
 
-static bool shares_cpu_awake(struct sim_slot *me, struct sim_slot *peer)
-{
-	if (peer == NULL || atomic_load_explicit(&peer->sleeping, memory_order_relaxed) == SLEEP_WAITING)
-		return false;
-	int pc = atomic_load_explicit(&peer->cpu, memory_order_relaxed);
-	return pc >= 0 && pc == atomic_load_explicit(&me->cpu, memory_order_relaxed);
-}
-
 static bool expired(const struct sim_deadline *dl)
 {
 	struct timespec ts;
@@ -233,7 +230,7 @@ static bool expired(const struct sim_deadline *dl)
 static bool yield_to_peer(struct sim_slot *me, uint32_t mask, struct sim_slot *peer,
 			  const struct sim_deadline *dl)
 {
-	for (int i = 0; i < SAME_CPU_YIELDS && shares_cpu_awake(me, peer) && !expired(dl); i++) {
+	for (int i = 0; i < SAME_CPU_YIELDS && awake_peer_cpu(me, peer) == PEER_SAME_CPU && !expired(dl); i++) {
 		sched_yield();
 		if (done(me, mask))
 			return true;
@@ -248,14 +245,13 @@ int sim_wait(struct sim_vm *vm, struct sim_slot *me, uint32_t mask, struct sim_s
 		return 0;
 	if (yield_to_peer(me, mask, peer, dl))
 		return 0;
-	if (sim_me.spin > 0 && worth_spinning(me, peer)) {
+	if (sim_me.spin > 0 && awake_peer_cpu(me, peer) == PEER_OTHER_CPU) {
 		if (spin_for(me, mask, peer))
 			return 0;
 		/* The peer runs elsewhere but did not answer within the budget: it may have been
-		 * preempted by a task that shares our CPU. Give that one the CPU before sleeping. */
+		 * preempted by a task that shares our CPU. Give that one the CPU before sleeping
+		 * (the loop looks at the state first). */
 		sched_yield();
-		if (done(me, mask))
-			return 0;
 	}
 	for (;;) {
 		uint32_t seq = atomic_load(&me->seq);

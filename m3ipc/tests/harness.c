@@ -318,6 +318,7 @@ static volatile pid_t current_test;
  */
 static char segment_name[M3IPC_MAX_VMS][SIM_NAME_MAX];
 static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define N_CLEANUP_SIGNALS (sizeof cleanup_signals / sizeof cleanup_signals[0])
 
 static void die_cleanly(int sig)
 {
@@ -338,7 +339,7 @@ static void install_cleanup(void)
 			sim_vm_shm_name(segment_name[v], sizeof segment_name[v], ns, v);
 	struct sigaction sa = { .sa_handler = die_cleanly };
 	sigemptyset(&sa.sa_mask);
-	for (size_t k = 0; k < sizeof cleanup_signals / sizeof cleanup_signals[0]; k++)
+	for (size_t k = 0; k < N_CLEANUP_SIGNALS; k++)
 		sigaction(cleanup_signals[k], &sa, NULL);
 }
 
@@ -359,7 +360,7 @@ static enum outcome run_one(int i, char *why, size_t why_len)
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);   /* its own group: the runner kills leftover helpers with it */
-		for (size_t k = 0; k < sizeof cleanup_signals / sizeof cleanup_signals[0]; k++)
+		for (size_t k = 0; k < N_CLEANUP_SIGNALS; k++)
 			signal(cleanup_signals[k], SIG_DFL);
 		alarm(TEST_ALARM_S);
 		tests[i].fn();

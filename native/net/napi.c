@@ -68,7 +68,8 @@ struct request {
   char attrs[256];
 };
 
-void json_string(const char *s) {
+/** A JSON string literal of s (quotes and control characters escaped) on stdout. */
+static void json_string(const char *s) {
   putchar('"');
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
@@ -136,10 +137,11 @@ static uint64_t attr_uint(const struct nlattr *a) {
   return v;
 }
 
-/** Calls on_attr for each attribute of a genl message payload. */
-static void each_attr(const struct nlmsghdr *h, void (*on_attr)(const struct nlattr *, void *), void *ctx) {
-  int len = (int)h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-  const struct nlattr *a = (const struct nlattr *)((const char *)NLMSG_DATA(h) + GENL_HDRLEN);
+typedef void (*on_attr_fn)(const struct nlattr *, void *);
+
+/** Calls on_attr for each attribute in p[0..len). */
+static void each_attr_in(const char *p, int len, on_attr_fn on_attr, void *ctx) {
+  const struct nlattr *a = (const struct nlattr *)p;
   while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len) {
     on_attr(a, ctx);
     len -= NLA_ALIGN(a->nla_len);
@@ -147,21 +149,24 @@ static void each_attr(const struct nlmsghdr *h, void (*on_attr)(const struct nla
   }
 }
 
+/** Calls on_attr for each attribute of a genl message payload. */
+static void each_attr(const struct nlmsghdr *h, on_attr_fn on_attr, void *ctx) {
+  each_attr_in((const char *)NLMSG_DATA(h) + GENL_HDRLEN, (int)h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), on_attr, ctx);
+}
+
+static void ack_message_attr(const struct nlattr *a, void *ctx) {
+  const char **msg = ctx;
+  if (!*msg && (a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) *msg = (const char *)a + NLA_HDRLEN;
+}
+
 /** The extended ack message of an error reply, or NULL. */
 static const char *ack_message(const struct nlmsghdr *h) {
   if (!(h->nlmsg_flags & NLM_F_ACK_TLVS)) return NULL;
   const struct nlmsgerr *e = NLMSG_DATA(h);
   // With NETLINK_CAP_ACK the request comes back as its header only: TLVs follow it.
-  const char *p = (const char *)e + sizeof *e;
-  int len = (int)h->nlmsg_len - (int)(p - (const char *)h);
-  while (len >= NLA_HDRLEN) {
-    const struct nlattr *a = (const struct nlattr *)p;
-    if (a->nla_len < NLA_HDRLEN || a->nla_len > len) break;
-    if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) return p + NLA_HDRLEN;
-    len -= NLA_ALIGN(a->nla_len);
-    p += NLA_ALIGN(a->nla_len);
-  }
-  return NULL;
+  const char *p = (const char *)e + sizeof *e, *msg = NULL;
+  each_attr_in(p, (int)h->nlmsg_len - (int)(p - (const char *)h), ack_message_attr, &msg);
+  return msg;
 }
 
 typedef void (*on_msg_fn)(const struct nlmsghdr *, void *);

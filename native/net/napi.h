@@ -22,7 +22,4 @@ struct m3_epoll_params {
 /** EPIOCSPARAMS, then EPIOCGPARAMS into *got; 0 or -errno (ENOTTY: kernel < 6.9). */
 int epoll_set_params(int ep, const struct m3_epoll_params *want, struct m3_epoll_params *got);
 
-/** A JSON string literal of s (quotes and control characters escaped) on stdout. */
-void json_string(const char *s);
-
 #endif

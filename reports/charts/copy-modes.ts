@@ -1,6 +1,6 @@
 // What the COPY figures say about delivery modes: the column order and the footnotes that define
 // each mode shown (core/copy-mode.ts), so Figure 2 and the size sweep explain them the same way.
-import { DEFAULT_BURST, UNRECORDED_MODE } from '../../core/copy-mode.ts';
+import { copyModeLabel, DEFAULT_BURST, UNRECORDED_MODE } from '../../core/copy-mode.ts';
 import type { Result } from '../../core/types.ts';
 
 /** sync, then stream by burst, then the runs that recorded no mode. */
@@ -9,10 +9,13 @@ function rank(r: Result): number {
   return r.case.copyMode === 'sync' ? 0 : (r.case.burst ?? DEFAULT_BURST);
 }
 
-/** The mode labels of `labelled` results in column order (each result paired with its label). */
-export function modeOrder(labelled: Array<[Result, string]>): string[] {
+/** The mode labels (copyModeLabel) of COPY results in column order. */
+export function modeOrder(results: Result[]): string[] {
   const first = new Map<string, number>();
-  for (const [r, label] of labelled) first.set(label, Math.min(first.get(label) ?? Infinity, rank(r)));
+  for (const r of results) {
+    const label = copyModeLabel(r.case);
+    first.set(label, Math.min(first.get(label) ?? Infinity, rank(r)));
+  }
   return [...first.entries()].sort((a, b) => a[1] - b[1]).map(([label]) => label);
 }
 

@@ -4,7 +4,7 @@
 // reports throughput halving there.
 import { copyModeLabel, offsetsLabel, offsetsOf } from '../../core/copy-mode.ts';
 import type { Result } from '../../core/types.ts';
-import { COPY_TESTS } from '../../core/types.ts';
+import { isCopyTest } from '../../core/types.ts';
 import { rateInterval } from '../rates.ts';
 import { modeFootnotes, modeOrder } from './copy-modes.ts';
 import { absentBlock } from './skipped-notes.ts';
@@ -42,7 +42,7 @@ function panelOrder(results: Result[], panelOf: (r: Result) => string): string[]
 }
 
 export function copySweepChart(results: Result[]): Figure | undefined {
-  const copy = results.filter((r) => (COPY_TESTS as readonly string[]).includes(r.case.test) && r.case.pairs === 1);
+  const copy = results.filter((r) => isCopyTest(r.case.test) && r.case.pairs === 1);
   // A line needs two sizes: a run at one block size has no sweep (Figure 2 shows it).
   const lineOf = (r: Result) => [r.case.test, r.case.placement, offsetsPart(r), copyModeLabel(r.case), r.case.mechanism].join('\u0000');
   const sizes = new Map<string, Set<number>>();
@@ -86,7 +86,7 @@ export function copySweepChart(results: Result[]): Figure | undefined {
     values: [...points, ...marks],
     facet: {
       row: { field: 'panel', type: 'nominal', title: null, sort: panelOrder(swept, panelOf), header: { labelFontWeight: 'bold' } },
-      column: { field: 'mode', type: 'nominal', title: null, sort: modeOrder(swept.map((r) => [r, copyModeLabel(r.case)])), header: { labelFontWeight: 'bold' } },
+      column: { field: 'mode', type: 'nominal', title: null, sort: modeOrder(swept), header: { labelFontWeight: 'bold' } },
     },
     // One y scale: the rows (offset pairs) are meant to be compared at a glance.
     sharedY: true,

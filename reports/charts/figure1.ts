@@ -1,11 +1,11 @@
 // Figure 1 of the M3-IPC paper: messages/s for IPC1-3, one bar per mechanism, one panel per placement.
 import type { Result } from '../../core/types.ts';
-import { IPC_TESTS } from '../../core/types.ts';
+import { isIpcTest } from '../../core/types.ts';
 import { barRows, groupedBarLayers } from './bar-rows.ts';
 import { absentBlock } from './skipped-notes.ts';
 import { facetedFigure, PANEL_ORDER, type Figure } from './style.ts';
 
-const isFigure1Case = (r: Result) => (IPC_TESTS as readonly string[]).includes(r.case.test) && r.case.pairs === 1;
+const isFigure1Case = (r: Result) => isIpcTest(r.case.test) && r.case.pairs === 1;
 
 /** The paper's panels are pinned runs; unpinned cases appear only when nothing was pinned. */
 export function paperPanels(results: Result[]): Result[] {

@@ -1,9 +1,9 @@
 // Figure 2 of the M3-IPC paper: COPY1/COPY2 throughput per mechanism, one panel per placement
 // (rows) and COPY delivery mode (columns), with the memcpy bound measured on this host as a dashed
 // line and the paper's bw_mem bound as a dotted one where they fit the panel's scale.
-import { copyModeLabel, offsetsOf } from '../../core/copy-mode.ts';
+import { offsetsOf } from '../../core/copy-mode.ts';
 import type { Result } from '../../core/types.ts';
-import { COPY_TESTS } from '../../core/types.ts';
+import { isCopyTest } from '../../core/types.ts';
 import { m3ipcPaper } from '../paper.ts';
 import { barRows, groupedBarLayers } from './bar-rows.ts';
 import { modeFootnotes, modeOrder } from './copy-modes.ts';
@@ -23,7 +23,7 @@ const LINEAR_HEADROOM = 2;
 
 /** The paper's setting out of a run that may sweep: one block size (4 KiB if measured), page-aligned blocks. */
 function paperSetting(results: Result[]): { size: number; cases: Result[] } | undefined {
-  const copy = results.filter((r) => (COPY_TESTS as readonly string[]).includes(r.case.test) && r.case.pairs === 1);
+  const copy = results.filter((r) => isCopyTest(r.case.test) && r.case.pairs === 1);
   const aligned = paperPanels(copy.filter((r) => offsetsOf(r.case).every((o) => o === 0)));
   if (aligned.length === 0) return undefined;
   const sizes = new Set(aligned.map((r) => r.case.size));
@@ -64,7 +64,7 @@ export function figure2(results: Result[], logScale: boolean): Figure | undefine
   }
   const offScaleNote = [...offScale.entries()].map(([what, where]) => `${what} (${where.join('; ')})`).join('; ');
 
-  const modes = modeOrder(cases.map((r) => [r, copyModeLabel(r.case)]));
+  const modes = modeOrder(cases);
   const title = `Figure 2: COPY1/COPY2 throughput, ${blockLabel(size)} page-aligned blocks, by delivery mode${logScale ? ' (log scale)' : ''}`;
   const footnotes = [
     'GB/s = copies/s x block size / 1e9; bars: median, whiskers: 95 % bootstrap interval. Columns: delivery mode; rows: placement. Each panel has its own y scale: read the values on its axis when comparing panels.',

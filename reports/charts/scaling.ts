@@ -1,7 +1,7 @@
 // The scaling chart: aggregate msgs/s against the number of concurrent client/server pairs,
 // one line per mechanism, with the paper's 1.46 M msgs/s IPC2 aggregate as a dotted reference.
 import type { Result } from '../../core/types.ts';
-import { IPC_TESTS } from '../../core/types.ts';
+import { isIpcTest } from '../../core/types.ts';
 import { m3ipcPaper } from '../paper.ts';
 import { rateInterval } from '../rates.ts';
 import { referenceLayers, type RefRow } from './reference-lines.ts';
@@ -19,7 +19,7 @@ interface PointRow {
 }
 
 export function scalingChart(results: Result[]): Figure | undefined {
-  const ipc = results.filter((r) => (IPC_TESTS as readonly string[]).includes(r.case.test));
+  const ipc = results.filter((r) => isIpcTest(r.case.test));
   // A series is worth a line only if it was measured at more than one pair count.
   const seriesOf = (r: Result) => `${r.case.test} ${placementLabel(r.case.placement)}`;
   const pairCounts = new Map<string, Set<number>>();

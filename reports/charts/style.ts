@@ -59,7 +59,7 @@ const MECHANISM_COLOURS: Record<KnownMechanism, string> = {
 /** tableau20's shades no known mechanism has, for a mechanism MECHANISM_ORDER does not know (by its name's hash). */
 const SPARE_COLOURS = ['#f2cf5b', '#d6a5c9', '#d8b5a5', '#bab0ac'];
 
-export function mechanismColorOf(mechanism: string): string {
+function mechanismColorOf(mechanism: string): string {
   const known = MECHANISM_COLOURS[mechanism as KnownMechanism];
   if (known) return known;
   const hash = [...mechanism].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7);

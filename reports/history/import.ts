@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { deriveCpuFigures, deriveFigures } from '../../core/derived.ts';
+import { deriveAllFigures } from '../../core/derived.ts';
 import { median } from '../../core/median.ts';
 import { groupRounds, pooledCpuSamples } from '../../core/rounds.ts';
 import { MANIFEST_JSON, parseResultLines, RESULTS_JSONL } from '../../core/run-dir.ts';
@@ -62,9 +62,7 @@ function caseRow(lines: Result[]) {
   const stats = settled.status === 'ok' ? first.stats : undefined;
   const medianNs = samples.length ? median(samples) : stats?.p50;
   const derived =
-    lines.length > 1 && stats && medianNs !== undefined
-      ? { ...deriveFigures(first.case, { ...stats, p50: medianNs }), ...deriveCpuFigures(first.case, samples, pooledCpuSamples(lines)) }
-      : settled.derived;
+    lines.length > 1 && stats && medianNs !== undefined ? deriveAllFigures(first.case, { ...stats, p50: medianNs }, samples, pooledCpuSamples(lines)) : settled.derived;
   return {
     result: settled,
     rounds,

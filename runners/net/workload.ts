@@ -5,7 +5,8 @@
 import type { z } from 'zod';
 import type { TargetProcess } from '../../core/target.ts';
 import type { KernelShell, Netns } from '../targets/kernel-shell.ts';
-import { M3netAnswerSchema, M3netFailureSchema, M3netReceiverSchema, M3netSenderSchema, parseJsonWith, parseWith } from '../../core/schemas.ts';
+import { M3netReceiverSchema, M3netSenderSchema } from '../../core/schemas.ts';
+import { m3netAnswer } from '../kernel/m3net-answer.ts';
 
 export interface ReceiverResult {
   bytes: number;
@@ -33,14 +34,7 @@ export interface Place {
 /** The program's result line, checked against `schema`; a killed or failed program is an error saying so. */
 function resultLine<T>(r: Awaited<TargetProcess['done']>, lines: string[], who: string, schema: z.ZodType<T>): T {
   if (r.signal) throw new Error(`${who} killed by ${r.signal}`);
-  const line = lines.at(-1);
-  if (!line) throw new Error(`${who} printed nothing (exit ${r.exitCode})${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}`);
-  const parsed = parseJsonWith(M3netAnswerSchema, line, `${who} result line`);
-  if (parsed.ok !== true || r.exitCode !== 0) {
-    const failure = parsed.ok === false ? parseWith(M3netFailureSchema, parsed, `${who} result line`) : {};
-    throw new Error(`${who}: ${String(('error' in failure && failure.error) || `exit ${r.exitCode}`)}`);
-  }
-  return parseWith(schema, parsed, `${who} result line`);
+  return m3netAnswer(lines.at(-1), r, who, schema);
 }
 
 /** The result promise, marked handled: when a run fails early nobody may await it, and that is fine. */
