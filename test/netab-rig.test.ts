@@ -1,6 +1,6 @@
 // Tests A/B across two machines on the rig (runners/targets/rig/): m3rig-b sends the paced stream
 // over the emulated e1000 link to m3rig-a, both reached only through ssh. A shows device interrupts
-// on the receiver NIC's IRQ line, interrupt deferral (B-rig-defer) cuts them, every knob of the
+// on the receiver NIC's IRQ line, interrupt deferral (B-rig-defer-2ms) cuts them, every knob of the
 // receiver reads back as before — after the run, and after kill -9 of m3bench followed by
 // `m3bench restore` — and no qemu, ssh or m3net process is left.
 import assert from 'node:assert/strict';
@@ -70,7 +70,10 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     const started = Date.now();
     const { results } = await executeRun({
       suite: 'net-ab-rig',
-      overrides: { profiles: ['A-rig', 'B-rig-defer'] },
+      // The 2 ms variant: B-rig-defer's deferral window (100 polls × 200 µs = 20 ms) is shorter than
+      // the paced sender's gap between 64 KB writes (~26 ms at 20 Mbit/s), so whether its IRQ comes
+      // back between bursts depends on the guests' timer slop (seen: −97 % to −81 %); 100 × 2 ms spans the gap.
+      overrides: { profiles: ['A-rig', 'B-rig-defer-2ms'] },
       targets: [RECEIVER],
       sender: SENDER,
       sshConfig: rig.sshConfig,
@@ -78,7 +81,7 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     });
     t.diagnostic(`run: ${((Date.now() - started) / 1000).toFixed(0)} s`);
     const counters = (p: string) => results.find((r) => r.case.profile === p && r.case.repetition === 'counters');
-    const [a, b] = [counters('A-rig'), counters('B-rig-defer')];
+    const [a, b] = [counters('A-rig'), counters('B-rig-defer-2ms')];
     for (const r of [a, b]) assert.equal(r?.status, 'ok', `${r?.case.id}: ${r?.error ?? r?.reason}`);
     // The profile repetition is recorded and reported on the receiver guest (the rig packs perf).
     const profiles = results.filter((x) => x.case.repetition === 'profile');
@@ -96,10 +99,10 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     assert.ok(table2.notes.some((n) => /busy \(non-idle\)/.test(n)), 'Table 2 states the share of busy samples and the idle share');
     const nicA = figure(a, 'nicIntrPerSec')!;
     const nicB = figure(b, 'nicIntrPerSec')!;
-    t.diagnostic(`receiver NIC interrupts/s: A ${nicA}, B-rig-defer ${nicB} (${((1 - nicB / nicA) * 100).toFixed(1)} % fewer); delivered ${figure(a, 'gbitPerSec')! * 1000} / ${figure(b, 'gbitPerSec')! * 1000} Mbit/s`);
+    t.diagnostic(`receiver NIC interrupts/s: A ${nicA}, B-rig-defer-2ms ${nicB} (${((1 - nicB / nicA) * 100).toFixed(1)} % fewer); delivered ${figure(a, 'gbitPerSec')! * 1000} / ${figure(b, 'gbitPerSec')! * 1000} Mbit/s`);
     t.diagnostic(`cswch/s A ${figure(a, 'cswchPerSec')} B ${figure(b, 'cswchPerSec')}; intr/s A ${figure(a, 'intrPerSec')} B ${figure(b, 'intrPerSec')}`);
     assert.ok(nicA > 0, 'A: the NIC interrupts the receiver');
-    assert.ok(nicB <= 0.1 * nicA, `B-rig-defer cuts the NIC's interrupts by ≥ 90 % (A ${nicA}/s, B ${nicB}/s)`);
+    assert.ok(nicB <= 0.1 * nicA, `B-rig-defer-2ms cuts the NIC's interrupts by ≥ 90 % (A ${nicA}/s, B ${nicB}/s)`);
     // B routes the NIC's IRQ to CPU0 and runs the application on CPU1: none of them there.
     assert.ok((figure(b, 'nicIntrPerSec.cpu1') ?? 0) <= 0.01 * nicA, `no NIC interrupts on the application's CPU1 in B: ${figure(b, 'nicIntrPerSec.cpu1')}`);
     for (const r of [a, b]) assert.ok(figure(r, 'gbitPerSec')! > 0 && figure(r, 'receiverSwitchesPerSec')! > 0, `${r!.case.id}: the receiver's own figures`);
