@@ -25,8 +25,8 @@ export const KernelConfigurationSchema = z.strictObject({
   sysctls: z.record(z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_-]+)+$/, { message: 'a dotted sysctl name such as kernel.sched_autogroup_enabled' }), z.union([z.string(), z.number()])).default({}),
   /** Modules that must be loaded once booted (m3ipc is loaded by m3bench itself on the VM and SSH targets). */
   modules: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/)).default([]),
-  /** Tests A/B: the runtime profile (config/profiles/NAME.json) applied on top; net-ab suites only. */
-  runtimeProfile: z.string().min(1).optional(),
+  /** Tests A/B: the runtime profile(s) (config/profiles/NAME.json) measured under it instead of the suite's; net-ab suites only. */
+  runtimeProfile: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
 });
 
 export type KernelConfiguration = z.output<typeof KernelConfigurationSchema>;

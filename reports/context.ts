@@ -80,6 +80,21 @@ function figuresOf(results: Result[]): Array<[Figure | undefined, string]> {
   ];
 }
 
+/**
+ * Per target measured under several kernel configurations: one Table 1 of every profile under
+ * every configuration, A of the first beside the rest (a B variant that is a boot, such as
+ * config/kernels/rig-isolation.json's, has no A of its own configuration to be divided by).
+ */
+function table1sAcrossConfigurations(results: Result[]): Table[] {
+  const targets = [...new Set(results.map((r) => r.case.target))];
+  return targets.flatMap((target) => {
+    const mine = results.filter((r) => r.case.target === target);
+    if (new Set(mine.map((r) => r.case.config)).size < 2) return [];
+    const t = table1(mine);
+    return t ? [{ ...t, title: `${t.title} — ${target}, across kernel configurations` }] : [];
+  });
+}
+
 export async function buildContext(runs: LoadedRun[]): Promise<ReportContext> {
   const { results, repeated } = latestPerCase(runs);
   const notes = repeated ? [`${repeated} case(s) were measured in more than one run: the run listed last is shown (m3bench compare shows both).`] : [];
@@ -94,6 +109,6 @@ export async function buildContext(runs: LoadedRun[]): Promise<ReportContext> {
     const t = table1(s.results);
     return t && several ? { ...t, title: `${t.title} — ${s.label}` } : t;
   });
-  const tables = [configurationsTable(runs), ...table1s, ...profileTables(results), resultsTable(results)].filter((t): t is Table => t !== undefined);
+  const tables = [configurationsTable(runs), ...table1s, ...table1sAcrossConfigurations(results), ...profileTables(results), resultsTable(results)].filter((t): t is Table => t !== undefined);
   return { runs, results, figures: rendered, missingFigures, tables, notes };
 }

@@ -43,11 +43,18 @@ export function measureValue(r: Result, key: string): number | undefined {
 
 const PAPER_NOTE = `Paper values: ${paper.hardware}. Reference only, not a target.`;
 
-/** Net-ab results keyed by profile name (a counters repetition when there is one). */
+/**
+ * Net-ab results keyed by profile name (a counters repetition when there is one); by profile and
+ * kernel configuration when they span several (`B-rig-affinity @ isolated`), so that a profile
+ * measured under two boots stays two columns.
+ */
 function byProfile(results: Result[], repetition: 'counters' | 'profile'): Map<string, Result> {
   const map = new Map<string, Result>();
-  for (const r of results.filter(isNetResult)) {
-    const profile = r.case.profile ?? 'default';
+  const net = results.filter(isNetResult);
+  const severalConfigs = new Set(net.map((r) => r.case.config)).size > 1;
+  for (const r of net) {
+    const name = r.case.profile ?? 'default';
+    const profile = severalConfigs ? `${name} @ ${r.case.config ?? 'own boot'}` : name;
     if (r.case.repetition === repetition || (r.case.repetition === undefined && !map.has(profile))) map.set(profile, r);
   }
   return new Map([...map].sort(([a], [b]) => a.localeCompare(b)));
@@ -137,7 +144,7 @@ function perCpuShareNote(ours: Result, cpus: string[]): string {
   return `Share of the busy (non-idle) kernel samples taken on that CPU; idle loop: ${cpus.map((c) => `${c} ${idle[c]?.toFixed(1) ?? '?'} %`).join(', ')}.`;
 }
 
-/** Tables 2 and 3: the first and last profile of the run against the paper's tests A and B, each followed by our per-CPU split. */
+/** Tables 2 and 3: the first profile of the run against the paper's test A, each other one against its test B, each followed by our per-CPU split. */
 export function profileTables(results: Result[]): Table[] {
   const profiles = byProfile(results, 'profile');
   if (profiles.size === 0) return [];
@@ -150,7 +157,9 @@ export function profileTables(results: Result[]): Table[] {
     profileTable(`Table 3: kernel profile, ours ${b} vs paper test B`, profiles.get(b), paper.table3),
     perCpuTable(`Table 3 per CPU: kernel profile, ours ${b}`, profiles.get(b)),
   ];
-  // A run with a single profile is set against the paper's test of the same name (default A).
-  const tables = names.length === 1 ? (names[0] === 'B' ? tableB(names[0]) : tableA(names[0])) : [...tableA(names[0]), ...tableB(names[names.length - 1])];
+  // A run with a single profile is set against the paper's test of the same name (default A);
+  // otherwise the first is A and every other one a B variant, each with its own Table 3.
+  const [first, ...others] = names;
+  const tables = others.length === 0 ? (first === 'B' ? tableB(first) : tableA(first)) : [...tableA(first), ...others.flatMap(tableB)];
   return tables.filter((t): t is Table => t !== undefined);
 }

@@ -90,6 +90,9 @@ test('config set files: errors name the file and the field; names are unique', (
   assert.throws(() => loadConfigSet(write({ configurations: [{ name: 'a', kernal: '6.1' }] })), /configurations\[0\]\.kernal: unknown field/);
   assert.throws(() => loadConfigSet(write({ configurations: [] })), /configurations:/);
   assert.equal(loadConfigSet('isolation').length, 3);
+  // A B variant that is a boot: a configuration with the profiles measured under it.
+  assert.deepEqual(loadConfigSet('rig-isolation').map((c) => [c.name, c.runtimeProfile]), [['own', undefined], ['isolated', ['B-rig-affinity', 'B-rig-defer-10ms']]]);
+  assert.throws(() => loadConfigSet(write({ configurations: [{ name: 'a', runtimeProfile: [] }] })), /configurations\[0\]\.runtimeProfile/);
   assert.deepEqual(kernelConfigurations(['6.1', '7.2']).map((c) => [c.name, c.kernel]), [['kernel-6.1', '6.1'], ['kernel-7.2', '7.2']]);
   assert.deepEqual(kernelConfigurations(['6.12.95+deb12-amd64']).map((c) => [c.name, c.kernel]), [['kernel-6.12.95_deb12-amd64', '6.12.95+deb12-amd64']]);
 });

@@ -2,7 +2,8 @@
 // over the emulated e1000 link to m3rig-a, both reached only through ssh. A shows device interrupts
 // on the receiver NIC's IRQ line, interrupt deferral (B-rig-defer-2ms) cuts them, every knob of the
 // receiver reads back as before — after the run, and after kill -9 of m3bench followed by
-// `m3bench restore` — and no qemu, ssh or m3net process is left.
+// `m3bench restore` — and no qemu, ssh or m3net process is left. Boot-time isolation, a B variant
+// that is a boot, goes through the kernel-configuration axis (kexec of the receiver guest).
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +112,46 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     assert.equal(manifest.target.name, RECEIVER);
     assert.equal(manifest.sender?.name, SENDER);
     assert.match(manifest.sender?.fingerprint?.cmdline ?? '', /m3rig_name=m3rig-b/);
+    assert.deepEqual(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
+    for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of ours left`);
+  });
+
+  it('boot-time isolation is a B variant through the kernel-configuration axis: the receiver is kexec\'d with CPU1 isolated, verified, measured, and brought home', async (t) => {
+    const { rig, unavailable } = fixture;
+    if (unavailable || !rig) return t.skip(unavailable);
+    const home = (await ssh('m3rig-a', 'cat /proc/cmdline; cat /proc/sys/kernel/random/boot_id')).stdout.split('\n');
+    const baseline = await receiverKnobs();
+    const suite = rigSuite(dir, 'isolation', ['A-rig'], 4);
+    const isolation = ['isolcpus=1', 'nohz_full=1', 'irqaffinity=0', 'rcu_nocbs=1'];
+    const out = path.join(dir, 'isolation');
+    const started = Date.now();
+    const { results } = await executeRun({
+      suite,
+      // As config/kernels/rig-isolation.json: A under the guest's own boot, B-rig-affinity under the isolating one.
+      configurations: [
+        { name: 'own', cmdline: [], sysctls: {}, modules: [] },
+        { name: 'isolated', cmdline: isolation, sysctls: {}, modules: [], runtimeProfile: 'B-rig-affinity' },
+      ],
+      targets: [RECEIVER],
+      sender: SENDER,
+      sshConfig: rig.sshConfig,
+      out,
+    });
+    t.diagnostic(`run: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+    const isolated = manifest.configurations?.find((c) => c.name === 'isolated');
+    assert.equal(isolated?.status, 'verified', isolated?.reasons.join('; '));
+    assert.equal(isolated?.observed?.isolated, '1');
+    assert.equal(isolated?.observed?.nohzFull, '1');
+    for (const p of isolation) assert.ok(isolated?.observed?.cmdline.split(' ').includes(p), `${p} on the booted command line`);
+    const [a, b] = [['A-rig', 'own'], ['B-rig-affinity', 'isolated']].map(([p, c]) => results.find((r) => r.case.profile === p && r.case.config === c));
+    for (const r of [a, b]) assert.equal(r?.status, 'ok', `${r?.case.id}: ${r?.error ?? r?.reason}`);
+    t.diagnostic(`NIC intr/s A ${figure(a, 'nicIntrPerSec')} isolated ${figure(b, 'nicIntrPerSec')} (cpu1 ${figure(b, 'nicIntrPerSec.cpu1')}); LOC/s cpu1 A ${figure(a, 'locPerSec.cpu1')} isolated ${figure(b, 'locPerSec.cpu1')}; cswch/s A ${figure(a, 'cswchPerSec')} isolated ${figure(b, 'cswchPerSec')}`);
+    assert.ok(figure(b, 'nicIntrPerSec')! > 0 && figure(b, 'nicIntrPerSec.cpu1') === 0, 'under isolation the NIC interrupts CPU0 only');
+    assert.ok(figure(b, 'netRxPerSec.cpu1') === 0, 'and no NET_RX softirq runs on the isolated CPU');
+    const back = (await ssh('m3rig-a', 'cat /proc/cmdline; cat /proc/sys/kernel/random/boot_id')).stdout.split('\n');
+    assert.equal(back[0], home[0], 'the receiver is back in its own command line');
+    assert.notEqual(back[1], home[1], 'by a reboot');
     assert.deepEqual(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
     for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of ours left`);
   });

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { compile } from 'vega-lite';
 import { writeReport } from '../reports/index.ts';
 import { loadRun } from '../reports/load.ts';
+import { buildContext } from '../reports/context.ts';
 import { figure1 } from '../reports/charts/figure1.ts';
 import { profileTables, table1 } from '../reports/net-tables.ts';
 
@@ -103,6 +104,20 @@ test('recorded net-ab run: Table 1 and Tables 2/3 filled from real collector out
   for (const t of tables.filter((x) => !x.title.includes('per CPU'))) assert.ok(t.rows[0][1] && Number(t.rows[0][2]) > 0, `${t.title}: our top symbol`);
   const perCpu = tables.find((t) => t.title.startsWith('Table 3 per CPU'))!;
   assert.deepEqual(perCpu.columns, ['rank', 'cpu0: symbol', 'cpu0: %', 'cpu1: symbol', 'cpu1: %']);
+});
+
+test('net-ab under two kernel configurations: one Table 1 across them, A of the first beside a B that is a boot', async () => {
+  const run = await loadRun(path.join(FIXTURES, 'recorded-net-ab'));
+  // As config/kernels/rig-isolation.json measures: A under the host's own boot, B under an isolating one.
+  const results = run.results.map((r) => ({ ...r, case: { ...r.case, config: r.case.profile === 'A' ? 'own' : 'isolated' } }));
+  const t1 = table1(results)!;
+  assert.deepEqual(t1.columns.slice(0, 4), ['measure', 'ours A @ own', 'ours B @ isolated', 'ours B @ isolated/A @ own']);
+  assert.deepEqual(t1.rows[0].slice(1, 4), table1(run.results)!.rows[0].slice(1, 4), 'the same figures and ratio as the run had under one boot');
+  const { tables } = await buildContext([{ ...run, results }]);
+  const across = tables.filter((t) => t.title.includes('across kernel configurations'));
+  assert.equal(across.length, 1);
+  assert.deepEqual(across[0]!.columns, t1.columns);
+  assert.equal(tables.filter((t) => t.title.startsWith('Table 1')).length, 3, 'one per configuration, and the one across them');
 });
 
 test('a figure without data is explained, not silently absent', async () => {

@@ -28,6 +28,7 @@ interface RunArgs {
   hosts?: string;
   sshConfig?: string;
   rig: boolean;
+  rigKernel?: string;
   resume?: string;
   configSet?: string;
   kernel?: string[];
@@ -87,6 +88,7 @@ const command: CommandModule<object, RunArgs> = {
       .option('hosts', { type: 'string', describe: 'an Ansible inventory (YAML or INI), FILE or FILE:GROUP: each host becomes a target ssh:NAME' })
       .option('ssh-config', { type: 'string', describe: 'ssh configuration file for ssh targets (ssh -F), instead of ~/.ssh/config' })
       .option('rig', { type: 'boolean', default: false, describe: 'boot the test rig for this run (two qemu TCG guests, ssh:m3rig-a and ssh:m3rig-b, joined by an e1000 link; needs root) and stop it after; its ssh configuration replaces --ssh-config' })
+      .option('rig-kernel', { type: 'string', describe: 'the kernel the rig\'s guests boot: a Debian version such as 6.1 (the default), 6.12, 7.2 (IRQ suspension needs >= 6.13), or a release' })
       .option('config-set', { type: 'string', describe: 'kernel configurations to measure under, in turn: config/kernels/NAME.json or a file; each target is rebooted into each and verified first' })
       .option('kernel', { type: 'string', array: true, describe: 'a kernel to measure under (VM: a Debian version such as 6.1, 6.12, 7.2; ssh: an installed release); repeat for several' })
       .option('resume', { type: 'string', describe: 'complete this run directory: measure only its missing or failed case-rounds, with its suite, filters and targets' })
@@ -110,9 +112,10 @@ const command: CommandModule<object, RunArgs> = {
     const progress = progressDisplay();
     let rig: Rig | undefined;
     try {
+      if (args.rigKernel && !args.rig) throw new ConfigError(['--rig-kernel: only with --rig (it names the kernel the rig boots)']);
       if (args.rig) {
-        process.stderr.write('booting the test rig (two qemu TCG guests) ...\n');
-        rig = await startRig();
+        process.stderr.write(`booting the test rig (two qemu TCG guests${args.rigKernel ? ` of kernel ${args.rigKernel}` : ''}) ...\n`);
+        rig = await startRig({ kernel: args.rigKernel });
         process.stderr.write(`rig up: ${rig.hosts.map((h) => `ssh:${h}`).join(', ')} (ssh -F ${rig.sshConfig})\n`);
       }
       const inventory = args.hosts ? loadInventory(args.hosts) : [];

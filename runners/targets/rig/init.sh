@@ -36,6 +36,17 @@ if [ -n "$link" ] && [ -n "$m3rig_link" ]; then
   ip addr add "$m3rig_link/24" dev "$link" && ip link set "$link" up
 fi
 say "net uplink=$up link=$link addr=$m3rig_link"
+# The rig's kernel, installed as on a lab host (/boot/vmlinuz-RELEASE and its initrd), so that a
+# kernel configuration of it can kexec it (runners/targets/ssh-reboot.ts). qemu's user network
+# serves them by TFTP from the host (rig.ts); every boot fetches them again, a kexec'd one too
+# (this initramfs lives in RAM). m3rig_kver names the rig's kernel, whichever kernel runs now.
+mkdir -p /boot
+if [ -n "$m3rig_kver" ] && tftp -g -b 65464 -r vmlinuz -l "/boot/vmlinuz-$m3rig_kver" 10.0.2.2 &&
+   tftp -g -b 65464 -r initrd.img -l "/boot/initrd.img-$m3rig_kver" 10.0.2.2; then
+  say "kernel $m3rig_kver installed in /boot"
+else
+  rm -f /boot/*; say "kernel not installed in /boot (no TFTP from the host)"
+fi
 umask 077
 [ -n "$m3rig_key" ] && echo "ssh-ed25519 $m3rig_key m3rig" > /root/.ssh/authorized_keys
 umask 022

@@ -3,7 +3,7 @@
 // qemu runs under `timeout` and `setpriv --pdeathsig KILL` (so it dies with its parent), with a pid
 // file that stop(), powerOff() and a process 'exit' handler use to kill it.
 import { execa, type ResultPromise } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,6 +104,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'm3rig-'));
   const key = path.join(dir, 'id_ed25519');
   const sshConfig = path.join(dir, 'ssh_config');
+  const bootDir = path.join(dir, 'boot');
   const bootTimeoutMs = opts.bootTimeoutMs ?? 120_000;
   const lifetimeS = opts.lifetimeS ?? 3600;
   const guests: Running[] = [];
@@ -138,6 +139,10 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'm3rig', '-f', key]);
     pubBlob = readFileSync(`${key}.pub`, 'utf8').trim().split(/\s+/)[1]!;
     linkPort = await freePort();
+    // What a lab host has in /boot, for the guests to fetch (read-only to them: qemu's TFTP server cannot write).
+    mkdirSync(bootDir);
+    copyFileSync(kernel, path.join(bootDir, 'vmlinuz'));
+    copyFileSync(initrd, path.join(bootDir, 'initrd.img'));
     for (let i = 0; i < count; i++) {
       const letter = String.fromCharCode(97 + i);
       guests.push({
@@ -182,9 +187,10 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         '-pidfile', g.pidFile,
         '-kernel', kernel,
         '-initrd', initrd,
-        '-append', `console=ttyS0 panic=-1 quiet m3rig_name=${g.guest.name} m3rig_link=${g.guest.linkAddress} m3rig_key=${pubBlob}`,
+        '-append', `console=ttyS0 panic=-1 quiet m3rig_name=${g.guest.name} m3rig_link=${g.guest.linkAddress} m3rig_key=${pubBlob} m3rig_kver=${kver}`,
         '-serial', `file:${g.console}`,
-        '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${g.guest.sshPort}-:22`,
+        // tftp: the guest's /init installs the rig's kernel in /boot from there (init.sh).
+        '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${g.guest.sshPort}-:22,tftp=${bootDir}`,
         '-device', `e1000,netdev=n0,mac=52:54:00:00:00:${mac}`,
       ];
       if (count > 1) {
