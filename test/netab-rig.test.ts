@@ -1,7 +1,7 @@
 // Tests A/B across two machines on the rig (runners/targets/rig/): m3rig-b sends the paced stream
 // over the emulated e1000 link to m3rig-a, both reached only through ssh. A shows device interrupts
 // on the receiver NIC's IRQ line, interrupt deferral (B-rig-defer-2ms) cuts them, every knob of the
-// receiver reads back as before — after the run, and after kill -9 of m3bench followed by
+// receiver reads back as before — after every profile of the suite, after an abort, and after kill -9 of m3bench followed by
 // `m3bench restore` — and no qemu, ssh or m3net process is left. Boot-time isolation, a B variant
 // that is a boot, goes through the kernel-configuration axis (kexec of the receiver guest).
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import type { Manifest, Result } from '../core/types.ts';
+import { REPO_ROOT } from '../core/paths.ts';
 import { executeRun } from '../runners/run.ts';
 import type { Rig } from '../runners/targets/rig/rig.ts';
 import { profileTables } from '../reports/net-tables.ts';
@@ -47,11 +48,25 @@ async function receiverKnobs(): Promise<Record<string, string>> {
     'for f in /proc/irq/*/smp_affinity_list /proc/sys/net/core/busy_poll /proc/sys/net/core/busy_read /sys/class/net/*/threaded /sys/class/net/*/napi_defer_hard_irqs /sys/class/net/*/gro_flush_timeout /sys/class/net/*/queues/rx-*/rps_cpus; do',
     '  [ -r "$f" ] && echo "$f=$(cat "$f")";',
     'done',
-    'for c in /proc/[0-9]*/comm; do case "$(cat "$c" 2>/dev/null)" in napi/*) grep Cpus_allowed_list "$(dirname "$c")/status";; esac; done; true',
+    'for c in /proc/[0-9]*/comm; do n=$(cat "$c" 2>/dev/null); case "$n" in napi/*) echo "$n=$(sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" "$(dirname "$c")/status")";; esac; done; true',
   ].join('\n');
   const r = await ssh('m3rig-a', script);
   assert.equal(r.exitCode, 0, r.stderr);
   return Object.fromEntries(r.stdout.split('\n').filter(Boolean).map((l) => [l.split('=')[0]!, l.slice(l.indexOf('=') + 1)]));
+}
+
+/**
+ * The receiver's knobs read back as in `before`. A NAPI kthread (napi/eth1-N) that threaded NAPI
+ * started outlives `threaded` going back to 0 (the kernel stops it only when the NAPI is deleted,
+ * and a reboot has none): one present on one side only must have the affinity it was born with,
+ * every CPU, i.e. its napi-affinity knob restored.
+ */
+function assertKnobsAsBefore(after: Record<string, string>, before: Record<string, string>, message: string): void {
+  const kthread = (k: string) => k.startsWith('napi/');
+  const onOneSide = [...new Set([...Object.keys(after), ...Object.keys(before)])].filter((k) => kthread(k) && (k in after) !== (k in before));
+  for (const k of onOneSide) assert.equal(after[k] ?? before[k], '0-1', `${message}: ${k} (on one side only) runs on every CPU`);
+  const without = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).filter(([k]) => !onOneSide.includes(k)));
+  assert.deepEqual(without(after), without(before), message);
 }
 
 /** m3net or worker processes of ours still running on a guest. */
@@ -112,8 +127,35 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     assert.equal(manifest.target.name, RECEIVER);
     assert.equal(manifest.sender?.name, SENDER);
     assert.match(manifest.sender?.fingerprint?.cmdline ?? '', /m3rig_name=m3rig-b/);
-    assert.deepEqual(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
+    assertKnobsAsBefore(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
     for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of ours left`);
+  });
+
+  it('every profile of net-ab-rig, and an abort mid-stream, leave each knob of the receiver as it was', async (t) => {
+    const { rig, unavailable } = fixture;
+    if (unavailable || !rig) return t.skip(unavailable);
+    const baseline = await receiverKnobs();
+    const { profiles } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'config', 'net-ab-rig.json'), 'utf8')) as { profiles: string[] };
+    const { results } = await executeRun({ suite: rigSuite(dir, 'every', profiles, 2), targets: [RECEIVER], sender: SENDER, sshConfig: rig.sshConfig, out: path.join(dir, 'every') });
+    assert.deepEqual(results.map((r) => r.case.profile), profiles);
+    for (const r of results) {
+      // IRQ suspension needs epoll's prefer_busy_poll (Linux >= 6.9): skipped with that reason on the 6.1 rig.
+      const excused = r.case.profile === 'B-rig-irqsuspend' && r.status === 'skipped' && /EPIOCSPARAMS/.test(r.reason ?? '');
+      assert.ok(r.status === 'ok' || excused, `${r.case.id}: ${r.status} ${r.error ?? r.reason ?? ''}`);
+    }
+    assertKnobsAsBefore(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before, after every profile');
+    // An abort (what SIGINT/SIGTERM do to `m3bench run`) while threaded NAPI, its kthread's affinity and deferral are applied.
+    const abort = new AbortController();
+    const running = executeRun({ suite: rigSuite(dir, 'aborted', ['B-rig-threaded'], 120), targets: [RECEIVER], sender: SENDER, sshConfig: rig.sshConfig, out: path.join(dir, 'aborted'), signal: abort.signal });
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline && !/m3net/.test(await ourGuestProcesses('m3rig-a'))) await new Promise((r) => setTimeout(r, 1000));
+    assert.match(await ourGuestProcesses('m3rig-a'), /m3net/, 'the stream runs on the receiver');
+    assert.notDeepEqual(await receiverKnobs(), baseline, 'B-rig-threaded is applied mid-stream');
+    abort.abort(new Error('SIGINT'));
+    const aborted = await running.then((r) => r.results, (err: Error) => err);
+    t.diagnostic(`aborted run: ${aborted instanceof Error ? aborted.message : aborted.map((r) => `${r.case.id} ${r.status}`).join(', ') || 'no result line (the case was cut short)'}`);
+    assertKnobsAsBefore(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before, after the abort');
+    for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of ours left after the abort`);
   });
 
   it('boot-time isolation is a B variant through the kernel-configuration axis: the receiver is kexec\'d with CPU1 isolated, verified, measured, and brought home', async (t) => {
@@ -152,7 +194,7 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     const back = (await ssh('m3rig-a', 'cat /proc/cmdline; cat /proc/sys/kernel/random/boot_id')).stdout.split('\n');
     assert.equal(back[0], home[0], 'the receiver is back in its own command line');
     assert.notEqual(back[1], home[1], 'by a reboot');
-    assert.deepEqual(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
+    assertKnobsAsBefore(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
     for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of ours left`);
   });
 
@@ -165,7 +207,7 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     assert.equal(results.length, 1);
     assert.equal(results[0]!.status, 'skipped');
     assert.match(results[0]!.reason ?? '', /prefer_busy_poll \(EPIOCSPARAMS, Linux >= 6\.9\); the kernel on ssh:m3rig-a refuses it \(ENOTTY\)/);
-    assert.deepEqual(await receiverKnobs(), baseline, 'nothing was changed on the receiver');
+    assertKnobsAsBefore(await receiverKnobs(), baseline, 'nothing was changed on the receiver');
   });
 
   it('after kill -9 of m3bench mid-stream, m3bench restore puts the receiver back and ends the stream on both guests', async (t) => {
@@ -187,7 +229,7 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     t.diagnostic(restore.stdout);
     assert.deepEqual(killed.failed, [], restore.stderr);
     assert.match(restore.stdout, /restored\s+ssh:m3rig-a: device-attr\(device\) rx0 gro_flush_timeout=200000 \[eth1\] ← 0/);
-    assert.deepEqual(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
+    assertKnobsAsBefore(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
     assert.equal(existsSync(journal), false, 'the knob journal is gone once replayed');
     for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of the dead run left`);
   });
