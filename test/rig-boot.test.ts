@@ -3,7 +3,8 @@
 // kernel or dropbear cannot be installed.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { execa } from 'execa';
 import { RigUnavailableError, startRig, type Rig } from '../runners/targets/rig/rig.ts';
@@ -59,6 +60,15 @@ describe('SSH test rig', { timeout: 600_000 }, () => {
     const n = await ssh(r, 'm3rig-b', 'nproc; touch /tmp/w && echo tmp-ok');
     assert.equal(n.exitCode, 0, n.stderr);
     assert.deepEqual(n.stdout.trim().split('\n'), ['2', 'tmp-ok']);
+  });
+
+  it('has its own kernel installed in /boot, as a lab host (a configuration of it is a kexec)', async (t) => {
+    const r = need(t);
+    if (!r) return;
+    const sizes = await ssh(r, 'm3rig-a', `wc -c < /boot/vmlinuz-${r.kernelVersion}; wc -c < /boot/initrd.img-${r.kernelVersion}`);
+    assert.equal(sizes.exitCode, 0, sizes.stderr);
+    const [kernel, initrd] = ['vmlinuz', 'initrd.img'].map((f) => statSync(path.join(r.dir, 'boot', f)).size);
+    assert.deepEqual(sizes.stdout.trim().split('\n').map(Number), [kernel, initrd], 'whole copies of what the rig boots');
   });
 
   it('links the guests to each other', async (t) => {
