@@ -77,6 +77,12 @@ async function ourGuestProcesses(host: string): Promise<string> {
 
 const figure = (r: Result | undefined, key: string) => r?.derived?.[key];
 
+/** The receiver's knobs as in `baseline` and no process of ours on either guest, `when` says after what. */
+async function assertLeftAsFound(rig: Rig, baseline: Record<string, string>, when: string): Promise<void> {
+  assertKnobsAsBefore(await receiverKnobs(), baseline, `every knob of the receiver reads back as before, ${when}`);
+  for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of ours left ${when}`);
+}
+
 describe('tests A/B from a sender guest to a receiver guest over an emulated NIC', () => {
   it('A has device interrupts on the receiver NIC, interrupt deferral cuts them, and the receiver is restored', async (t) => {
     const { rig, unavailable } = fixture;
@@ -127,8 +133,7 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     assert.equal(manifest.target.name, RECEIVER);
     assert.equal(manifest.sender?.name, SENDER);
     assert.match(manifest.sender?.fingerprint?.cmdline ?? '', /m3rig_name=m3rig-b/);
-    assertKnobsAsBefore(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
-    for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of ours left`);
+    await assertLeftAsFound(rig, baseline, 'after the run');
   });
 
   it('every profile of net-ab-rig, and an abort mid-stream, leave each knob of the receiver as it was', async (t) => {
@@ -154,8 +159,7 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     abort.abort(new Error('SIGINT'));
     const aborted = await running.then((r) => r.results, (err: Error) => err);
     t.diagnostic(`aborted run: ${aborted instanceof Error ? aborted.message : aborted.map((r) => `${r.case.id} ${r.status}`).join(', ') || 'no result line (the case was cut short)'}`);
-    assertKnobsAsBefore(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before, after the abort');
-    for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of ours left after the abort`);
+    await assertLeftAsFound(rig, baseline, 'after the abort');
   });
 
   it('boot-time isolation is a B variant through the kernel-configuration axis: the receiver is kexec\'d with CPU1 isolated, verified, measured, and brought home', async (t) => {
@@ -194,8 +198,7 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     const back = (await ssh('m3rig-a', 'cat /proc/cmdline; cat /proc/sys/kernel/random/boot_id')).stdout.split('\n');
     assert.equal(back[0], home[0], 'the receiver is back in its own command line');
     assert.notEqual(back[1], home[1], 'by a reboot');
-    assertKnobsAsBefore(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
-    for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of ours left`);
+    await assertLeftAsFound(rig, baseline, 'after the configurations');
   });
 
   it("B-rig-irqsuspend is skipped on 6.1 with the reason: no EPIOCSPARAMS, so no prefer_busy_poll epoll", async (t) => {
@@ -229,8 +232,7 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     t.diagnostic(restore.stdout);
     assert.deepEqual(killed.failed, [], restore.stderr);
     assert.match(restore.stdout, /restored\s+ssh:m3rig-a: device-attr\(device\) rx0 gro_flush_timeout=200000 \[eth1\] ← 0/);
-    assertKnobsAsBefore(await receiverKnobs(), baseline, 'every knob of the receiver reads back as before');
+    await assertLeftAsFound(rig, baseline, 'after kill -9 and restore');
     assert.equal(existsSync(journal), false, 'the knob journal is gone once replayed');
-    for (const host of rig.hosts) assert.equal(await ourGuestProcesses(host), '', `${host}: processes of the dead run left`);
   });
 });
