@@ -17,8 +17,8 @@
  *                          sleeping or copying;
  *   m3k_pid_lock (spinlock, m3k_exit.c) the table by struct pid and the list of exited procs;
  *                          a leaf too, also taken by the exit hook with preemption off.
- * The proc mutexes are sleeping locks on purpose: the single user-to-user copy runs while both
- * parties are held and may fault pages in.
+ * The proc mutexes are sleeping locks on purpose: copies between a user buffer and a proc's
+ * message slot run while both parties are held and may fault pages in.
  *
  * References: a bound proc holds one reference for its slot and one for its file entry; a
  * sender queued on a receiver holds one on the receiver (send_to); every lookup takes its own.
@@ -40,19 +40,10 @@
 #include "m3ipc.h"
 #include "m3ipc_uapi.h"
 
-/* A user message buffer pinned while its owner is blocked, so that the peer can copy straight
- * into (or out of) it from its own context: the only copy of the message. */
-struct m3k_ubuf {
-	struct page *pages[2]; /* a message may straddle a page boundary */
-	unsigned int npages;
-	unsigned int offset;   /* of the message in pages[0] */
-	bool writable;
-};
-
 enum m3k_state {
 	M3K_IDLE,
-	M3K_SENDING,   /* queued on send_to->senders, message in buf */
-	M3K_RECEIVING, /* waiting for a message from peer_ep (or ANY) into buf */
+	M3K_SENDING,   /* queued on send_to->senders, message in msg */
+	M3K_RECEIVING, /* waiting for a message from peer_ep (or ANY) into msg */
 };
 
 struct m3k_counters {
@@ -86,7 +77,7 @@ struct m3k_proc {
 	 * the call stays published, and the same call issued again (by the kernel's restart or the
 	 * shim's retry on EINTR) resumes the wait with what is left of its deadline. in_call says
 	 * whether a thread (the owner, or an unbinder cleaning up an abandoned call) owns it now;
-	 * only that thread touches buf and send_to. An unbinder takes an abandoned call only after
+	 * only that thread touches send_to. An unbinder takes an abandoned call only after
 	 * setting dead, so an owner that finds its proc dead leaves the call alone.
 	 */
 	bool in_call;
@@ -95,7 +86,16 @@ struct m3k_proc {
 	void __user *call_msg;
 	ktime_t deadline;           /* CLOCK_MONOTONIC, unless forever */
 	bool forever;
-	struct m3k_ubuf buf;
+	/*
+	 * The message slot. A waiting sender's message, m_source filled in, copied here by its own
+	 * thread before it queues (a receiver copies it out into its own buffer). A waiting
+	 * receiver's message (or notification, or sendrec reply), written by the sender under our
+	 * lock while accepts() holds; once done, nobody writes it until our thread, waking in its
+	 * own context, has copied it out into call_msg. Two copies, as a pipe, but no page pinned.
+	 * The proc is kmalloc'ed, whose caches allow user copies (hardened usercopy); the copies
+	 * have a constant size anyway, which that check skips.
+	 */
+	message msg;
 	struct m3k_proc *send_to;   /* receiver we queued on (referenced), owned by our thread */
 	struct list_head senders;   /* procs blocked sending to us, FIFO */
 	struct list_head send_link;
@@ -159,13 +159,6 @@ int m3k_finish_call(struct m3k_proc *me, int why);
 /* m3k_vcopy.c */
 int m3k_vcopy(struct m3k_proc *me, int src_ep, unsigned long src, int dst_ep, unsigned long dst,
 	      u64 len);
-
-/* m3k_ubuf.c: pinned message buffers. */
-int m3k_ubuf_pin(struct m3k_ubuf *b, void __user *msg, bool writable);
-void m3k_ubuf_unpin(struct m3k_ubuf *b);
-int m3k_ubuf_from_user(struct m3k_ubuf *dst, const void __user *src);
-int m3k_ubuf_to_user(void __user *dst, const struct m3k_ubuf *src);
-void m3k_ubuf_write(struct m3k_ubuf *dst, size_t offset, const void *src, size_t len);
 
 /* m3k_perm.c: who may do what (m3ipc.h, "Permissions"). */
 bool m3k_may_bind(const struct m3k_vm *vm);

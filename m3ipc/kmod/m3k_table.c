@@ -28,7 +28,7 @@ static void proc_release(struct kref *ref)
 {
 	struct m3k_proc *p = container_of(ref, struct m3k_proc, ref);
 
-	WARN_ON(p->state != M3K_IDLE || p->buf.npages || p->send_to || !list_empty(&p->senders) ||
+	WARN_ON(p->state != M3K_IDLE || p->send_to || !list_empty(&p->senders) ||
 		!hlist_unhashed(&p->pid_link) || !list_empty(&p->exit_link));
 	put_pid(p->pid);
 	put_pid(p->tgid);
