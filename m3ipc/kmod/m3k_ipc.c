@@ -49,22 +49,29 @@ static bool accepts(const struct m3k_proc *r, int src_ep, bool notification)
 static int end_call(struct m3k_proc *me, int why, bool *delivered)
 {
 	struct m3k_proc *q = me->send_to; /* only the owner of the call sets or clears it */
+	bool paired = false;
 	int err;
 
-	if (q)
+	mutex_lock(&me->lock);
+	/* Still in q's queue (the wait failed, timed out or was ended): leaving it needs q's lock
+	 * too. send_link changes only with both locks held, so ours tells whether it is; a call
+	 * that completed was taken off the queue already, and ours alone ends it. */
+	if (q && !list_empty(&me->send_link)) {
+		mutex_unlock(&me->lock);
 		m3k_lock_pair(me, q);
-	else
-		mutex_lock(&me->lock);
+		paired = true;
+	}
 	err = me->done ? me->result : why;
 	*delivered = me->done && !me->result && me->state == M3K_RECEIVING;
 	if (!list_empty(&me->send_link))
 		list_del_init(&me->send_link);
-	me->state = M3K_IDLE;
 	me->reply_pending = false;
 	me->done = false;
 	me->in_call = false;
 	me->send_to = NULL;
-	if (q)
+	/* Last: resume_pending reads it without the lock, and must see the rest cleared. */
+	smp_store_release(&me->state, M3K_IDLE);
+	if (paired)
 		m3k_unlock_pair(me, q);
 	else
 		mutex_unlock(&me->lock);
@@ -179,6 +186,11 @@ static int resume_pending(struct m3k_proc *me, unsigned int cmd, int ep, void __
 {
 	bool same;
 
+	/* Only our own thread makes a call non-idle, so an idle one stays idle until we publish
+	 * again: the common case needs no lock (a proc unbound meanwhile is caught under the lock
+	 * by send or receive). */
+	if (smp_load_acquire(&me->state) == M3K_IDLE && !READ_ONCE(me->dead))
+		return 0;
 	mutex_lock(&me->lock);
 	if (me->dead) {
 		mutex_unlock(&me->lock);
