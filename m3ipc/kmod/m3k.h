@@ -46,9 +46,16 @@ enum m3k_state {
 	M3K_RECEIVING, /* waiting for a message from peer_ep (or ANY) into msg */
 };
 
+/*
+ * Counters, kept on the proc that did the thing only (one atomic per event on the IPC path, no
+ * shared line): a proc's are added to its VM's when it is freed, a VM's to m3k_total when it is
+ * freed, and /proc adds the live ones up (m3k_procfs.c). Only atomic64_t fields.
+ */
 struct m3k_counters {
 	atomic64_t sent, received, notifies, vcopies, bytes_copied;
 };
+#define M3K_NCOUNTERS (sizeof(struct m3k_counters) / sizeof(atomic64_t))
+#define M3K_COUNT(p, field, n) atomic64_add(n, &(p)->count.field)
 
 struct m3k_vm;
 struct m3k_file;
@@ -102,7 +109,7 @@ struct m3k_proc {
 	DECLARE_BITMAP(notify_pending, M3IPC_MAX_EPS);
 	int notify_ep[M3IPC_MAX_EPS]; /* the notifier's endpoint: a later owner of its slot differs */
 
-	struct m3k_counters count;
+	struct m3k_counters count; /* what this proc did */
 };
 
 struct m3k_vm {
@@ -113,7 +120,7 @@ struct m3k_vm {
 	spinlock_t lock;
 	struct m3k_proc *slots[M3IPC_MAX_EPS];
 	u8 generation[M3IPC_MAX_EPS];
-	struct m3k_counters count;
+	struct m3k_counters count; /* what its freed procs did */
 };
 
 struct m3k_file {
@@ -124,7 +131,7 @@ struct m3k_file {
 extern struct mutex m3k_sys_lock;
 extern struct m3k_vm *m3k_vms[M3IPC_MAX_VMS];
 extern bool m3k_initialised;
-extern struct m3k_counters m3k_total;
+extern struct m3k_counters m3k_total; /* what freed VMs' procs did */
 /* Objects allocated and not yet freed: both must be back to 0 once every file is closed and
  * every VM ended (a leak check the VM test reads from /proc/m3ipc/stats). */
 extern atomic_t m3k_live_procs, m3k_live_vms;
@@ -142,13 +149,13 @@ void m3k_file_release(struct m3k_file *f);
 void m3k_unbind_proc(struct m3k_proc *p, int own_err);
 struct m3k_proc *m3k_caller(struct m3k_file *f);
 struct m3k_proc *m3k_lookup(struct m3k_vm *vm, int ep);
+bool m3k_bound(struct m3k_vm *vm, int ep);
 int m3k_check_ep(int ep);
 int m3k_getep(struct m3k_file *f, pid_t pid);
 void m3k_proc_put(struct m3k_proc *p);
 void m3k_lock_pair(struct m3k_proc *a, struct m3k_proc *b);
 void m3k_unlock_pair(struct m3k_proc *a, struct m3k_proc *b);
-void m3k_count(struct m3k_proc *p, size_t field, u64 n);
-#define M3K_COUNT(p, field, n) m3k_count(p, offsetof(struct m3k_counters, field), n)
+void m3k_counters_add(u64 sum[M3K_NCOUNTERS], const struct m3k_counters *c);
 
 /* m3k_ipc.c: rendezvous message passing. cmd: M3K_IOC_SEND, _SENDREC or _RECEIVE. */
 int m3k_call(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, long timeout_ms);

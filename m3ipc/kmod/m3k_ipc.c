@@ -342,7 +342,7 @@ static struct m3k_proc *first_sender(struct m3k_proc *me, int src)
 
 static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout_ms)
 {
-	struct m3k_proc *s, *alive;
+	struct m3k_proc *s;
 	message m;
 	int bit, err;
 
@@ -384,13 +384,9 @@ static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout
 				continue;
 			return err;
 		}
-		if (src != ANY) {
-			alive = m3k_lookup(me->vm, src);
-			if (!alive) {
-				err = EMOLDEADSRCDST;
-				break;
-			}
-			m3k_proc_put(alive);
+		if (src != ANY && !m3k_bound(me->vm, src)) {
+			err = EMOLDEADSRCDST;
+			break;
 		}
 		if (me->dead) {
 			err = EMOLINTR;
