@@ -198,7 +198,11 @@ int mnx_vm_group(int vmid, gid_t gid);
 int mnx_bind(int vmid, int p_nr);
 int mnx_unbind(int vmid, int ep);
 
-/* Rendezvous message passing (no buffering). */
+/* Rendezvous message passing (no buffering: a message waits only while its sender does).
+ * EMOLFAULT: m is not readable (a send, a sendrec's request: nothing is sent) or not writable
+ * when the message arrives. A receive, or a sendrec's reply, may find that out only after the
+ * message was taken for it (kmod: it is copied out once the caller runs again): the sender was
+ * told it was delivered, the receiver gets EMOLFAULT and the message is lost. */
 int mnx_send(int dst_ep, message *m);
 int mnx_receive(int src_ep, message *m);          /* src_ep may be ANY */
 int mnx_sendrec(int srcdst_ep, message *m);       /* send, then receive the reply into m */

@@ -17,8 +17,8 @@
  *                          sleeping or copying;
  *   m3k_pid_lock (spinlock, m3k_exit.c) the table by struct pid and the list of exited procs;
  *                          a leaf too, also taken by the exit hook with preemption off.
- * The proc mutexes are sleeping locks on purpose: the single user-to-user copy runs while both
- * parties are held and may fault pages in.
+ * The proc mutexes are sleeping locks on purpose: copies between a user buffer and a proc's
+ * message slot run while both parties are held and may fault pages in.
  *
  * References: a bound proc holds one reference for its slot and one for its file entry; a
  * sender queued on a receiver holds one on the receiver (send_to); every lookup takes its own.
@@ -40,24 +40,22 @@
 #include "m3ipc.h"
 #include "m3ipc_uapi.h"
 
-/* A user message buffer pinned while its owner is blocked, so that the peer can copy straight
- * into (or out of) it from its own context: the only copy of the message. */
-struct m3k_ubuf {
-	struct page *pages[2]; /* a message may straddle a page boundary */
-	unsigned int npages;
-	unsigned int offset;   /* of the message in pages[0] */
-	bool writable;
-};
-
 enum m3k_state {
 	M3K_IDLE,
-	M3K_SENDING,   /* queued on send_to->senders, message in buf */
-	M3K_RECEIVING, /* waiting for a message from peer_ep (or ANY) into buf */
+	M3K_SENDING,   /* queued on send_to->senders, message in msg */
+	M3K_RECEIVING, /* waiting for a message from peer_ep (or ANY) into msg */
 };
 
+/*
+ * Counters, kept on the proc that did the thing only (one atomic per event on the IPC path, no
+ * shared line): a proc's are added to its VM's when it is freed, a VM's to m3k_total when it is
+ * freed, and /proc adds the live ones up (m3k_procfs.c). Only atomic64_t fields.
+ */
 struct m3k_counters {
 	atomic64_t sent, received, notifies, vcopies, bytes_copied;
 };
+#define M3K_NCOUNTERS (sizeof(struct m3k_counters) / sizeof(atomic64_t))
+#define M3K_COUNT(p, field, n) atomic64_add(n, &(p)->count.field)
 
 struct m3k_vm;
 struct m3k_file;
@@ -86,7 +84,7 @@ struct m3k_proc {
 	 * the call stays published, and the same call issued again (by the kernel's restart or the
 	 * shim's retry on EINTR) resumes the wait with what is left of its deadline. in_call says
 	 * whether a thread (the owner, or an unbinder cleaning up an abandoned call) owns it now;
-	 * only that thread touches buf and send_to. An unbinder takes an abandoned call only after
+	 * only that thread touches send_to. An unbinder takes an abandoned call only after
 	 * setting dead, so an owner that finds its proc dead leaves the call alone.
 	 */
 	bool in_call;
@@ -95,14 +93,23 @@ struct m3k_proc {
 	void __user *call_msg;
 	ktime_t deadline;           /* CLOCK_MONOTONIC, unless forever */
 	bool forever;
-	struct m3k_ubuf buf;
+	/*
+	 * The message slot. A waiting sender's message, m_source filled in, copied here by its own
+	 * thread before it queues (a receiver copies it out into its own buffer). A waiting
+	 * receiver's message (or notification, or sendrec reply), written by the sender under our
+	 * lock while accepts() holds; once done, nobody writes it until our thread, waking in its
+	 * own context, has copied it out into call_msg. Two copies, as a pipe, but no page pinned.
+	 * The proc is kmalloc'ed, whose caches allow user copies (hardened usercopy); the copies
+	 * have a constant size anyway, which that check skips.
+	 */
+	message msg;
 	struct m3k_proc *send_to;   /* receiver we queued on (referenced), owned by our thread */
 	struct list_head senders;   /* procs blocked sending to us, FIFO */
 	struct list_head send_link;
 	DECLARE_BITMAP(notify_pending, M3IPC_MAX_EPS);
 	int notify_ep[M3IPC_MAX_EPS]; /* the notifier's endpoint: a later owner of its slot differs */
 
-	struct m3k_counters count;
+	struct m3k_counters count; /* what this proc did */
 };
 
 struct m3k_vm {
@@ -113,7 +120,7 @@ struct m3k_vm {
 	spinlock_t lock;
 	struct m3k_proc *slots[M3IPC_MAX_EPS];
 	u8 generation[M3IPC_MAX_EPS];
-	struct m3k_counters count;
+	struct m3k_counters count; /* what its freed procs did */
 };
 
 struct m3k_file {
@@ -124,7 +131,7 @@ struct m3k_file {
 extern struct mutex m3k_sys_lock;
 extern struct m3k_vm *m3k_vms[M3IPC_MAX_VMS];
 extern bool m3k_initialised;
-extern struct m3k_counters m3k_total;
+extern struct m3k_counters m3k_total; /* what freed VMs' procs did */
 /* Objects allocated and not yet freed: both must be back to 0 once every file is closed and
  * every VM ended (a leak check the VM test reads from /proc/m3ipc/stats). */
 extern atomic_t m3k_live_procs, m3k_live_vms;
@@ -142,13 +149,13 @@ void m3k_file_release(struct m3k_file *f);
 void m3k_unbind_proc(struct m3k_proc *p, int own_err);
 struct m3k_proc *m3k_caller(struct m3k_file *f);
 struct m3k_proc *m3k_lookup(struct m3k_vm *vm, int ep);
+bool m3k_bound(struct m3k_vm *vm, int ep);
 int m3k_check_ep(int ep);
 int m3k_getep(struct m3k_file *f, pid_t pid);
 void m3k_proc_put(struct m3k_proc *p);
 void m3k_lock_pair(struct m3k_proc *a, struct m3k_proc *b);
 void m3k_unlock_pair(struct m3k_proc *a, struct m3k_proc *b);
-void m3k_count(struct m3k_proc *p, size_t field, u64 n);
-#define M3K_COUNT(p, field, n) m3k_count(p, offsetof(struct m3k_counters, field), n)
+void m3k_counters_add(u64 sum[M3K_NCOUNTERS], const struct m3k_counters *c);
 
 /* m3k_ipc.c: rendezvous message passing. cmd: M3K_IOC_SEND, _SENDREC or _RECEIVE. */
 int m3k_call(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, long timeout_ms);
@@ -159,13 +166,6 @@ int m3k_finish_call(struct m3k_proc *me, int why);
 /* m3k_vcopy.c */
 int m3k_vcopy(struct m3k_proc *me, int src_ep, unsigned long src, int dst_ep, unsigned long dst,
 	      u64 len);
-
-/* m3k_ubuf.c: pinned message buffers. */
-int m3k_ubuf_pin(struct m3k_ubuf *b, void __user *msg, bool writable);
-void m3k_ubuf_unpin(struct m3k_ubuf *b);
-int m3k_ubuf_from_user(struct m3k_ubuf *dst, const void __user *src);
-int m3k_ubuf_to_user(void __user *dst, const struct m3k_ubuf *src);
-void m3k_ubuf_write(struct m3k_ubuf *dst, size_t offset, const void *src, size_t len);
 
 /* m3k_perm.c: who may do what (m3ipc.h, "Permissions"). */
 bool m3k_may_bind(const struct m3k_vm *vm);

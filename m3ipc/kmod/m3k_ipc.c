@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Rendezvous message passing: send, receive, sendrec, notify. Nothing is buffered in the
- * kernel: whichever party arrives second copies the message once, directly between the two
- * user buffers (the first party's buffer is pinned while it waits).
+ * Rendezvous message passing: send, receive, sendrec, notify. A message is never queued on its
+ * own: it is held by the kernel only while one of its two parties waits for the other, in the
+ * waiting party's message slot (m3k_proc.msg). So it is copied twice, user -> slot -> user, as
+ * through a pipe, and each copy touches only the user memory of the thread that runs it: a
+ * sender copies its message in (into its own slot, or straight into a waiting receiver's), a
+ * receiver copies it out (from a queued sender's slot, or from its own once woken). Nothing is
+ * pinned: for a message of a few dozen bytes pinning its page cost more than the copy saves.
+ * vcopy (m3k_vcopy.c) still copies once.
  */
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
@@ -36,38 +41,68 @@ static bool accepts(const struct m3k_proc *r, int src_ep, bool notification)
 }
 
 /*
- * Ends the published call of me: leaves the queue it sits in, unpins the message and returns
- * the call's result (why, if it did not complete). Called by the thread that owns the call
- * (in_call), no lock held. The pinned buffer is taken over under the lock and unpinned after
- * it (unpinning may sleep on a page lock): whatever happens, it is unpinned once.
+ * Ends the published call of me: leaves the queue it sits in and returns the call's result
+ * (why, if it did not complete). *delivered: the call got its message, which waits in me->msg
+ * (a receive, or a sendrec's reply; deliveries complete with result 0, failures never do).
+ * Called by the thread that owns the call (in_call), no lock held.
  */
-int m3k_finish_call(struct m3k_proc *me, int why)
+static int end_call(struct m3k_proc *me, int why, bool *delivered)
 {
 	struct m3k_proc *q = me->send_to; /* only the owner of the call sets or clears it */
-	struct m3k_ubuf pinned;
+	bool paired = false;
 	int err;
 
-	if (q)
+	mutex_lock(&me->lock);
+	/* Still in q's queue (the wait failed, timed out or was ended): leaving it needs q's lock
+	 * too. send_link changes only with both locks held, so ours tells whether it is; a call
+	 * that completed was taken off the queue already, and ours alone ends it. */
+	if (q && !list_empty(&me->send_link)) {
+		mutex_unlock(&me->lock);
 		m3k_lock_pair(me, q);
-	else
-		mutex_lock(&me->lock);
+		paired = true;
+	}
 	err = me->done ? me->result : why;
+	*delivered = me->done && !me->result && me->state == M3K_RECEIVING;
 	if (!list_empty(&me->send_link))
 		list_del_init(&me->send_link);
-	me->state = M3K_IDLE;
 	me->reply_pending = false;
 	me->done = false;
 	me->in_call = false;
 	me->send_to = NULL;
-	pinned = me->buf;
-	me->buf.npages = 0;
-	if (q)
+	/* Last: resume_pending reads it without the lock, and must see the rest cleared. */
+	smp_store_release(&me->state, M3K_IDLE);
+	if (paired)
 		m3k_unlock_pair(me, q);
 	else
 		mutex_unlock(&me->lock);
-	m3k_ubuf_unpin(&pinned);
 	if (q)
 		m3k_proc_put(q);
+	return err;
+}
+
+/* An unbinder ends a call that a signal left abandoned: a message delivered to it is dropped,
+ * since it may only be copied out by its own thread, and that thread gets EMOLINTR anyway
+ * (resume_pending finds its proc dead). */
+int m3k_finish_call(struct m3k_proc *me, int why)
+{
+	bool delivered;
+
+	return end_call(me, why, &delivered);
+}
+
+/*
+ * The owner's thread ends its call and, if the call got its message, copies it from the slot
+ * into the call's buffer, now, in the owner's own context. Nobody writes the slot of an idle
+ * proc, so no lock is needed for it. The sender was already told the message was delivered:
+ * a buffer that faults now loses it, and the call returns EMOLFAULT (m3ipc.h).
+ */
+static int finish_own_call(struct m3k_proc *me, int why)
+{
+	bool delivered;
+	int err = end_call(me, why, &delivered);
+
+	if (delivered && copy_to_user(me->call_msg, &me->msg, sizeof(message)))
+		err = EMOLFAULT;
 	return err;
 }
 
@@ -138,7 +173,7 @@ static int wait_done(struct m3k_proc *me, struct wait_queue_entry *wait)
 		}
 		mutex_unlock(&me->lock);
 	}
-	return m3k_finish_call(me, ret == -ETIME ? EMOLTIMEDOUT : EMOLINTR);
+	return finish_own_call(me, ret == -ETIME ? EMOLTIMEDOUT : EMOLINTR);
 }
 
 /*
@@ -151,6 +186,11 @@ static int resume_pending(struct m3k_proc *me, unsigned int cmd, int ep, void __
 {
 	bool same;
 
+	/* Only our own thread makes a call non-idle, so an idle one stays idle until we publish
+	 * again: the common case needs no lock (a proc unbound meanwhile is caught under the lock
+	 * by send or receive). */
+	if (smp_load_acquire(&me->state) == M3K_IDLE && !READ_ONCE(me->dead))
+		return 0;
 	mutex_lock(&me->lock);
 	if (me->dead) {
 		mutex_unlock(&me->lock);
@@ -168,7 +208,7 @@ static int resume_pending(struct m3k_proc *me, unsigned int cmd, int ep, void __
 		*ret = wait_done(me, NULL);
 		return 1;
 	}
-	m3k_finish_call(me, EMOLINTR);
+	finish_own_call(me, EMOLINTR);
 	return 0;
 }
 
@@ -195,67 +235,58 @@ static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout
 
 	if (err)
 		return err;
-	/* sendrec always waits for the reply, which lands in the same (pinned) buffer. */
-	if (reply) {
-		err = m3k_ubuf_pin(&me->buf, umsg, true);
-		if (err)
-			goto out;
+	/*
+	 * Into our slot first, before any lock (a fault may sleep): from there it goes on into a
+	 * waiting receiver's slot, or waits there for a receiver. Our call is idle (resume_pending),
+	 * so nobody else reads or writes the slot now.
+	 */
+	if (copy_from_user(&me->msg, umsg, sizeof(message))) {
+		err = EMOLFAULT;
+		goto out;
 	}
-	for (;;) {
-		m3k_lock_pair(me, dst);
-		if (me->dead) {
-			err = EMOLINTR; /* unbound (VM ended) since the call began */
-		} else if (dst->dead) {
-			err = EMOLDEADSRCDST;
-		} else if (accepts(dst, me->ep, false)) {
-			/* The receiver waits: the one copy, sender's buffer -> receiver's. */
-			err = m3k_ubuf_from_user(&dst->buf, umsg);
-			if (!err) {
-				m3k_ubuf_write(&dst->buf, offsetof(message, m_source), &me->ep, sizeof(int));
-				if (reply) {
-					me->state = M3K_RECEIVING;
-					me->peer_ep = dst_ep;
-					me->reply_pending = true;
-					me->send_to = dst; /* our reference moves there */
-					publish_call(me, M3K_IOC_SENDREC, dst_ep, umsg, timeout_ms);
-					/* Without a deadline: on our wait queue before the peer can run,
-					 * so that on one CPU the rendezvous is one switch each way (the
-					 * copy above may fault and sleep, so not earlier). Nothing below
-					 * sleeps before the schedule() in wait_prepared(). */
-					if (me->forever) {
-						prepare_to_wait(&me->wq, &wait, TASK_INTERRUPTIBLE);
-						prepared = true;
-					}
-				}
-				m3k_wake(dst, 0);
-				M3K_COUNT(me, sent, 1);
-				M3K_COUNT(dst, received, 1);
-			}
-		} else if (timeout_ms == 0) {
-			err = EMOLAGAIN;
-		} else if (!me->buf.npages) {
-			/* Must wait: pin our message (may sleep on faults) and look again. */
-			m3k_unlock_pair(me, dst);
-			err = m3k_ubuf_pin(&me->buf, umsg, false);
-			if (err)
-				goto out;
-			continue;
-		} else {
-			me->state = M3K_SENDING;
+	me->msg.m_source = me->ep;
+	m3k_lock_pair(me, dst);
+	if (me->dead) {
+		err = EMOLINTR; /* unbound (VM ended) since the call began */
+	} else if (dst->dead) {
+		err = EMOLDEADSRCDST;
+	} else if (accepts(dst, me->ep, false)) {
+		/* The receiver waits: into its slot; it copies the message out when it wakes. */
+		dst->msg = me->msg;
+		if (reply) {
+			/* The reply comes into our slot, and out into umsg when we wake. */
+			me->state = M3K_RECEIVING;
 			me->peer_ep = dst_ep;
-			me->reply_pending = reply;
-			me->send_to = dst;
-			list_add_tail(&me->send_link, &dst->senders);
-			publish_call(me, reply ? M3K_IOC_SENDREC : M3K_IOC_SEND, dst_ep, umsg, timeout_ms);
+			me->reply_pending = true;
+			me->send_to = dst; /* our reference moves there */
+			publish_call(me, M3K_IOC_SENDREC, dst_ep, umsg, timeout_ms);
+			/* Without a deadline: on our wait queue before the peer can run, so that on
+			 * one CPU the rendezvous is one switch each way (not before the locks: taking
+			 * a mutex may sleep). Nothing below sleeps before the schedule() in
+			 * wait_prepared(). */
+			if (me->forever) {
+				prepare_to_wait(&me->wq, &wait, TASK_INTERRUPTIBLE);
+				prepared = true;
+			}
 		}
-		m3k_unlock_pair(me, dst);
-		break;
+		m3k_wake(dst, 0);
+		M3K_COUNT(me, sent, 1);
+		M3K_COUNT(dst, received, 1);
+	} else if (timeout_ms == 0) {
+		err = EMOLAGAIN;
+	} else {
+		me->state = M3K_SENDING;
+		me->peer_ep = dst_ep;
+		me->reply_pending = reply;
+		me->send_to = dst;
+		list_add_tail(&me->send_link, &dst->senders);
+		publish_call(me, reply ? M3K_IOC_SENDREC : M3K_IOC_SEND, dst_ep, umsg, timeout_ms);
 	}
+	m3k_unlock_pair(me, dst);
 	/* (prepared implies this: it is set only with send_to, and nothing fails after it) */
 	if (!err && me->send_to)
 		return wait_done(me, prepared ? &wait : NULL);
 out:
-	m3k_ubuf_unpin(&me->buf);
 	m3k_proc_put(dst);
 	return err;
 }
@@ -276,22 +307,19 @@ static int pending_notify(const struct m3k_proc *me, int src)
 /* The notification message, built at delivery (its timestamp is the delivery's, m3ipc.h). */
 static void make_notify(message *m, int src_ep, int src_p_nr)
 {
-	memset(m, 0, sizeof(*m)); /* nothing of the kernel's stack reaches user space */
+	memset(m, 0, sizeof(*m)); /* nothing stale (stack, an earlier message) reaches user space */
 	m->m_source = src_ep;
 	m->m_type = NOTIFY_FROM(src_p_nr);
 	m->NOTIFY_TIMESTAMP = ktime_get_ns(); /* CLOCK_MONOTONIC, as the header promises */
 }
 
-/* Takes the message of sender s, queued on me, into umsg. Both locked; returns 0 or error. */
+/* Takes the message of sender s, queued on me, into umsg. Both locked; returns 0 or error
+ * (a fault leaves s queued, its message not taken). */
 static int take_from(struct m3k_proc *me, struct m3k_proc *s, void __user *umsg)
 {
-	/* The one copy: sender's pinned buffer -> receiver's user buffer. */
-	int err = m3k_ubuf_to_user(umsg, &s->buf);
-
-	if (!err && put_user(s->ep, &((message __user *)umsg)->m_source))
-		err = EMOLFAULT;
-	if (err)
-		return err;
+	/* Out of the sender's slot (its m_source filled in) into our own buffer. */
+	if (copy_to_user(umsg, &s->msg, sizeof(message)))
+		return EMOLFAULT;
 	list_del_init(&s->send_link);
 	if (s->reply_pending)
 		s->state = M3K_RECEIVING; /* now waits for our reply, peer_ep is us */
@@ -314,7 +342,7 @@ static struct m3k_proc *first_sender(struct m3k_proc *me, int src)
 
 static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout_ms)
 {
-	struct m3k_proc *s, *alive;
+	struct m3k_proc *s;
 	message m;
 	int bit, err;
 
@@ -325,15 +353,10 @@ static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout
 		if (src == me->ep)
 			return EMOLDEADLOCK;
 	}
-	/*
-	 * Nothing queued for us (an unlocked hint): we will most likely wait, so pin our buffer
-	 * now rather than find that out under the lock, drop it to pin and look again. A failed
-	 * pin here (it leaves nothing pinned) is ignored: the loop below pins again and reports
-	 * errors in its own order.
-	 */
-	if (timeout_ms != 0 && list_empty_careful(&me->senders) &&
-	    bitmap_empty(me->notify_pending, M3IPC_MAX_EPS))
-		m3k_ubuf_pin(&me->buf, umsg, true);
+	/* umsg is written only once a message is there, perhaps after a wait: a pointer that
+	 * cannot be user memory at all is refused before any message is taken for it. */
+	if (!access_ok(umsg, sizeof(message)))
+		return EMOLFAULT;
 	for (;;) {
 		mutex_lock(&me->lock);
 		bit = pending_notify(me, src);
@@ -359,28 +382,18 @@ static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout
 			m3k_proc_put(s);
 			if (err == -EAGAIN)
 				continue;
-			m3k_ubuf_unpin(&me->buf);
 			return err;
 		}
-		if (src != ANY) {
-			alive = m3k_lookup(me->vm, src);
-			if (!alive) {
-				err = EMOLDEADSRCDST;
-				break;
-			}
-			m3k_proc_put(alive);
+		if (src != ANY && !m3k_bound(me->vm, src)) {
+			err = EMOLDEADSRCDST;
+			break;
 		}
 		if (me->dead) {
 			err = EMOLINTR;
 		} else if (timeout_ms == 0) {
 			err = EMOLAGAIN;
-		} else if (!me->buf.npages) {
-			mutex_unlock(&me->lock);
-			err = m3k_ubuf_pin(&me->buf, umsg, true);
-			if (err)
-				return err;
-			continue;
 		} else {
+			/* Wait: the message comes into our slot (see finish_own_call). */
 			me->state = M3K_RECEIVING;
 			me->peer_ep = src;
 			me->reply_pending = false;
@@ -391,7 +404,6 @@ static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout
 		break;
 	}
 	mutex_unlock(&me->lock);
-	m3k_ubuf_unpin(&me->buf);
 	return err;
 }
 
@@ -409,7 +421,6 @@ int m3k_call(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, lo
 int m3k_notify(struct m3k_proc *me, int dst_ep)
 {
 	struct m3k_proc *dst;
-	message m;
 	int err = lookup_destination(me, dst_ep, &dst);
 
 	if (err)
@@ -418,8 +429,7 @@ int m3k_notify(struct m3k_proc *me, int dst_ep)
 	if (dst->dead) {
 		err = EMOLDEADSRCDST;
 	} else if (accepts(dst, me->ep, true)) {
-		make_notify(&m, me->ep, me->p_nr);
-		m3k_ubuf_write(&dst->buf, 0, &m, sizeof(m));
+		make_notify(&dst->msg, me->ep, me->p_nr); /* copied out when dst wakes */
 		m3k_wake(dst, 0);
 		M3K_COUNT(dst, received, 1);
 	} else if (READ_ONCE(me->dead)) {

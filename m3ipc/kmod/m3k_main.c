@@ -35,8 +35,10 @@ static int m3k_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Copies a versioned argument struct in; EMOLINVAL if its size or version do not match. */
-static int get_arg(void *arg, size_t size, unsigned long uarg)
+/* Copies a versioned argument struct in; EMOLINVAL if its size or version do not match.
+ * Inlined into each command's case with that struct's constant size: hardened usercopy checks
+ * only copies of a variable size, so the check is compiled out of every call's path. */
+static __always_inline int get_sized(void *arg, size_t size, unsigned long uarg)
 {
 	const struct m3k_hdr *hdr = arg;
 
@@ -97,8 +99,9 @@ union m3k_arg {
 	struct m3k_vcopy_arg v;
 };
 
-/* The size of cmd's argument struct; 0 for a command the module does not know. */
-static size_t arg_size(unsigned int cmd)
+/* Copies cmd's argument struct in: 0, an EMOL* code, or -ENOTTY for a command the module does
+ * not know. */
+static int get_arg(union m3k_arg *a, unsigned int cmd, unsigned long uarg)
 {
 	switch (cmd) {
 	case M3K_IOC_DRVS_INIT:
@@ -106,21 +109,21 @@ static size_t arg_size(unsigned int cmd)
 	case M3K_IOC_VM_INIT:
 	case M3K_IOC_VM_END:
 	case M3K_IOC_GETEP:
-		return sizeof(struct m3k_int_arg);
+		return get_sized(&a->i, sizeof(a->i), uarg);
 	case M3K_IOC_BIND:
 	case M3K_IOC_UNBIND:
-		return sizeof(struct m3k_bind_arg);
+		return get_sized(&a->b, sizeof(a->b), uarg);
 	case M3K_IOC_VM_GROUP:
-		return sizeof(struct m3k_group_arg);
+		return get_sized(&a->g, sizeof(a->g), uarg);
 	case M3K_IOC_SEND:
 	case M3K_IOC_RECEIVE:
 	case M3K_IOC_SENDREC:
 	case M3K_IOC_NOTIFY:
-		return sizeof(struct m3k_ipc_arg);
+		return get_sized(&a->ipc, sizeof(a->ipc), uarg);
 	case M3K_IOC_VCOPY:
-		return sizeof(struct m3k_vcopy_arg);
+		return get_sized(&a->v, sizeof(a->v), uarg);
 	default:
-		return 0;
+		return -ENOTTY;
 	}
 }
 
@@ -152,13 +155,11 @@ static long dispatch(struct m3k_file *f, unsigned int cmd, const union m3k_arg *
 
 static long m3k_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
-	size_t size = arg_size(cmd);
 	union m3k_arg a;
-	long ret;
+	long ret = get_arg(&a, cmd, uarg);
 
-	if (!size)
-		return -ENOTTY;
-	ret = get_arg(&a, size, uarg);
+	if (ret == -ENOTTY)
+		return ret;
 	return to_user(ret ? ret : dispatch(file->private_data, cmd, &a));
 }
 

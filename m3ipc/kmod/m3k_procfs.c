@@ -12,18 +12,50 @@
 
 static struct proc_dir_entry *m3k_dir;
 
-static void show_counters(struct seq_file *m, const struct m3k_counters *c)
+/* c: sums of struct m3k_counters, in its order. */
+static void show_counters(struct seq_file *m, const u64 c[M3K_NCOUNTERS])
 {
-	seq_printf(m, "sent=%lld received=%lld notifies=%lld vcopies=%lld bytes_copied=%lld",
-		   atomic64_read(&c->sent), atomic64_read(&c->received), atomic64_read(&c->notifies),
-		   atomic64_read(&c->vcopies), atomic64_read(&c->bytes_copied));
+	BUILD_BUG_ON(M3K_NCOUNTERS != 5);
+	seq_printf(m, "sent=%llu received=%llu notifies=%llu vcopies=%llu bytes_copied=%llu",
+		   c[0], c[1], c[2], c[3], c[4]);
+}
+
+/*
+ * Adds up what vm's procs did: the freed ones' counts were folded into vm->count, the bound
+ * ones keep their own (struct m3k_counters); vm->lock held. A proc unbound and not yet freed is
+ * in neither for that while.
+ */
+static void vm_counters(const struct m3k_vm *vm, u64 sum[M3K_NCOUNTERS])
+{
+	int i;
+
+	m3k_counters_add(sum, &vm->count);
+	for (i = 0; i < M3IPC_MAX_EPS; i++)
+		if (vm->slots[i])
+			m3k_counters_add(sum, &vm->slots[i]->count);
 }
 
 static int stats_show(struct seq_file *m, void *v)
 {
+	u64 sum[M3K_NCOUNTERS] = { 0 };
+	int i;
+
+	/* Freed VMs', then the live ones' (an ended VM not yet freed is in neither meanwhile). */
+	mutex_lock(&m3k_sys_lock);
+	m3k_counters_add(sum, &m3k_total);
+	for (i = 0; i < M3IPC_MAX_VMS; i++) {
+		struct m3k_vm *vm = m3k_vms[i];
+
+		if (!vm)
+			continue;
+		spin_lock(&vm->lock);
+		vm_counters(vm, sum);
+		spin_unlock(&vm->lock);
+	}
+	mutex_unlock(&m3k_sys_lock);
 	seq_printf(m, "initialised=%d live_vms=%d live_procs=%d ", READ_ONCE(m3k_initialised),
 		   atomic_read(&m3k_live_vms), atomic_read(&m3k_live_procs));
-	show_counters(m, &m3k_total);
+	show_counters(m, sum);
 	seq_putc(m, '\n');
 	return 0;
 }
@@ -44,6 +76,7 @@ static int vms_show(struct seq_file *m, void *v)
 	mutex_lock(&m3k_sys_lock);
 	for (i = 0; i < M3IPC_MAX_VMS; i++) {
 		struct m3k_vm *vm = m3k_vms[i];
+		u64 sum[M3K_NCOUNTERS] = { 0 };
 
 		if (!vm)
 			continue;
@@ -52,8 +85,9 @@ static int vms_show(struct seq_file *m, void *v)
 			   from_kuid_munged(seq_user_ns(m), vm->owner),
 			   gid_valid(vm->group) ? (int)from_kgid_munged(seq_user_ns(m), vm->group) : -1,
 			   vm_bound(vm));
+		vm_counters(vm, sum);
 		spin_unlock(&vm->lock);
-		show_counters(m, &vm->count);
+		show_counters(m, sum);
 		seq_putc(m, '\n');
 	}
 	mutex_unlock(&m3k_sys_lock);
@@ -75,6 +109,7 @@ static const char *state_name(const struct m3k_proc *p)
 static int procs_show(struct seq_file *m, void *v)
 {
 	int i, s;
+	u64 sum[M3K_NCOUNTERS];
 
 	mutex_lock(&m3k_sys_lock);
 	for (i = 0; i < M3IPC_MAX_VMS; i++) {
@@ -92,7 +127,9 @@ static int procs_show(struct seq_file *m, void *v)
 			seq_printf(m, "vmid=%d ep=%d p_nr=%d tid=%d pid=%d state=%s peer=%d notify_pending=%*pbl ",
 				   vm->vmid, p->ep, p->p_nr, pid_vnr(p->pid), pid_vnr(p->tgid), state_name(p),
 				   READ_ONCE(p->peer_ep), M3IPC_MAX_EPS, p->notify_pending);
-			show_counters(m, &p->count);
+			memset(sum, 0, sizeof(sum));
+			m3k_counters_add(sum, &p->count);
+			show_counters(m, sum);
 			seq_putc(m, '\n');
 		}
 		spin_unlock(&vm->lock);

@@ -18,21 +18,46 @@ bool m3k_initialised;
 struct m3k_counters m3k_total;
 atomic_t m3k_live_procs = ATOMIC_INIT(0), m3k_live_vms = ATOMIC_INIT(0);
 
+/* Adds c to sum, field by field. */
+void m3k_counters_add(u64 sum[M3K_NCOUNTERS], const struct m3k_counters *c)
+{
+	const atomic64_t *v = (const atomic64_t *)c;
+	size_t i;
+
+	for (i = 0; i < M3K_NCOUNTERS; i++)
+		sum[i] += atomic64_read(&v[i]);
+}
+
+/* Folds the counts of a freed proc or VM into its parent's (see struct m3k_counters). */
+static void counters_fold(struct m3k_counters *to, const struct m3k_counters *from)
+{
+	atomic64_t *t = (atomic64_t *)to;
+	const atomic64_t *f = (const atomic64_t *)from;
+	size_t i;
+
+	for (i = 0; i < M3K_NCOUNTERS; i++)
+		atomic64_add(atomic64_read(&f[i]), &t[i]);
+}
+
 static void vm_release(struct kref *ref)
 {
+	struct m3k_vm *vm = container_of(ref, struct m3k_vm, ref);
+
+	counters_fold(&m3k_total, &vm->count);
 	atomic_dec(&m3k_live_vms);
-	kfree(container_of(ref, struct m3k_vm, ref));
+	kfree(vm);
 }
 
 static void proc_release(struct kref *ref)
 {
 	struct m3k_proc *p = container_of(ref, struct m3k_proc, ref);
 
-	WARN_ON(p->state != M3K_IDLE || p->buf.npages || p->send_to || !list_empty(&p->senders) ||
+	WARN_ON(p->state != M3K_IDLE || p->send_to || !list_empty(&p->senders) ||
 		!hlist_unhashed(&p->pid_link) || !list_empty(&p->exit_link));
 	put_pid(p->pid);
 	put_pid(p->tgid);
 	mmdrop(p->mm);
+	counters_fold(&p->vm->count, &p->count);
 	kref_put(&p->vm->ref, vm_release);
 	atomic_dec(&m3k_live_procs);
 	kfree(p);
@@ -41,14 +66,6 @@ static void proc_release(struct kref *ref)
 void m3k_proc_put(struct m3k_proc *p)
 {
 	kref_put(&p->ref, proc_release);
-}
-
-/* Counts on the proc, its VM and the whole system (what /proc/m3ipc shows). */
-void m3k_count(struct m3k_proc *p, size_t field, u64 n)
-{
-	atomic64_add(n, (atomic64_t *)((char *)&p->count + field));
-	atomic64_add(n, (atomic64_t *)((char *)&p->vm->count + field));
-	atomic64_add(n, (atomic64_t *)((char *)&m3k_total + field));
 }
 
 /* Two procs are always locked lower address first, so concurrent pairs cannot deadlock. */
@@ -76,19 +93,36 @@ int m3k_check_ep(int ep)
 	return ep >= 0 && ep < M3IPC_EP_LIMIT ? 0 : EMOLENDPOINT;
 }
 
+/* The proc bound to ep in vm, NULL if the endpoint is stale or unbound; vm->lock held. */
+static struct m3k_proc *bound_to(struct m3k_vm *vm, int ep)
+{
+	struct m3k_proc *p = vm->slots[_ENDPOINT_P(ep)];
+
+	return p && p->ep == ep ? p : NULL;
+}
+
 /* The proc bound to ep in vm, referenced; NULL if the endpoint is stale or unbound. */
 struct m3k_proc *m3k_lookup(struct m3k_vm *vm, int ep)
 {
 	struct m3k_proc *p;
 
 	spin_lock(&vm->lock);
-	p = vm->slots[_ENDPOINT_P(ep)];
-	if (p && p->ep == ep)
+	p = bound_to(vm, ep);
+	if (p)
 		kref_get(&p->ref);
-	else
-		p = NULL;
 	spin_unlock(&vm->lock);
 	return p;
+}
+
+/* Whether ep is bound in vm now: a check, with no reference to take and drop. */
+bool m3k_bound(struct m3k_vm *vm, int ep)
+{
+	bool bound;
+
+	spin_lock(&vm->lock);
+	bound = bound_to(vm, ep);
+	spin_unlock(&vm->lock);
+	return bound;
 }
 
 /* The calling thread's live binding through this file, referenced, or NULL. */

@@ -33,16 +33,24 @@ static void register_atfork(void)
 	pthread_atfork(NULL, NULL, drop_inherited_fd);
 }
 
-/* The device descriptor of this process, opened on first use; EMOLNOSYS without the module. */
+/*
+ * The device descriptor of this process, opened on first use; EMOLNOSYS without the module.
+ * Once open it is read without the lock (every call passes here): it only goes from -1 to an
+ * open descriptor, and back in a forked child, which is single-threaded in its atfork handler.
+ */
 static int device(void)
 {
-	int fd;
+	int fd = __atomic_load_n(&dev_fd, __ATOMIC_ACQUIRE);
 
+	if (fd >= 0)
+		return fd;
 	pthread_once(&atfork_once, register_atfork);
 	pthread_mutex_lock(&dev_lock);
-	if (dev_fd < 0)
-		dev_fd = open(M3K_DEVICE, O_RDWR | O_CLOEXEC);
 	fd = dev_fd;
+	if (fd < 0) {
+		fd = open(M3K_DEVICE, O_RDWR | O_CLOEXEC);
+		__atomic_store_n(&dev_fd, fd, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&dev_lock);
 	return fd >= 0 ? fd : EMOLNOSYS;
 }
