@@ -85,6 +85,14 @@ describe('Figure 2 with COPY modes', () => {
     // The log figure draws them all.
     assert.equal(valuesOf(figure2(modes.results, true)!).filter((v) => v.kind === 'ref').length, 2 * 2 * 2);
   });
+
+  it('explains the dashed memcpy line only when the run measured memcpy', () => {
+    const dashed = (f: ReturnType<typeof figure2>) => f!.footnotes.some((n) => n.includes('Dashed: memcpy'));
+    assert.ok(dashed(figure2(modes.results, true)));
+    const withoutMemcpy = modes.results.filter((r) => r.case.mechanism !== 'memcpy');
+    assert.ok(!dashed(figure2(withoutMemcpy, true)), 'no dashed line drawn, none explained');
+    assert.ok(figure2(withoutMemcpy, true)!.footnotes.some((n) => n.startsWith('Dotted: the paper')));
+  });
 });
 
 describe('one colour per mechanism', () => {

@@ -69,7 +69,8 @@ export function figure2(results: Result[], logScale: boolean): Figure | undefine
   const footnotes = [
     'GB/s = copies/s x block size / 1e9; bars: median, whiskers: 95 % bootstrap interval. Columns: delivery mode; rows: placement. Each panel has its own y scale: read the values on its axis when comparing panels.',
     ...modeFootnotes(cases),
-    `Dashed: memcpy of the same block inside one process on this host. Dotted: the paper's lmbench bw_mem bound, ${paperBound} GB/s, measured on ${m3ipcPaper.hardware}.`,
+    // Only what the figure has: a run without the memcpy case has no dashed line to explain.
+    `${memcpy.length ? 'Dashed: memcpy of the same block inside one process on this host. ' : ''}Dotted: the paper's lmbench bw_mem bound, ${paperBound} GB/s, measured on ${m3ipcPaper.hardware}.`,
     ...(offScaleNote ? [`Not drawn on this linear scale, more than ${LINEAR_HEADROOM}x the panel's bars (the log-scale figure draws them): ${offScaleNote}.`] : []),
     ...absentBlock(cases),
   ];
