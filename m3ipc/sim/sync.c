@@ -201,7 +201,7 @@ static long elapsed_ns(const struct timespec *a, const struct timespec *b)
 	return (b->tv_sec - a->tv_sec) * 1000000000L + (b->tv_nsec - a->tv_nsec);
 }
 
-static int pauses_per_poll(void)
+int sim_pauses_per_poll(void)
 {
 	static _Atomic int per_poll;   /* 0 until measured (threads racing measure alike) */
 	int n = atomic_load_explicit(&per_poll, memory_order_relaxed);
@@ -232,7 +232,7 @@ static bool spin_for(struct sim_slot *me, uint32_t mask, struct sim_slot *peer)
 	int budget = sim_me.spin;
 	if (sim_me.spin_miss > SPIN_MISS_HIGH && budget > SPIN_FLOOR && ++sim_me.spin_waits % SPIN_PROBE)
 		budget = SPIN_FLOOR;
-	int per_poll = pauses_per_poll();
+	int per_poll = sim_pauses_per_poll();
 	for (int i = 0; i < budget; i += per_poll) {
 		if (done(me, mask)) {
 			note_spin(false);
