@@ -221,6 +221,7 @@ int sim_bind(int vmid, int p_nr)
 	atomic_store(&s->n_notify_received, 0);
 	atomic_store(&s->n_vcopy, 0);
 	sim_note_cpu(s);
+	(void)sim_pauses_per_poll();
 	int ep = _ENDPOINT((int)(s->gen % M3IPC_EP_GENERATIONS), p_nr);
 	atomic_fetch_add(&vm->nr_bound, 1);
 	atomic_store(&s->ep, ep);

@@ -13,7 +13,7 @@ struct sim_self {
 	int p_nr;
 	int ep;
 	int hint;               /* p_nr of the last sender: the likely peer of a receive(ANY) */
-	int spin;               /* spin budget in iterations ($M3IPC_SPIN at bind, default 1000) */
+	int spin;               /* spin budget in pauses ($M3IPC_SPIN at bind, default 1000) */
 	int spin_miss;          /* recent full spins that ran out, 0..1024 (sync.c) */
 	unsigned spin_waits;    /* waits spun while spin_miss is high (sync.c) */
 };

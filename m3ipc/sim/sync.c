@@ -92,13 +92,17 @@ void sim_unlock(struct sim_slot *s)
 
 void sim_wake(struct sim_slot *s)
 {
-	atomic_fetch_add(&s->seq, 1);
-	/* Only a sleeping owner needs the syscall; moving the flag to SLEEP_WOKEN here makes
-	 * sure a second waker does not pay for it again. */
+	/* A running owner polls its state: only one that announced a sleep needs seq bumped and
+	 * the syscall. (Every caller changed the state and then made an atomic read-modify-write,
+	 * its unlock or the change itself, before this load; the owner announces the sleep before
+	 * it looks at its state: one of the two sees the other.) Moving the flag to SLEEP_WOKEN
+	 * makes sure a second waker does not pay again. */
 	uint32_t asleep = SLEEP_WAITING;
 	if (atomic_load(&s->sleeping) == SLEEP_WAITING &&
-	    atomic_compare_exchange_strong(&s->sleeping, &asleep, SLEEP_WOKEN))
+	    atomic_compare_exchange_strong(&s->sleeping, &asleep, SLEEP_WOKEN)) {
+		atomic_fetch_add(&s->seq, 1);
 		futex(&s->seq, FUTEX_WAKE, INT_MAX, NULL);
+	}
 }
 
 void sim_note_cpu(struct sim_slot *me)
@@ -167,7 +171,7 @@ static enum peer_cpu awake_peer_cpu(struct sim_slot *me, struct sim_slot *peer)
  * is a moving average (per thread, in 1/1024) of the full-budget spins that ran out. While
  * most succeed the whole budget ($M3IPC_SPIN) is spun; once most run out — pairs outnumber
  * CPUs and the peer is preempted rather than running elsewhere, so spinning burns the time
- * slice it needs — only SPIN_FLOOR iterations are, except that every SPIN_PROBE-th wait still
+ * slice it needs — only SPIN_FLOOR pauses are, except that every SPIN_PROBE-th wait still
  * spins the whole budget to notice when spinning pays again (a short spin that runs out says
  * nothing about that, and is not counted). An average, not halving on every miss, keeps one
  * slow wake-up, which makes the peer's next wait miss too, from feeding back. */
@@ -182,6 +186,43 @@ static void note_spin(bool missed)
 	sim_me.spin_miss = m - (m >> SPIN_MISS_SHIFT) + (missed ? 1024 >> SPIN_MISS_SHIFT : 0);
 }
 
+/* A spinner looks at its state once per POLL_NS, not on every pause: the state is on the line
+ * a sender takes, fills and releases (table.h), and each look while the sender holds it pulls
+ * the line away, so that the sender's next write must fetch it back (and the look after fetch
+ * it once more). One look per cross-CPU line transfer or so leaves the sender its critical
+ * section; looking on every pause (about 10 ns here) made a message cost two more transfers.
+ * The interval is in time, measured once per process in pauses, which last from a few ns to
+ * 140 cycles depending on the CPU. */
+#define POLL_NS           80
+#define CALIBRATE_PAUSES  2000
+
+static long elapsed_ns(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000000000L + (b->tv_nsec - a->tv_nsec);
+}
+
+int sim_pauses_per_poll(void)
+{
+	static _Atomic int per_poll;   /* 0 until measured (threads racing measure alike) */
+	int n = atomic_load_explicit(&per_poll, memory_order_relaxed);
+	if (n > 0)
+		return n;
+	long best = LONG_MAX;   /* the fastest of 3: a preempted run only overstates a pause */
+	for (int round = 0; round < 3; round++) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (int i = 0; i < CALIBRATE_PAUSES; i++)
+			cpu_relax();
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		if (elapsed_ns(&a, &b) < best)
+			best = elapsed_ns(&a, &b);
+	}
+	n = (int)(POLL_NS * CALIBRATE_PAUSES / (best > 0 ? best : 1));
+	n = n < 1 ? 1 : n;
+	atomic_store_explicit(&per_poll, n, memory_order_relaxed);
+	return n;
+}
+
 static bool spin_for(struct sim_slot *me, uint32_t mask, struct sim_slot *peer)
 {
 	/* A peer woken by a futex wake but not running yet says nothing about spinning: its
@@ -191,20 +232,14 @@ static bool spin_for(struct sim_slot *me, uint32_t mask, struct sim_slot *peer)
 	int budget = sim_me.spin;
 	if (sim_me.spin_miss > SPIN_MISS_HIGH && budget > SPIN_FLOOR && ++sim_me.spin_waits % SPIN_PROBE)
 		budget = SPIN_FLOOR;
-	uint32_t seen = atomic_load(&me->seq);
-	if (done(me, mask))
-		return true;   /* (read after seq: a wake posted in between changes seq) */
-	for (int i = 0; i < budget; i++) {
-		/* Poll the wake-up word only; look at the state when a wake was posted. */
-		uint32_t now = atomic_load_explicit(&me->seq, memory_order_acquire);
-		if (now != seen) {
-			if (done(me, mask)) {
-				note_spin(false);
-				return true;
-			}
-			seen = now;
+	int per_poll = sim_pauses_per_poll();
+	for (int i = 0; i < budget; i += per_poll) {
+		if (done(me, mask)) {
+			note_spin(false);
+			return true;
 		}
-		cpu_relax();
+		for (int k = 0; k < per_poll; k++)
+			cpu_relax();
 	}
 	if (budget == sim_me.spin && counted)
 		note_spin(true);

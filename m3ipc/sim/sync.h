@@ -31,6 +31,10 @@ struct sim_deadline sim_deadline_in(long timeout_ms);
 int sim_wait(struct sim_vm *vm, struct sim_slot *me, uint32_t mask, struct sim_slot *peer,
 	     int peer_ep, const struct sim_deadline *dl);
 
+/* How many pauses a spinner makes between two looks at its state (sync.c); measured by the
+ * first call of the process (mnx_bind makes it, so that no timed call pays for it). */
+int sim_pauses_per_poll(void);
+
 /* Publish the CPU we run on, for peers deciding whether to spin. */
 void sim_note_cpu(struct sim_slot *me);
 

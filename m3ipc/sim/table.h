@@ -28,19 +28,20 @@
 
 /* One bound thread. Fields are written by the slot's owner, or by another party while it
  * holds this slot's `lock` (deliveries, queue changes) — see ipc.c for the protocol.
- * The layout follows the fast path of a message: a sender writes line 1 (lock, state,
- * result and the message itself) and then bumps the wake-up word on line 2, which is all a
- * spinning owner polls — so the spinner never pulls line 1 away from a sender that is still
- * writing it. Line 3 is read by peers on every call but written by the owner only when
- * something changes; line 4 is fixed while bound; the counters, written on every call,
- * have line 5 to themselves. */
+ * The layout follows the fast path of a message: line 1 is the slot's inbox (lock, state,
+ * result and the message itself), the only line a message moves: a sender takes it with the
+ * lock, writes the message and the state, and the spinning owner polls the state there —
+ * slowly enough not to pull the line away from a sender still writing it (sync.c). Line 2
+ * (the futex word) is written only around a sleep. Line 3 is read by peers on every call but
+ * written by the owner only when something changes; line 4 is fixed while bound; the
+ * counters, written on every call, have line 5 to themselves. */
 struct sim_slot {
 	_Alignas(SIM_CACHELINE) _Atomic uint32_t lock;   /* futex lock: holder p_nr + 1 | waiters bit (sync.c) */
 	_Atomic uint32_t state;        /* ST_* */
 	_Atomic int32_t result;        /* outcome written by whoever completes the owner's wait */
 	message msg;                   /* the message in transit (the "kernel" copy) */
 
-	_Alignas(SIM_CACHELINE) _Atomic uint32_t seq;    /* futex word the owner waits on; bumped by every wake */
+	_Alignas(SIM_CACHELINE) _Atomic uint32_t seq;    /* futex word of a sleeping owner; bumped by its wake */
 	_Atomic uint32_t sleeping;     /* SLEEP_* (sync.c): in futex_wait, wakers must syscall / woken */
 
 	_Alignas(SIM_CACHELINE) _Atomic int32_t getfrom;  /* receive filter: p_nr or ANY */
