@@ -26,7 +26,10 @@ export const KernelConfigurationSchema = z.strictObject({
   /** Modules that must be loaded once booted (m3ipc is loaded by m3bench itself on the VM and SSH targets). */
   modules: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/)).default([]),
   /** Tests A/B: the runtime profile(s) (config/profiles/NAME.json) measured under it instead of the suite's; net-ab suites only. */
-  runtimeProfile: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  runtimeProfile: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .transform((p) => [p].flat())
+    .optional(),
 });
 
 export type KernelConfiguration = z.output<typeof KernelConfigurationSchema>;

@@ -122,7 +122,7 @@ const lineKey = (id: string, round: number) => `${id}#${round}`;
 
 /** The plan of one configuration: its cases carry its name, in the field and at the end of the id. */
 function partPlan(suite: LoadedSuite, catalogue: CatalogueEntry[], opts: RunOptions, target: Target, multi: boolean, config?: KernelConfiguration): Part {
-  const overrides = config?.runtimeProfile ? { ...opts.overrides, profiles: [config.runtimeProfile].flat() } : (opts.overrides ?? {});
+  const overrides = config?.runtimeProfile ? { ...opts.overrides, profiles: config.runtimeProfile } : (opts.overrides ?? {});
   const plan = expandPlan(suite, catalogue, overrides, target.name, { qualifyIds: multi || target.kind === 'ssh' });
   if (!config) return { plan };
   return { config, plan: plan.map((c) => ({ ...c, id: `${c.id}${CONFIG_ID_SEPARATOR}${config.name}`, config: config.name })) };

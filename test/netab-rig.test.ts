@@ -11,8 +11,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import type { Manifest, Result } from '../core/types.ts';
-import { REPO_ROOT } from '../core/paths.ts';
+import { KernelConfigurationSchema } from '../core/kernel-config.ts';
 import { executeRun } from '../runners/run.ts';
+import { loadSuite } from '../suites/index.ts';
 import type { Rig } from '../runners/targets/rig/rig.ts';
 import { profileTables } from '../reports/net-tables.ts';
 import { killMidStreamAndRestore, rigSuite, useRig } from './rig-fixture.ts';
@@ -140,7 +141,7 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
     const { rig, unavailable } = fixture;
     if (unavailable || !rig) return t.skip(unavailable);
     const baseline = await receiverKnobs();
-    const { profiles } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'config', 'net-ab-rig.json'), 'utf8')) as { profiles: string[] };
+    const { profiles } = (await loadSuite('net-ab-rig')).config as { profiles: string[] };
     const { results } = await executeRun({ suite: rigSuite(dir, 'every', profiles, 2), targets: [RECEIVER], sender: SENDER, sshConfig: rig.sshConfig, out: path.join(dir, 'every') });
     assert.deepEqual(results.map((r) => r.case.profile), profiles);
     for (const r of results) {
@@ -181,8 +182,8 @@ describe('tests A/B from a sender guest to a receiver guest over an emulated NIC
       suite,
       // As config/kernels/rig-isolation.json: A under the guest's own boot, B-rig-affinity under the isolating one.
       configurations: [
-        { name: 'own', cmdline: [], sysctls: {}, modules: [] },
-        { name: 'isolated', cmdline: isolation, sysctls: {}, modules: [], runtimeProfile: 'B-rig-affinity' },
+        KernelConfigurationSchema.parse({ name: 'own' }),
+        KernelConfigurationSchema.parse({ name: 'isolated', cmdline: isolation, runtimeProfile: 'B-rig-affinity' }),
       ],
       targets: [RECEIVER],
       sender: SENDER,

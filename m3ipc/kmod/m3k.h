@@ -75,7 +75,6 @@ struct m3k_proc {
 	/* Under lock (and, for a queued sender, also its receiver's lock). */
 	bool dead;
 	enum m3k_state state;
-	bool reply_pending;         /* sendrec: after the send, receive the reply from peer_ep */
 	int peer_ep;
 	bool done;                  /* the blocked call completed with result */
 	int result;
@@ -88,7 +87,7 @@ struct m3k_proc {
 	 * setting dead, so an owner that finds its proc dead leaves the call alone.
 	 */
 	bool in_call;
-	unsigned int call_cmd;
+	unsigned int call_cmd;      /* while state != M3K_IDLE: the call waiting (m3k_awaits_reply) */
 	int call_ep;
 	void __user *call_msg;
 	ktime_t deadline;           /* CLOCK_MONOTONIC, unless forever */
@@ -111,6 +110,13 @@ struct m3k_proc {
 
 	struct m3k_counters count; /* what this proc did */
 };
+
+/* A sendrec's wait, queued or for the reply from peer_ep: it refuses notifications. Only
+ * meaningful while p->state != M3K_IDLE (call_cmd is the published call's). */
+static inline bool m3k_awaits_reply(const struct m3k_proc *p)
+{
+	return READ_ONCE(p->call_cmd) == M3K_IOC_SENDREC;
+}
 
 struct m3k_vm {
 	struct kref ref;

@@ -35,7 +35,7 @@ static bool accepts(const struct m3k_proc *r, int src_ep, bool notification)
 	if (r->state != M3K_RECEIVING || r->done)
 		return false;
 	/* As in Minix, a notification is never taken as the reply of a sendrec. */
-	if (notification && r->reply_pending)
+	if (notification && m3k_awaits_reply(r))
 		return false;
 	return r->peer_ep == ANY || r->peer_ep == src_ep;
 }
@@ -65,7 +65,6 @@ static int end_call(struct m3k_proc *me, int why, bool *delivered)
 	*delivered = me->done && !me->result && me->state == M3K_RECEIVING;
 	if (!list_empty(&me->send_link))
 		list_del_init(&me->send_link);
-	me->reply_pending = false;
 	me->done = false;
 	me->in_call = false;
 	me->send_to = NULL;
@@ -106,9 +105,15 @@ static int finish_own_call(struct m3k_proc *me, int why)
 	return err;
 }
 
-/* Publishes the identity and deadline of a call about to wait; me->lock held. */
-static void publish_call(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, long timeout_ms)
+/*
+ * Puts me in `state` waiting on ep (the peer of a send, the source of a receive) and publishes
+ * the identity and deadline of the call; me->lock held.
+ */
+static void publish_call(struct m3k_proc *me, enum m3k_state state, unsigned int cmd, int ep,
+			 void __user *msg, long timeout_ms)
 {
+	me->state = state;
+	me->peer_ep = ep;
 	me->in_call = true;
 	me->call_cmd = cmd;
 	me->call_ep = ep;
@@ -255,11 +260,8 @@ static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout
 		dst->msg = me->msg;
 		if (reply) {
 			/* The reply comes into our slot, and out into umsg when we wake. */
-			me->state = M3K_RECEIVING;
-			me->peer_ep = dst_ep;
-			me->reply_pending = true;
 			me->send_to = dst; /* our reference moves there */
-			publish_call(me, M3K_IOC_SENDREC, dst_ep, umsg, timeout_ms);
+			publish_call(me, M3K_RECEIVING, M3K_IOC_SENDREC, dst_ep, umsg, timeout_ms);
 			/* Without a deadline: on our wait queue before the peer can run, so that on
 			 * one CPU the rendezvous is one switch each way (not before the locks: taking
 			 * a mutex may sleep). Nothing below sleeps before the schedule() in
@@ -275,12 +277,10 @@ static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout
 	} else if (timeout_ms == 0) {
 		err = EMOLAGAIN;
 	} else {
-		me->state = M3K_SENDING;
-		me->peer_ep = dst_ep;
-		me->reply_pending = reply;
 		me->send_to = dst;
 		list_add_tail(&me->send_link, &dst->senders);
-		publish_call(me, reply ? M3K_IOC_SENDREC : M3K_IOC_SEND, dst_ep, umsg, timeout_ms);
+		publish_call(me, M3K_SENDING, reply ? M3K_IOC_SENDREC : M3K_IOC_SEND, dst_ep, umsg,
+			     timeout_ms);
 	}
 	m3k_unlock_pair(me, dst);
 	/* (prepared implies this: it is set only with send_to, and nothing fails after it) */
@@ -321,7 +321,7 @@ static int take_from(struct m3k_proc *me, struct m3k_proc *s, void __user *umsg)
 	if (copy_to_user(umsg, &s->msg, sizeof(message)))
 		return EMOLFAULT;
 	list_del_init(&s->send_link);
-	if (s->reply_pending)
+	if (m3k_awaits_reply(s))
 		s->state = M3K_RECEIVING; /* now waits for our reply, peer_ep is us */
 	else
 		m3k_wake(s, 0);
@@ -394,10 +394,7 @@ static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout
 			err = EMOLAGAIN;
 		} else {
 			/* Wait: the message comes into our slot (see finish_own_call). */
-			me->state = M3K_RECEIVING;
-			me->peer_ep = src;
-			me->reply_pending = false;
-			publish_call(me, M3K_IOC_RECEIVE, src, umsg, timeout_ms);
+			publish_call(me, M3K_RECEIVING, M3K_IOC_RECEIVE, src, umsg, timeout_ms);
 			mutex_unlock(&me->lock);
 			return wait_done(me, NULL);
 		}

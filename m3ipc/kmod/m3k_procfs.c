@@ -100,7 +100,7 @@ static const char *state_name(const struct m3k_proc *p)
 	case M3K_SENDING:
 		return "SENDING";
 	case M3K_RECEIVING:
-		return READ_ONCE(p->reply_pending) ? "REPLY_WAIT" : "RECEIVING";
+		return m3k_awaits_reply(p) ? "REPLY_WAIT" : "RECEIVING";
 	default:
 		return "IDLE";
 	}
