@@ -37,6 +37,7 @@
 #include <linux/ktime.h>
 #include <linux/pid.h>
 #include <linux/uidgid.h>
+#include <linux/timer.h>
 #include "m3ipc.h"
 #include "m3ipc_uapi.h"
 
@@ -108,6 +109,16 @@ struct m3k_proc {
 	DECLARE_BITMAP(notify_pending, M3IPC_MAX_EPS);
 	int notify_ep[M3IPC_MAX_EPS]; /* the notifier's endpoint: a later owner of its slot differs */
 
+	/* Where its thread waits (m3k_note_waiter): whether a delivery may wake it later. */
+	int wait_cpu;
+	bool wait_pinned;
+	/* A receiver our thread delivered to and will wake when it next blocks (m3k_wake_later.c):
+	 * referenced; under wake_lock, which the tick's bound (wake_timer) takes too. */
+	spinlock_t wake_lock;
+	struct m3k_proc *wake_later;
+	bool wake_later_sent;
+	struct timer_list wake_timer;
+
 	struct m3k_counters count; /* what this proc did */
 };
 
@@ -167,7 +178,16 @@ void m3k_counters_add(u64 sum[M3K_NCOUNTERS], const struct m3k_counters *c);
 int m3k_call(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, long timeout_ms);
 int m3k_notify(struct m3k_proc *me, int dst);
 void m3k_wake(struct m3k_proc *p, int result);
+bool m3k_complete(struct m3k_proc *p, int result);
 int m3k_finish_call(struct m3k_proc *me, int why);
+
+/* m3k_wake_later.c: a delivery to a receiver pinned to our CPU wakes it when we next block. */
+void m3k_wake_later_init(struct m3k_proc *p);
+void m3k_note_waiter(struct m3k_proc *p);
+bool m3k_may_wake_later(const struct m3k_proc *dst);
+void m3k_wake_later(struct m3k_proc *me, struct m3k_proc *dst);
+void m3k_wake_deferred(struct m3k_proc *me);
+void m3k_wake_later_release(struct m3k_proc *p);
 
 /* m3k_vcopy.c */
 int m3k_vcopy(struct m3k_proc *me, int src_ep, unsigned long src, int dst_ep, unsigned long dst,

@@ -14,19 +14,40 @@
 #include <linux/timekeeping.h>
 #include "m3k.h"
 
+/* Completes p's blocked call with result; caller holds p->lock. First completion wins: true
+ * if this one did, and p is to be woken (now, or by m3k_wake_later). */
+bool m3k_complete(struct m3k_proc *p, int result)
+{
+	if (p->done)
+		return false;
+	p->result = result;
+	WRITE_ONCE(p->done, true);
+	return true;
+}
+
 /*
- * Completes p's blocked call with result; caller holds p->lock. First completion wins.
- * Every wait on p->wq is interruptible. The wake carries the sync hint (WF_SYNC, as a pipe
- * write does): the waker is about to block or return, so the scheduler may keep p on the
- * waker's CPU instead of moving it to another one.
+ * Completes p's blocked call and wakes it; caller holds p->lock. Every wait on p->wq is
+ * interruptible. The wake carries the sync hint (WF_SYNC, as a pipe write does): the waker is
+ * about to block or return, so the scheduler may keep p on the waker's CPU instead of moving
+ * it to another one.
  */
 void m3k_wake(struct m3k_proc *p, int result)
 {
-	if (p->done)
+	if (m3k_complete(p, result))
+		wake_up_interruptible_sync(&p->wq);
+}
+
+/* Delivers to p, waiting: wakes it now, or hands it to *later (referenced) when it can run only
+ * on our CPU (m3k_wake_later.c); p->lock held. */
+static void complete_delivery(struct m3k_proc *p, struct m3k_proc **later)
+{
+	if (!m3k_may_wake_later(p)) {
+		m3k_wake(p, 0);
 		return;
-	p->result = result;
-	WRITE_ONCE(p->done, true);
-	wake_up_interruptible_sync(&p->wq);
+	}
+	m3k_complete(p, 0);
+	kref_get(&p->ref);
+	*later = p;
 }
 
 /* Is r blocked receiving and willing to take a message (or notification) from src_ep? */
@@ -118,6 +139,7 @@ static void publish_call(struct m3k_proc *me, enum m3k_state state, unsigned int
 	me->call_cmd = cmd;
 	me->call_ep = ep;
 	me->call_msg = msg;
+	m3k_note_waiter(me);
 	/* Beyond ~146 years the nanosecond deadline would overflow: that is forever too. */
 	me->forever = timeout_ms < 0 || timeout_ms > KTIME_MAX / NSEC_PER_MSEC / 2;
 	if (!me->forever)
@@ -157,6 +179,10 @@ static int wait_done(struct m3k_proc *me, struct wait_queue_entry *wait)
 {
 	int ret;
 
+	/* An earlier call's delivery wakes its receiver now, as we give up the CPU (a prepared
+	 * caller, already asleep-to-be, flushed it before preparing: see send()). */
+	if (!wait)
+		m3k_wake_deferred(me);
 	/* A high-resolution deadline: a tick-based one may end a few ms early, which a caller
 	 * timing its own _T call would see. */
 	if (wait)
@@ -231,7 +257,8 @@ static int lookup_destination(struct m3k_proc *me, int dst_ep, struct m3k_proc *
 	return *dst ? 0 : EMOLDEADSRCDST;
 }
 
-static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout_ms, bool reply)
+static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout_ms, bool reply,
+		struct m3k_proc **later)
 {
 	struct m3k_proc *dst;
 	DEFINE_WAIT(wait);
@@ -267,11 +294,14 @@ static int send(struct m3k_proc *me, int dst_ep, void __user *umsg, long timeout
 			 * a mutex may sleep). Nothing below sleeps before the schedule() in
 			 * wait_prepared(). */
 			if (me->forever) {
+				m3k_wake_deferred(me);
 				prepare_to_wait(&me->wq, &wait, TASK_INTERRUPTIBLE);
 				prepared = true;
 			}
+			m3k_wake(dst, 0); /* we sleep at once: no reason to wait */
+		} else {
+			complete_delivery(dst, later);
 		}
-		m3k_wake(dst, 0);
 		M3K_COUNT(me, sent, 1);
 		M3K_COUNT(dst, received, 1);
 	} else if (timeout_ms == 0) {
@@ -404,30 +434,42 @@ static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout
 	return err;
 }
 
+/* Ends a call: an earlier call's deferred wake that this one did not flush by blocking is done
+ * now, and this one's, if any, waits for the next (m3k_wake_later.c). */
+static int end_with(struct m3k_proc *me, struct m3k_proc *later, int ret)
+{
+	m3k_wake_deferred(me);
+	if (later)
+		m3k_wake_later(me, later);
+	return ret;
+}
+
 int m3k_call(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, long timeout_ms)
 {
+	struct m3k_proc *later = NULL;
 	int ret;
 
 	if (resume_pending(me, cmd, ep, msg, &ret))
-		return ret;
+		return end_with(me, NULL, ret);
 	if (cmd == M3K_IOC_RECEIVE)
-		return receive(me, ep, msg, timeout_ms);
-	return send(me, ep, msg, timeout_ms, cmd == M3K_IOC_SENDREC);
+		return end_with(me, NULL, receive(me, ep, msg, timeout_ms));
+	ret = send(me, ep, msg, timeout_ms, cmd == M3K_IOC_SENDREC, &later);
+	return end_with(me, later, ret);
 }
 
 int m3k_notify(struct m3k_proc *me, int dst_ep)
 {
-	struct m3k_proc *dst;
+	struct m3k_proc *dst, *later = NULL;
 	int err = lookup_destination(me, dst_ep, &dst);
 
 	if (err)
-		return err;
+		return end_with(me, NULL, err);
 	mutex_lock(&dst->lock);
 	if (dst->dead) {
 		err = EMOLDEADSRCDST;
 	} else if (accepts(dst, me->ep, true)) {
 		make_notify(&dst->msg, me->ep, me->p_nr); /* copied out when dst wakes */
-		m3k_wake(dst, 0);
+		complete_delivery(dst, &later);
 		M3K_COUNT(dst, received, 1);
 	} else if (READ_ONCE(me->dead)) {
 		/* Our unbinder (dead is set before it clears our bits, each under the receiver's
@@ -442,5 +484,5 @@ int m3k_notify(struct m3k_proc *me, int dst_ep)
 	if (!err)
 		M3K_COUNT(me, notifies, 1);
 	m3k_proc_put(dst);
-	return err;
+	return end_with(me, later, err);
 }

@@ -87,6 +87,7 @@ static long vcopy_call(struct m3k_file *f, const struct m3k_vcopy_arg *a)
 	if (!me)
 		return EMOLNOTBIND;
 	ret = m3k_vcopy(me, a->src_ep, a->src_addr, a->dst_ep, a->dst_addr, a->len);
+	m3k_wake_deferred(me);
 	m3k_proc_put(me);
 	return ret;
 }

@@ -52,6 +52,7 @@ static void proc_release(struct kref *ref)
 {
 	struct m3k_proc *p = container_of(ref, struct m3k_proc, ref);
 
+	m3k_wake_later_release(p);
 	WARN_ON(p->state != M3K_IDLE || p->send_to || !list_empty(&p->senders) ||
 		!hlist_unhashed(&p->pid_link) || !list_empty(&p->exit_link));
 	put_pid(p->pid);
@@ -207,6 +208,7 @@ void m3k_unbind_proc(struct m3k_proc *p, int own_err)
 	mutex_unlock(&p->lock);
 	if (abandoned)
 		m3k_finish_call(p, own_err);
+	m3k_wake_deferred(p); /* its thread may never call again */
 
 	/* Receivers waiting for p specifically (a receive from p, or the reply of a sendrec), and
 	 * p's pending notifications (not a later owner's of its slot: another endpoint). A notify
@@ -401,6 +403,7 @@ static struct m3k_proc *proc_new(struct m3k_vm *vm)
 	kref_init(&p->ref); /* the file's reference; the slot takes a second */
 	mutex_init(&p->lock);
 	init_waitqueue_head(&p->wq);
+	m3k_wake_later_init(p);
 	INIT_LIST_HEAD(&p->senders);
 	INIT_LIST_HEAD(&p->send_link);
 	INIT_HLIST_NODE(&p->pid_link);
