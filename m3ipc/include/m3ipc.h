@@ -202,7 +202,10 @@ int mnx_unbind(int vmid, int ep);
  * EMOLFAULT: m is not readable (a send, a sendrec's request: nothing is sent) or not writable
  * when the message arrives. A receive, or a sendrec's reply, may find that out only after the
  * message was taken for it (kmod: it is copied out once the caller runs again): the sender was
- * told it was delivered, the receiver gets EMOLFAULT and the message is lost. */
+ * told it was delivered, the receiver gets EMOLFAULT and the message is lost.
+ * A send or notify that finds its receiver waiting completes at once; a receiver that can run
+ * only on the sender's CPU may be woken when the sender next blocks or calls (kmod), and within
+ * a tick whatever the sender does meanwhile. */
 int mnx_send(int dst_ep, message *m);
 int mnx_receive(int src_ep, message *m);          /* src_ep may be ANY */
 int mnx_sendrec(int srcdst_ep, message *m);       /* send, then receive the reply into m */

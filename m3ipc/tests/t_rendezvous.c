@@ -1,4 +1,6 @@
 /* t_rendezvous.c — send blocks until taken, FIFO order, receive(src), ANY, sendrec. */
+#include <sched.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -158,5 +160,55 @@ TEST(sendrec_to_a_server_that_is_not_receiving_yet)
 	m.m1_i1 = 21;
 	OK(mnx_sendrec(*srv_ep, &m));
 	CHECK_RC(m.m1_i1, 42);
+	t_join(pid);
+}
+
+struct pinned_receiver {
+	volatile long returned_ms; /* when its receive returned (0: not yet) */
+	volatile int m_type;
+};
+
+static void pin_to_cpu0(void)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	CHECK(sched_setaffinity(0, sizeof one, &one) == 0);
+}
+
+static void receive_pinned(void *p)
+{
+	struct pinned_receiver *r = p;
+	message m;
+
+	pin_to_cpu0();
+	OK(mnx_bind(T_VM, 1));
+	OK(mnx_receive(ANY, &m));
+	r->m_type = m.m_type;
+	__atomic_store_n(&r->returned_ms, t_now_ms(), __ATOMIC_SEQ_CST);
+}
+
+/* A receiver that can run only on its sender's CPU may be woken when the sender next blocks
+ * (the module does so, m3ipc.h): a sender that then sleeps outside M3-IPC, making no call, must
+ * not keep it asleep. Its receive returns within a tick or two, not when the sender wakes. */
+TEST(a_receiver_pinned_beside_its_sender_runs_while_the_sender_sleeps_outside_ipc)
+{
+	struct pinned_receiver *r = t_shared(sizeof *r);
+	struct timespec pause_ms = { .tv_sec = 0, .tv_nsec = 400 * 1000000L };
+
+	pin_to_cpu0();
+	OK(mnx_bind(T_VM, 0));
+	pid_t pid = t_spawn(receive_pinned, r);
+	int dst = t_ep_of(pid);
+	t_wait_blocked(pid);
+	message m = { .m_type = 77 };
+	long sent_ms = t_now_ms();
+	CHECK_RC(mnx_send(dst, &m), EMOLOK);
+	CHECK(nanosleep(&pause_ms, NULL) == 0);
+	long returned_ms = __atomic_load_n(&r->returned_ms, __ATOMIC_SEQ_CST);
+	CHECK(returned_ms != 0);
+	CHECK(returned_ms - sent_ms < 200); /* a tick is 1 to 10 ms; emulated guests are slow */
+	CHECK_RC(r->m_type, 77);
 	t_join(pid);
 }
