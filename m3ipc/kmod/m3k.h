@@ -113,11 +113,11 @@ struct m3k_proc {
 	int wait_cpu;
 	bool wait_pinned;
 	/* A receiver our thread delivered to and will wake when it next blocks (m3k_wake_later.c):
-	 * referenced; under wake_lock, which the tick's bound (wake_timer) takes too. */
-	spinlock_t wake_lock;
+	 * referenced; taken by xchg (the owner's next call, or an unbinder); the tick's bound
+	 * (wake_timer) only wakes it. */
 	struct m3k_proc *wake_later;
-	bool wake_later_sent;
 	struct timer_list wake_timer;
+	struct rcu_head rcu; /* freed after a grace period: wake_timer may still wake it */
 
 	struct m3k_counters count; /* what this proc did */
 };

@@ -61,7 +61,7 @@ static void proc_release(struct kref *ref)
 	counters_fold(&p->vm->count, &p->count);
 	kref_put(&p->vm->ref, vm_release);
 	atomic_dec(&m3k_live_procs);
-	kfree(p);
+	kfree_rcu(p, rcu);
 }
 
 void m3k_proc_put(struct m3k_proc *p)

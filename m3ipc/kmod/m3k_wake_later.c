@@ -16,14 +16,19 @@
  * sleeps outside M3-IPC.
  */
 #include <linux/jiffies.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/timer.h>
 #include <linux/version.h>
 #include "m3k.h"
 
-/* The tick's bound: only wakes, the reference stays for the owner's next flush (a timer may not
- * free a proc: its release takes sleeping paths). */
+/*
+ * The tick's bound: it only wakes; the reference stays for the next flush (a timer may not free
+ * a proc: its release takes sleeping paths). A flush may take the receiver meanwhile and drop
+ * it: procs are freed after an RCU grace period, so its wait queue is still there to be woken,
+ * and a spurious wake only makes a waiter look at its state again.
+ */
 static void wake_timer_fired(struct timer_list *t)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
@@ -31,18 +36,17 @@ static void wake_timer_fired(struct timer_list *t)
 #else
 	struct m3k_proc *me = from_timer(me, t, wake_timer);
 #endif
+	struct m3k_proc *dst;
 
-	spin_lock(&me->wake_lock);
-	if (me->wake_later && !me->wake_later_sent) {
-		wake_up_interruptible(&me->wake_later->wq);
-		me->wake_later_sent = true;
-	}
-	spin_unlock(&me->wake_lock);
+	rcu_read_lock();
+	dst = READ_ONCE(me->wake_later);
+	if (dst)
+		wake_up_interruptible(&dst->wq);
+	rcu_read_unlock();
 }
 
 void m3k_wake_later_init(struct m3k_proc *p)
 {
-	spin_lock_init(&p->wake_lock);
 	timer_setup(&p->wake_timer, wake_timer_fired, 0);
 }
 
@@ -60,12 +64,8 @@ bool m3k_may_wake_later(const struct m3k_proc *dst)
 
 void m3k_wake_later(struct m3k_proc *me, struct m3k_proc *dst)
 {
-	spin_lock_bh(&me->wake_lock);
 	/* One at a time: every call flushes the earlier one (m3k_call) before it can defer. */
-	WARN_ON_ONCE(me->wake_later);
-	me->wake_later = dst;
-	me->wake_later_sent = false;
-	spin_unlock_bh(&me->wake_lock);
+	WARN_ON_ONCE(xchg(&me->wake_later, dst));
 	if (!timer_pending(&me->wake_timer))
 		mod_timer(&me->wake_timer, jiffies + 1);
 }
@@ -73,19 +73,13 @@ void m3k_wake_later(struct m3k_proc *me, struct m3k_proc *dst)
 void m3k_wake_deferred(struct m3k_proc *me)
 {
 	struct m3k_proc *dst;
-	bool sent;
 
 	if (!READ_ONCE(me->wake_later))
 		return;
-	spin_lock_bh(&me->wake_lock);
-	dst = me->wake_later;
-	sent = me->wake_later_sent;
-	me->wake_later = NULL;
-	spin_unlock_bh(&me->wake_lock);
+	dst = xchg(&me->wake_later, NULL);
 	if (!dst)
 		return; /* another thread (an unbinder) flushed it first */
-	if (!sent)
-		wake_up_interruptible_sync(&dst->wq);
+	wake_up_interruptible_sync(&dst->wq);
 	m3k_proc_put(dst);
 }
 
