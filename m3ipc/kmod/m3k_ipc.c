@@ -147,9 +147,14 @@ static void publish_call(struct m3k_proc *me, enum m3k_state state, unsigned int
 }
 
 /*
- * The forever wait of a caller already on me->wq (prepared, TASK_INTERRUPTIBLE, before it
- * woke its peer): schedule until done or a signal, without passing through the scheduler
- * between the wake and the sleep. 0 or -ERESTARTSYS, as wait_event_interruptible.
+ * The forever wait of a caller already on me->wq (prepared, TASK_INTERRUPTIBLE; a sendrec
+ * before it woke its peer): schedule until done or a signal, without passing through the
+ * scheduler between the wake and the sleep. 0 or -ERESTARTSYS, as wait_event_interruptible.
+ * A wake that completed the call is seen right after schedule() (a wake that wakes orders the
+ * waker's stores before the wakee's loads), so the common case takes the queue's lock once,
+ * not again to re-queue: a wake removed the entry already (autoremove), and finish_wait then
+ * takes no lock either. Any other wake (a signal, the tick's bound of a deferred wake) queues
+ * again and looks before it sleeps.
  */
 static int wait_prepared(struct m3k_proc *me, struct wait_queue_entry *wait)
 {
@@ -163,6 +168,8 @@ static int wait_prepared(struct m3k_proc *me, struct wait_queue_entry *wait)
 			break;
 		}
 		schedule();
+		if (READ_ONCE(me->done))
+			break;
 		prepare_to_wait(&me->wq, wait, TASK_INTERRUPTIBLE);
 	}
 	finish_wait(&me->wq, wait);
@@ -177,18 +184,21 @@ static int wait_prepared(struct m3k_proc *me, struct wait_queue_entry *wait)
  */
 static int wait_done(struct m3k_proc *me, struct wait_queue_entry *wait)
 {
+	DEFINE_WAIT(queued);
 	int ret;
 
 	/* An earlier call's delivery wakes its receiver now, as we give up the CPU (a prepared
 	 * caller, already asleep-to-be, flushed it before preparing: see send()). */
 	if (!wait)
 		m3k_wake_deferred(me);
+	if (!wait && me->forever) {
+		prepare_to_wait(&me->wq, &queued, TASK_INTERRUPTIBLE);
+		wait = &queued;
+	}
 	/* A high-resolution deadline: a tick-based one may end a few ms early, which a caller
 	 * timing its own _T call would see. */
 	if (wait)
 		ret = wait_prepared(me, wait);
-	else if (me->forever)
-		ret = wait_event_interruptible(me->wq, READ_ONCE(me->done));
 	else if (ktime_compare(ktime_get(), me->deadline) >= 0)
 		/* Checked first: a steady stream of signals must not keep an expired call alive. */
 		ret = READ_ONCE(me->done) ? 0 : -ETIME;
