@@ -8,7 +8,7 @@
  *
  * Why: IPC1's sender makes a receive right after its send, and that receive blocks. Woken at
  * once, the receiver preempts the sender whenever its vruntime lags by more than the wake-up
- * granularity (CFS before EEVDF ignores the sync hint there), and its reply then finds the
+ * granularity (6.1's CFS ignores the sync hint for preemption), and its reply then finds the
  * sender not yet receiving and must block: four switches per round trip instead of a pipe's
  * two. A pipe does not pay for it only because its writes never block. Pinned to our CPU, the
  * receiver could not have run before we give up the CPU except by preempting us, so nothing but
