@@ -37,11 +37,15 @@ void m3k_wake(struct m3k_proc *p, int result)
 		wake_up_interruptible_sync(&p->wq);
 }
 
-/* Delivers to p, waiting: wakes it now, or hands it to *later (referenced) when it can run only
- * on our CPU (m3k_wake_later.c); p->lock held. */
+/*
+ * Delivers to p, waiting: wakes it now, or hands it to *later (referenced) when it can run only
+ * on our CPU (m3k_wake_later.c); p->lock held. The reply of a sendrec wakes at once: should its
+ * caller preempt us, its next sendrec queues on us and our receive takes it without blocking,
+ * the same two switches per round trip.
+ */
 static void complete_delivery(struct m3k_proc *p, struct m3k_proc **later)
 {
-	if (!m3k_may_wake_later(p)) {
+	if (!m3k_may_wake_later(p) || m3k_awaits_reply(p)) {
 		m3k_wake(p, 0);
 		return;
 	}
