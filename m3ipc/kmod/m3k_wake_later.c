@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A wake that waits for its waker to give up the CPU. A send (or notify) delivered to a receiver
+ * A wake that waits for its waker to give up the CPU. A send (or notify) delivered to a receive
  * that can run only on the sender's CPU completes at once, as any delivery; the receiver is
  * woken when the sender next blocks (in its next call, before it sleeps), or when that next
  * call returns without blocking, or when the sender's VM binding ends, and after one tick at
