@@ -174,19 +174,20 @@ void m3k_lock_pair(struct m3k_proc *a, struct m3k_proc *b);
 void m3k_unlock_pair(struct m3k_proc *a, struct m3k_proc *b);
 void m3k_counters_add(u64 sum[M3K_NCOUNTERS], const struct m3k_counters *c);
 
-/* m3k_ipc.c: rendezvous message passing. cmd: M3K_IOC_SEND, _SENDREC or _RECEIVE. */
-int m3k_call(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, long timeout_ms);
-int m3k_notify(struct m3k_proc *me, int dst);
+/* m3k_ipc.c: rendezvous message passing. cmd: M3K_IOC_SEND, _SENDREC or _RECEIVE. *later: a
+ * receiver the call delivered to and left for m3k_end_call to wake (m3k_wake_later.c). */
+int m3k_call(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, long timeout_ms,
+	     struct m3k_proc **later);
+int m3k_notify(struct m3k_proc *me, int dst, struct m3k_proc **later);
 void m3k_wake(struct m3k_proc *p, int result);
-bool m3k_complete(struct m3k_proc *p, int result);
 int m3k_finish_call(struct m3k_proc *me, int why);
 
 /* m3k_wake_later.c: a delivery to a receiver pinned to our CPU wakes it when we next block. */
 void m3k_wake_later_init(struct m3k_proc *p);
 void m3k_note_waiter(struct m3k_proc *p);
 bool m3k_may_wake_later(const struct m3k_proc *dst);
-void m3k_wake_later(struct m3k_proc *me, struct m3k_proc *dst);
 void m3k_wake_deferred(struct m3k_proc *me);
+void m3k_end_call(struct m3k_proc *me, struct m3k_proc *later);
 void m3k_wake_later_release(struct m3k_proc *p);
 
 /* m3k_vcopy.c */

@@ -15,8 +15,8 @@
 #include "m3k.h"
 
 /* Completes p's blocked call with result; caller holds p->lock. First completion wins: true
- * if this one did, and p is to be woken (now, or by m3k_wake_later). */
-bool m3k_complete(struct m3k_proc *p, int result)
+ * if this one did, and p is to be woken (now, or by m3k_end_call). */
+static bool complete_call(struct m3k_proc *p, int result)
 {
 	if (p->done)
 		return false;
@@ -33,7 +33,7 @@ bool m3k_complete(struct m3k_proc *p, int result)
  */
 void m3k_wake(struct m3k_proc *p, int result)
 {
-	if (m3k_complete(p, result))
+	if (complete_call(p, result))
 		wake_up_interruptible_sync(&p->wq);
 }
 
@@ -49,7 +49,7 @@ static void complete_delivery(struct m3k_proc *p, struct m3k_proc **later)
 		m3k_wake(p, 0);
 		return;
 	}
-	m3k_complete(p, 0);
+	complete_call(p, 0);
 	kref_get(&p->ref);
 	*later = p;
 }
@@ -193,11 +193,12 @@ static int wait_done(struct m3k_proc *me, struct wait_queue_entry *wait)
 
 	/* An earlier call's delivery wakes its receiver now, as we give up the CPU (a prepared
 	 * caller, already asleep-to-be, flushed it before preparing: see send()). */
-	if (!wait)
+	if (!wait) {
 		m3k_wake_deferred(me);
-	if (!wait && me->forever) {
-		prepare_to_wait(&me->wq, &queued, TASK_INTERRUPTIBLE);
-		wait = &queued;
+		if (me->forever) {
+			prepare_to_wait(&me->wq, &queued, TASK_INTERRUPTIBLE);
+			wait = &queued;
+		}
 	}
 	/* A high-resolution deadline: a tick-based one may end a few ms early, which a caller
 	 * timing its own _T call would see. */
@@ -448,42 +449,31 @@ static int receive(struct m3k_proc *me, int src, void __user *umsg, long timeout
 	return err;
 }
 
-/* Ends a call: an earlier call's deferred wake that this one did not flush by blocking is done
- * now, and this one's, if any, waits for the next (m3k_wake_later.c). */
-static int end_with(struct m3k_proc *me, struct m3k_proc *later, int ret)
+int m3k_call(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, long timeout_ms,
+	     struct m3k_proc **later)
 {
-	m3k_wake_deferred(me);
-	if (later)
-		m3k_wake_later(me, later);
-	return ret;
-}
-
-int m3k_call(struct m3k_proc *me, unsigned int cmd, int ep, void __user *msg, long timeout_ms)
-{
-	struct m3k_proc *later = NULL;
 	int ret;
 
 	if (resume_pending(me, cmd, ep, msg, &ret))
-		return end_with(me, NULL, ret);
+		return ret;
 	if (cmd == M3K_IOC_RECEIVE)
-		return end_with(me, NULL, receive(me, ep, msg, timeout_ms));
-	ret = send(me, ep, msg, timeout_ms, cmd == M3K_IOC_SENDREC, &later);
-	return end_with(me, later, ret);
+		return receive(me, ep, msg, timeout_ms);
+	return send(me, ep, msg, timeout_ms, cmd == M3K_IOC_SENDREC, later);
 }
 
-int m3k_notify(struct m3k_proc *me, int dst_ep)
+int m3k_notify(struct m3k_proc *me, int dst_ep, struct m3k_proc **later)
 {
-	struct m3k_proc *dst, *later = NULL;
+	struct m3k_proc *dst;
 	int err = lookup_destination(me, dst_ep, &dst);
 
 	if (err)
-		return end_with(me, NULL, err);
+		return err;
 	mutex_lock(&dst->lock);
 	if (dst->dead) {
 		err = EMOLDEADSRCDST;
 	} else if (accepts(dst, me->ep, true)) {
 		make_notify(&dst->msg, me->ep, me->p_nr); /* copied out when dst wakes */
-		complete_delivery(dst, &later);
+		complete_delivery(dst, later);
 		M3K_COUNT(dst, received, 1);
 	} else if (READ_ONCE(me->dead)) {
 		/* Our unbinder (dead is set before it clears our bits, each under the receiver's
@@ -498,5 +488,5 @@ int m3k_notify(struct m3k_proc *me, int dst_ep)
 	if (!err)
 		M3K_COUNT(me, notifies, 1);
 	m3k_proc_put(dst);
-	return end_with(me, later, err);
+	return err;
 }

@@ -63,7 +63,7 @@ static int check_timeout(s64 ms)
 static long ipc_call(struct m3k_file *f, unsigned int cmd, const struct m3k_ipc_arg *a)
 {
 	void __user *msg = u64_to_user_ptr(a->msg);
-	struct m3k_proc *me;
+	struct m3k_proc *me, *later = NULL;
 	long ret = check_timeout(a->timeout_ms);
 
 	if (ret)
@@ -72,9 +72,10 @@ static long ipc_call(struct m3k_file *f, unsigned int cmd, const struct m3k_ipc_
 	if (!me)
 		return EMOLNOTBIND;
 	if (cmd == M3K_IOC_NOTIFY)
-		ret = m3k_notify(me, a->ep);
+		ret = m3k_notify(me, a->ep, &later);
 	else
-		ret = m3k_call(me, cmd, a->ep, msg, a->timeout_ms);
+		ret = m3k_call(me, cmd, a->ep, msg, a->timeout_ms, &later);
+	m3k_end_call(me, later);
 	m3k_proc_put(me);
 	return ret;
 }
@@ -87,7 +88,7 @@ static long vcopy_call(struct m3k_file *f, const struct m3k_vcopy_arg *a)
 	if (!me)
 		return EMOLNOTBIND;
 	ret = m3k_vcopy(me, a->src_ep, a->src_addr, a->dst_ep, a->dst_addr, a->len);
-	m3k_wake_deferred(me);
+	m3k_end_call(me, NULL);
 	m3k_proc_put(me);
 	return ret;
 }

@@ -62,14 +62,6 @@ bool m3k_may_wake_later(const struct m3k_proc *dst)
 	return dst->wait_pinned && dst->wait_cpu == raw_smp_processor_id();
 }
 
-void m3k_wake_later(struct m3k_proc *me, struct m3k_proc *dst)
-{
-	/* One at a time: every call flushes the earlier one (m3k_call) before it can defer. */
-	WARN_ON_ONCE(xchg(&me->wake_later, dst));
-	if (!timer_pending(&me->wake_timer))
-		mod_timer(&me->wake_timer, jiffies + 1);
-}
-
 void m3k_wake_deferred(struct m3k_proc *me)
 {
 	struct m3k_proc *dst;
@@ -81,6 +73,21 @@ void m3k_wake_deferred(struct m3k_proc *me)
 		return; /* another thread (an unbinder) flushed it first */
 	wake_up_interruptible_sync(&dst->wq);
 	m3k_proc_put(dst);
+}
+
+/*
+ * Every ioctl of a bound caller ends here (m3k_main.c): an earlier call's deferred wake that this
+ * one did not do by blocking is done now, and this one's (later, referenced), if any, waits for
+ * the next call. So there is one at a time.
+ */
+void m3k_end_call(struct m3k_proc *me, struct m3k_proc *later)
+{
+	m3k_wake_deferred(me);
+	if (!later)
+		return;
+	WARN_ON_ONCE(xchg(&me->wake_later, later));
+	if (!timer_pending(&me->wake_timer))
+		mod_timer(&me->wake_timer, jiffies + 1);
 }
 
 void m3k_wake_later_release(struct m3k_proc *p)

@@ -127,6 +127,11 @@ struct sim_deadline sim_deadline_in(long timeout_ms)
 	return d;
 }
 
+static long elapsed_ns(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000000000L + (b->tv_nsec - a->tv_nsec);
+}
+
 /* Length of the next sleep: the death-check slice, or less if the deadline is nearer.
  * Returns false once the deadline has passed. */
 static bool next_sleep(const struct sim_deadline *dl, struct timespec *ts)
@@ -135,12 +140,11 @@ static bool next_sleep(const struct sim_deadline *dl, struct timespec *ts)
 	if (!dl->forever) {
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		long long left = (long long)(dl->at.tv_sec - now.tv_sec) * 1000000000LL +
-				 (dl->at.tv_nsec - now.tv_nsec);
+		long left = elapsed_ns(&now, &dl->at);
 		if (left <= 0)
 			return false;
 		if (left < slice_ns)
-			slice_ns = (long)left;
+			slice_ns = left;
 	}
 	ts->tv_sec = slice_ns / 1000000000L;
 	ts->tv_nsec = slice_ns % 1000000000L;
@@ -196,11 +200,6 @@ static void note_spin(bool missed)
 #define POLL_NS           80
 #define CALIBRATE_PAUSES  2000
 
-static long elapsed_ns(const struct timespec *a, const struct timespec *b)
-{
-	return (b->tv_sec - a->tv_sec) * 1000000000L + (b->tv_nsec - a->tv_nsec);
-}
-
 int sim_pauses_per_poll(void)
 {
 	static _Atomic int per_poll;   /* 0 until measured (threads racing measure alike) */
@@ -214,8 +213,9 @@ int sim_pauses_per_poll(void)
 		for (int i = 0; i < CALIBRATE_PAUSES; i++)
 			cpu_relax();
 		clock_gettime(CLOCK_MONOTONIC, &b);
-		if (elapsed_ns(&a, &b) < best)
-			best = elapsed_ns(&a, &b);
+		long took = elapsed_ns(&a, &b);
+		if (took < best)
+			best = took;
 	}
 	n = (int)(POLL_NS * CALIBRATE_PAUSES / (best > 0 ? best : 1));
 	n = n < 1 ? 1 : n;
